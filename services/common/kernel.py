@@ -1,0 +1,96 @@
+"""A service as the kernel sees it: what it projects, how it reacts to others' events, whose events it follows;
+and the runtime facade its nameko wiring, its CLI and its tests use.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from marshmallow import ValidationError
+
+from .commands import CommandHandler
+from .decider import Decider
+from .envelope import Event, Metadata, from_wire
+from .inbox import Inbox, Outcome
+from .projections import Projection
+from .store import EventStore
+from .topology import Subscription
+
+log = logging.getLogger(__name__)
+
+# (kernel, conn, event): what a service does when a foreign event is applied, in the inbox's transaction.
+Reaction = Callable[["Kernel", Any, Event], None]
+
+
+def receiver_name(source: str) -> str:
+    """The nameko method (and so queue) name that receives `source`'s events."""
+    return f"receive_{source}_events"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    projections: tuple[Projection, ...] = ()
+    sources: tuple[str, ...] = ()  # services whose events this one consumes
+    react: Reaction | None = None
+    migrations: Path | None = None
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        return [Subscription(source, self.name, receiver_name(source)) for source in self.sources]
+
+
+def load_spec(path: str) -> ServiceSpec:
+    """'services.applicants.spec:SPEC', or just 'applicants' for a service under services/."""
+    if ":" not in path:
+        path = f"services.{path}.spec:SPEC"
+    module, attribute = path.split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+@dataclass
+class Kernel:
+    spec: ServiceSpec
+    pool: Any  # psycopg_pool.ConnectionPool
+    retry_backoff: tuple[float, ...] = (0.05, 0.2, 1.0)
+    sleep: Callable[[float], None] | None = None
+    store: EventStore = field(init=False)
+    commands: CommandHandler = field(init=False)
+    inbox: Inbox = field(init=False)
+
+    def __post_init__(self):
+        self.store = EventStore(self.spec.name, self.spec.projections)
+        self.commands = CommandHandler(self.store)
+        react = (lambda conn, event: self.spec.react(self, conn, event)) if self.spec.react else None
+        self.inbox = Inbox(self.spec.projections, react)
+
+    def execute(self, decider: Decider, stream_id: str, command: Any, metadata: Metadata = Metadata(),
+                conn=None) -> list[Event]:
+        """Run one command; in `conn`'s transaction when given (a reaction), else in a pooled connection's."""
+        if conn is not None:
+            return self.commands.handle(conn, decider, stream_id, command, metadata)
+        with self.pool.connection() as conn:
+            return self.commands.handle(conn, decider, stream_id, command, metadata)
+
+    def receive(self, body: Any, source: str) -> Outcome:
+        """One message from `source`'s exchange: validated, then applied exactly once, or kept as a dead letter."""
+        try:
+            event = from_wire(body, source=source)
+        except ValidationError as error:
+            # Not an envelope at all, so no event id to keep it by; the fields are named, no values logged.
+            log.error("dropped a malformed message from %s: invalid fields %s", source, sorted(error.messages))
+            return Outcome("malformed")
+        kwargs = {"backoff": self.retry_backoff}
+        if self.sleep is not None:
+            kwargs["sleep"] = self.sleep
+        return self.inbox.receive_with_retries(self.pool, event, **kwargs)
+
+    def connection(self):
+        return self.pool.connection()
+
+
+def all_subscriptions(specs: Iterable[ServiceSpec]) -> list[Subscription]:
+    return [subscription for spec in specs for subscription in spec.subscriptions]
