@@ -13,12 +13,14 @@ from services.common.projections import Projection
 @dataclass(frozen=True)
 class Increment:
     amount: int
+    poison: bool = False  # lets tests play an event that a consumer's handler has a bug for
 
 
 def decide(total: int, command: Increment) -> list[NewEvent]:
     if command.amount <= 0:
         raise CommandRefused(Problem("must be a positive whole number", field="amount"))
-    return [NewEvent("Incremented", {"amount": command.amount})]
+    data = {"amount": command.amount, **({"poison": True} if command.poison else {})}
+    return [NewEvent("Incremented", data)]
 
 
 def evolve(total: int, event) -> int:

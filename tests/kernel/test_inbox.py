@@ -1,0 +1,141 @@
+"""The inbox: each foreign event applied exactly once, each stream in version order, failures kept."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+import pytest
+
+from services.common.envelope import Metadata, to_wire
+from services.common.inbox import list_dead_letters, replay_dead_letters
+from services.common.projections import rebuild
+from tests.example import ledger, tally
+
+
+@pytest.fixture
+def pair(kernel_for):
+    """A ledger producing events and a tally receiving them, each with its own database."""
+    suffix = uuid.uuid4().hex[:8]
+    producer = kernel_for(ledger.spec(f"ledger{suffix}"))
+    consumer = kernel_for(tally.spec(f"tally{suffix}", source=f"ledger{suffix}"),
+                          retry_backoff=(0.0, 0.0), sleep=lambda _: None)
+    return producer, consumer
+
+
+def produce(producer, sid: str, count: int, **data) -> list[dict]:
+    bodies = []
+    for _ in range(count):
+        [event] = producer.execute(ledger.counter, sid, ledger.Increment(1), Metadata(municipality="2521"))
+        if data:
+            event = replace(event, data={**event.data, **data})
+        bodies.append(to_wire(event))
+    return bodies
+
+
+def applied(consumer) -> list[tuple[str, int]]:
+    with consumer.connection() as conn:
+        return conn.execute("SELECT stream_id, stream_version FROM tally_applied ORDER BY seq").fetchall()
+
+
+def test_a_repeated_event_is_applied_once(pair):
+    producer, consumer = pair
+    [body] = produce(producer, "counter-1", 1)
+    source = producer.spec.name
+    assert consumer.receive(body, source).status == "applied"
+    assert consumer.receive(body, source).status == "duplicate"
+    assert applied(consumer) == [("counter-1", 1)]
+
+
+def test_an_early_event_is_parked_until_the_gap_fills(pair):
+    # given versions 1..4 of a stream arriving as 3, 1, 4, 2
+    producer, consumer = pair
+    bodies = produce(producer, "counter-1", 4)
+    source = producer.spec.name
+    outcomes = [consumer.receive(bodies[i], source) for i in (2, 0, 3, 1)]
+    # then 3 and 4 waited, and 2 applied itself and both parked successors
+    assert [o.status for o in outcomes] == ["parked", "applied", "parked", "applied"]
+    assert outcomes[3].applied == 3
+    assert applied(consumer) == [("counter-1", v) for v in (1, 2, 3, 4)]
+
+
+def test_events_the_service_does_not_use_still_count_as_seen(pair):
+    # given a stream whose version 1 is of a type the tally has no handler for
+    producer, consumer = pair
+    [first, second] = produce(producer, "counter-1", 2)
+    first = {**first, "event_type": "SomethingElse"}
+    source = producer.spec.name
+    # when both arrive
+    consumer.receive(first, source)
+    # then version 2 is applied, not parked behind a type nobody handles
+    assert consumer.receive(second, source).status == "applied"
+    assert applied(consumer) == [("counter-1", 2)]
+
+
+def test_a_poison_event_becomes_a_dead_letter_and_a_replay_after_the_fix_applies_it_once(pair, monkeypatch):
+    producer, consumer = pair
+    source = producer.spec.name
+    # given a handler that fails on one event (version 2 of stream 1), and events on two streams
+    monkeypatch.setitem(tally.POISON, "enabled", True)
+    stream_1 = produce(producer, "counter-1", 1) + produce(producer, "counter-1", 1, poison=True) \
+        + produce(producer, "counter-1", 2)
+    stream_2 = produce(producer, "counter-2", 3)
+    # when they all arrive
+    outcomes = [consumer.receive(body, source).status for body in stream_1 + stream_2]
+    # then the poison event is a dead letter with its error after its retries, its stream's later events wait,
+    # and every other event is applied
+    assert outcomes == ["applied", "dead_letter", "parked", "parked", "applied", "applied", "applied"]
+    with consumer.connection() as conn:
+        [letter] = list_dead_letters(conn)
+    assert letter.event_id == stream_1[1]["event_id"] and letter.attempts == 3
+    assert "ValueError: the tally cannot handle a poisoned increment" in letter.error
+    assert applied(consumer) == [("counter-1", 1), ("counter-2", 1), ("counter-2", 2), ("counter-2", 3)]
+
+    # when the bug is fixed and the dead letters are replayed, twice
+    monkeypatch.setitem(tally.POISON, "enabled", False)
+    assert replay_dead_letters(consumer.pool, consumer.inbox) == {letter.event_id: "applied"}
+    assert replay_dead_letters(consumer.pool, consumer.inbox) == {}
+    # then the poison event and the ones parked behind it are applied exactly once, in order
+    assert sorted(applied(consumer)) == [("counter-1", v) for v in (1, 2, 3, 4)] + [
+        ("counter-2", v) for v in (1, 2, 3)]
+    with consumer.connection() as conn:
+        assert list_dead_letters(conn) == []
+
+
+def test_a_parked_successor_that_fails_is_dead_lettered_without_undoing_its_predecessor(pair, monkeypatch):
+    producer, consumer = pair
+    source = producer.spec.name
+    monkeypatch.setitem(tally.POISON, "enabled", True)
+    first = produce(producer, "counter-1", 1)[0]
+    poisoned = produce(producer, "counter-1", 1, poison=True)[0]
+    # given the poisoned version 2 arrived first and was parked
+    assert consumer.receive(poisoned, source).status == "parked"
+    # when version 1 arrives, applying it also tries the parked version 2, which fails
+    assert consumer.receive(first, source).status == "applied"
+    # then version 1 stays applied and version 2 is the dead letter
+    assert applied(consumer) == [("counter-1", 1)]
+    with consumer.connection() as conn:
+        assert [d.event_id for d in list_dead_letters(conn)] == [poisoned["event_id"]]
+    monkeypatch.setitem(tally.POISON, "enabled", False)
+    assert replay_dead_letters(consumer.pool, consumer.inbox) == {poisoned["event_id"]: "applied"}
+    assert applied(consumer) == [("counter-1", 1), ("counter-1", 2)]
+
+
+def test_a_foreign_projection_is_rebuilt_from_the_inbox_in_the_order_it_was_applied(pair):
+    producer, consumer = pair
+    source = producer.spec.name
+    for sid in ("counter-1", "counter-2"):
+        for body in produce(producer, sid, 3):
+            consumer.receive(body, source)
+    with consumer.connection() as conn:
+        before = conn.execute("SELECT stream_id, last_version, total FROM tally_streams ORDER BY 1").fetchall()
+        conn.execute("DELETE FROM tally_streams")
+        conn.commit()
+        assert rebuild(conn, consumer.spec.projections, progress=False) == 6
+        after = conn.execute("SELECT stream_id, last_version, total FROM tally_streams ORDER BY 1").fetchall()
+    assert after == before
+
+
+def test_a_malformed_message_changes_nothing(pair):
+    producer, consumer = pair
+    assert consumer.receive({"event_id": "nope"}, producer.spec.name).status == "malformed"
+    assert applied(consumer) == []
