@@ -1,0 +1,75 @@
+"""Personnummer and samordningsnummer: parse, validate, mask.
+
+The `personnummer` package checks the checksum and the date. It reads today's date to guess the century of a
+10-digit number, which would make the domain depend on the clock; so the century is worked out here from the
+day the command carries, and the package only ever sees the 12-digit form.
+
+Nothing here puts the number into an exception text: callers turn errors into messages that go to logs.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from personnummer import personnummer  # the package's __init__ is empty: the API lives in this module
+
+ADULT_AGE = 18
+
+# YYMMDD or YYYYMMDD, an optional separator ("+" marks a 10-digit number of someone 100 or older), 4 digits.
+_FORM = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{4})$")
+
+
+class InvalidIdentityNumber(ValueError):
+    """Not a valid personnummer or samordningsnummer. The text says why, never what the number was."""
+
+
+@dataclass(frozen=True)
+class IdentityNumber:
+    number: str  # normalised: "YYYYMMDD-NNNN" (a samordningsnummer keeps its day + 60)
+    kind: str  # "personnummer" | "samordningsnummer"
+    birth_date: date
+
+    def age_on(self, day: date) -> int:
+        # Someone born on 29 February turns a year older on 1 March in other years.
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - before_birthday
+
+
+def parse_identity_number(value: str, on: date) -> IdentityNumber:
+    """Parse a personnummer or samordningsnummer in any usual form, as it reads on the day `on`.
+
+    Accepts "YYYYMMDD-NNNN", "YYYYMMDDNNNN", "YYMMDD-NNNN", "YYMMDDNNNN" and "YYMMDD+NNNN".
+    Raises InvalidIdentityNumber on bad form, checksum or date.
+    """
+    match = _FORM.match(value.strip()) if isinstance(value, str) else None
+    if not match:
+        raise InvalidIdentityNumber("not in the form YYYYMMDD-NNNN")
+    century, yy, month, day, separator, digits = match.groups()
+    if century:
+        full_year = int(century + yy)
+    else:
+        # The most recent year ending in yy, not after `on`; "+" means a hundred years earlier.
+        full_year = on.year - ((on.year - int(yy)) % 100) - (100 if separator == "+" else 0)
+    twelve_digits = f"{full_year:04d}{month}{day}{digits}"
+    try:
+        parsed = personnummer.parse(twelve_digits)
+        birth_date = parsed.get_date()
+    except (personnummer.PersonnummerException, ValueError):
+        raise InvalidIdentityNumber("checksum or date is wrong") from None
+    kind = "samordningsnummer" if parsed.is_coordination_number() else "personnummer"
+    return IdentityNumber(f"{twelve_digits[:8]}-{twelve_digits[8:]}", kind, birth_date)
+
+
+def normalise_identity_number(value: str, on: date) -> str:
+    """The stored form "YYYYMMDD-NNNN", for looking up duplicates. Raises InvalidIdentityNumber."""
+    return parse_identity_number(value, on).number
+
+
+def mask_personnummer(value: str) -> str:
+    """For lists and logs: "19900101-1234" -> "19900101-****". Whatever does not parse is masked whole."""
+    match = _FORM.match(value.strip()) if isinstance(value, str) else None
+    if not match:
+        return "****"
+    century, yy, month, day, separator, _ = match.groups()
+    return f"{century or ''}{yy}{month}{day}{separator or '-'}****"

@@ -1,0 +1,58 @@
+"""Which registers an applicant is checked against, and how long a result is valid (registers.py)."""
+from datetime import date
+
+from services.registry_checks.registers import (
+    FORSAKRINGSKASSAN, KRONOFOGDEN, LSS_CHILDREN, POLISEN_BELASTNINGSREGISTER, POLISEN_MISSTANKEREGISTER,
+    REGISTERS, SOCIALREGISTRET, ChecksConfig, add_months, required_registers, validity)
+
+STOCKHOLM, GOTEBORG = "0180", "1480"
+DEFAULT_FOUR = [POLISEN_BELASTNINGSREGISTER, POLISEN_MISSTANKEREGISTER, SOCIALREGISTRET, KRONOFOGDEN]
+
+
+def test_every_register_has_a_swedish_display_name():
+    assert REGISTERS[FORSAKRINGSKASSAN].name == "Försäkringskassan"
+    assert REGISTERS[POLISEN_BELASTNINGSREGISTER].name.startswith("Polisen")
+
+
+def test_every_role_needs_polisen_socialregistret_and_kronofogden():
+    for role in ("kontaktperson", "kontaktfamilj", "skkp", "familjehem", "jourhem"):
+        assert required_registers([role], STOCKHOLM) == DEFAULT_FOUR
+
+
+def test_forsakringskassan_is_checked_where_the_municipality_says_so():
+    config = ChecksConfig(extra_registers={STOCKHOLM: (FORSAKRINGSKASSAN,)})
+    assert required_registers(["kontaktperson"], STOCKHOLM, config) == DEFAULT_FOUR + [FORSAKRINGSKASSAN]
+    assert required_registers(["kontaktperson"], GOTEBORG, config) == DEFAULT_FOUR
+
+
+def test_a_result_is_valid_twelve_months_by_default():
+    assert validity(KRONOFOGDEN, ["kontaktperson"]) == 12
+
+
+def test_validity_is_configurable_per_register():
+    config = ChecksConfig(validity_months={KRONOFOGDEN: 6})
+    assert validity(KRONOFOGDEN, ["kontaktperson"], config) == 6
+    assert validity(SOCIALREGISTRET, ["kontaktperson"], config) == 12
+
+
+def test_validity_is_configurable_per_register_and_role_and_the_strictest_role_decides():
+    config = ChecksConfig(validity_months_by_role={SOCIALREGISTRET: {"familjehem": 6, "kontaktperson": 24}})
+    assert validity(SOCIALREGISTRET, ["kontaktperson"], config) == 24
+    assert validity(SOCIALREGISTRET, ["kontaktperson", "familjehem"], config) == 6
+
+
+def test_an_extract_for_work_with_children_under_lss_is_at_most_a_year_old_whatever_the_configuration():
+    config = ChecksConfig(validity_months={POLISEN_BELASTNINGSREGISTER: 24})
+    assert validity(POLISEN_BELASTNINGSREGISTER, ["kontaktperson"], config) == 24
+    assert validity(POLISEN_BELASTNINGSREGISTER, ["kontaktperson", LSS_CHILDREN], config) == 12
+
+
+def test_the_lss_qualifier_is_not_a_role_of_its_own():
+    config = ChecksConfig(validity_months_by_role={KRONOFOGDEN: {"kontaktperson": 24}})
+    assert validity(KRONOFOGDEN, ["kontaktperson", LSS_CHILDREN], config) == 24
+
+
+def test_months_are_added_calendar_wise():
+    assert add_months(date(2025, 3, 10), 12) == date(2026, 3, 10)
+    assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
