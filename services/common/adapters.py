@@ -1,19 +1,26 @@
-"""nameko at the edge: the dependency that gives a service worker its kernel, and the inbox's event handler.
+"""nameko at the edge: the dependency that gives a service worker its kernel, the inbox's event handler, and
+what crosses RPC (the caller's identity in, refusals out).
 
 Only service.py modules import this file; the kernel's other modules know nothing of nameko or eventlet.
 """
 from __future__ import annotations
 
+import functools
+import json
 import os
 
 import eventlet
+from marshmallow import ValidationError
 from nameko.events import event_handler
+from nameko.exceptions import deserialize_to_instance
 from nameko.extensions import DependencyProvider
 
 from . import config
+from .decider import CommandRefused, NotFound
 from .db import assert_cooperative_wait, make_pool
 from .kernel import Kernel, ServiceSpec, receiver_name
 from .migrations import migrate
+from .store import ConcurrencyError
 from .topology import ALL_EVENTS
 
 
@@ -67,3 +74,90 @@ def inbox_receiver(source: str, kernel_attribute: str = "kernel"):
 
     receive.__name__ = receiver_name(source)
     return event_handler(source, ALL_EVENTS, requeue_on_error=True)(receive)
+
+
+# --- what crosses nameko RPC -------------------------------------------------------------------------------
+
+CALLER_KEY = "kontakt_caller"  # nameko context data: propagated by nameko to every RPC call downstream
+
+
+@deserialize_to_instance
+class ServiceProblem(Exception):
+    """A refusal a service reports to its caller; re-raised as this same class in the caller (the gateway), which
+    maps `kind` to an HTTP status in one table. `problems` are [{"message", "field", "code"}]; no personal data.
+
+    kinds: invalid (400), forbidden (403), not_found (404), conflict (409), refused (422).
+    """
+
+    def __init__(self, kind: str, detail: str, problems: list | None = None):
+        self.kind, self.detail, self.problems = kind, detail, list(problems or [])
+        super().__init__(kind, detail, self.problems)
+
+
+def _problems_of_validation(error: ValidationError) -> list[dict]:
+    def walk(messages, prefix=""):
+        if isinstance(messages, dict):
+            for key, value in messages.items():
+                yield from walk(value, f"{prefix}.{key}" if prefix else str(key))
+        elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+            for message in messages:
+                yield {"message": message, "field": prefix or None, "code": "invalid"}
+        else:
+            for index, value in enumerate(messages):
+                yield from walk(value, f"{prefix}[{index}]")
+    return list(walk(error.messages))
+
+
+def reports_problems(method):
+    """Wrap an RPC method so that domain errors reach the caller as a ServiceProblem, never as a 500."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except ValidationError as error:
+            raise ServiceProblem("invalid", "the request has invalid fields", _problems_of_validation(error))
+        except CommandRefused as refused:
+            raise ServiceProblem("refused", "the command was refused", [
+                {"message": p.message, "field": p.field, "code": p.code} for p in refused.problems])
+        except NotFound:
+            raise ServiceProblem("not_found", "no such resource")
+        except ConcurrencyError as conflict:
+            raise ServiceProblem("conflict", str(conflict))
+
+    return wrapper
+
+
+class Caller:
+    """Who is calling, as the gateway vouched for them. Services check the municipality again on every call."""
+
+    def __init__(self, data: dict | None):
+        data = data or {}
+        self.actor: str | None = data.get("sub")
+        self.name: str | None = data.get("name")
+        self.roles: frozenset[str] = frozenset(data.get("roles", ()))
+        self.municipalities: frozenset[str] = frozenset(data.get("municipalities", ()))
+        self.system: bool = bool(data.get("system"))  # a service or the public form, not a person
+
+    def may_act_in(self, municipality: str | None) -> bool:
+        return self.system or (municipality is not None and municipality in self.municipalities)
+
+    def require(self, municipality: str | None, *roles: str) -> None:
+        """Refuse unless the caller has one of `roles` in `municipality`; a foreign municipality is 'not found',
+        so that existence does not leak across municipalities."""
+        if not self.may_act_in(municipality):
+            raise ServiceProblem("not_found", "no such resource")
+        if roles and not self.system and not (self.roles & set(roles)):
+            raise ServiceProblem("forbidden", "your role may not do this")
+
+    def as_context_data(self) -> str:
+        return json.dumps({"sub": self.actor, "name": self.name, "roles": sorted(self.roles),
+                           "municipalities": sorted(self.municipalities), "system": self.system})
+
+
+class CallerProvider(DependencyProvider):
+    """Injects the Caller the gateway put in nameko context data (`kontakt_caller`, a JSON string)."""
+
+    def get_dependency(self, worker_ctx):
+        raw = worker_ctx.data.get(CALLER_KEY)
+        return Caller(json.loads(raw) if raw else None)
