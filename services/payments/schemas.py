@@ -1,0 +1,142 @@
+"""Input schemas: the request bodies the gateway loads, and the functions that turn them into commands.
+
+The gateway adds what the token says (municipality, the acting user) and the service adds what it holds (the
+month's meetings, the plan's terms, the rate table): the body carries only what the user decides.
+Bad input raises marshmallow's ValidationError, naming each field.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .calculation import KontaktfamiljTerms, KontaktpersonTerms, SetAmountTerms, Terms
+from .events import MONTH
+from .payment_run_decider import ApprovePaymentRun, PreparePaymentRun, RunItem
+from .rate_decider import PublishRates, RateChange
+from .rate_table import skr_defaults
+from .tax import WITHHOLDING_BASES
+
+PERCENT = validate.Range(min=0, max=1000, error="must be a percentage from 0")
+
+
+def _percent(description: str, **kw) -> fields.Decimal:
+    return fields.Decimal(places=2, validate=PERCENT, metadata={"description": description}, **kw)
+
+
+# --- rates (admin) ---------------------------------------------------------------------------------------
+
+class RateChangeBody(Schema):
+    key = fields.String(required=True, validate=validate.OneOf(sorted(skr_defaults().keys)),
+                        metadata={"description": "the rate to set (nyckel i ersättningstabellen)"})
+    value = fields.Decimal(required=True, allow_none=True, validate=validate.Range(min=0),
+                           metadata={"description": "the new figure (percent or kr); null: follow SKR again"})
+
+
+class PublishRatesBody(Schema):
+    effective_from = fields.Date(required=True, metadata={"description": "gäller från"})
+    rates = fields.List(fields.Nested(RateChangeBody), required=True, validate=validate.Length(min=1))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "beslut eller motivering: why the rates change"})
+
+
+def publish_rates(body: dict, *, municipality: str, by: str) -> PublishRates:
+    data = PublishRatesBody().load(body)
+    return PublishRates(municipality, by, data["effective_from"],
+                        tuple(RateChange(r["key"], r["value"]) for r in data["rates"]), data["reason"])
+
+
+# --- monthly report (case worker) ------------------------------------------------------------------------
+
+class ApproveReportBody(Schema):
+    """The case worker approves the närvarorapport they were shown: the service refuses (409) when the month's
+    meetings are no longer exactly these, so nobody approves a meeting they did not see."""
+
+    month = fields.String(required=True, validate=MONTH, metadata={"description": "månad, YYYY-MM"})
+    meeting_ids = fields.List(fields.String(), required=True,
+                              metadata={"description": "the MeetingLogged ids shown in the report"})
+
+
+# --- the plan's compensation terms (from AssignmentStarted) ----------------------------------------------
+
+class TermsBody(Schema):
+    """Ersättning in the genomförandeplan. kontaktperson: category, arvode_percent, omkostnad_percent;
+    kontaktfamilj: client_birth_date and optional percentages; skkp: amounts per month in öre."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(["kontaktperson", "kontaktfamilj", "skkp"]))
+    category = fields.Integer(strict=True, load_default=None, validate=validate.OneOf([1, 2, 3]),
+                              metadata={"description": "kontaktperson: kategori 1, 2 or 3"})
+    arvode_percent = _percent("kontaktperson: arvode, % of prisbasbelopp/12", load_default=None)
+    omkostnad_percent = _percent("kontaktperson: omkostnadsersättning, % of prisbasbelopp/12", load_default=None)
+    client_birth_date = fields.Date(load_default=None, metadata={"description": "kontaktfamilj: the child's"})
+    omkostnad_percent_child = _percent("kontaktfamilj 0-12 år, % of PBB/365; null: SKR standard",
+                                       load_default=None, allow_none=True)
+    omkostnad_percent_youth = _percent("kontaktfamilj från 13 år, % of PBB/365; null: SKR standard",
+                                       load_default=None, allow_none=True)
+    arvode_ore = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0),
+                                metadata={"description": "skkp: arvode per month, öre"})
+    omkostnad_ore = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0),
+                                   metadata={"description": "skkp: omkostnad per month, öre"})
+    expenses_allowed = fields.Boolean(load_default=False,
+                                      metadata={"description": "utlägg mot kvitto ersätts utöver"})
+    omkostnad_justification = fields.String(load_default=None, allow_none=True,
+                                            metadata={"description": "motivering: required above the SKR level"})
+
+    REQUIRED = {"kontaktperson": ("category", "arvode_percent", "omkostnad_percent"),
+                "kontaktfamilj": ("client_birth_date",),
+                "skkp": ("arvode_ore", "omkostnad_ore")}
+
+    @validates_schema
+    def _required_for_kind(self, data, **kwargs):
+        missing = {name: ["required for " + data["kind"]] for name in self.REQUIRED.get(data.get("kind"), ())
+                   if data.get(name) is None}
+        if missing:
+            raise ValidationError(missing)
+
+
+def terms(body: dict) -> Terms:
+    data = TermsBody().load(body)
+    common = {"expenses_allowed": data["expenses_allowed"],
+              "omkostnad_justification": data["omkostnad_justification"]}
+    if data["kind"] == "kontaktperson":
+        return KontaktpersonTerms(data["category"], data["arvode_percent"], data["omkostnad_percent"], **common)
+    if data["kind"] == "kontaktfamilj":
+        return KontaktfamiljTerms(data["client_birth_date"], data["omkostnad_percent_child"],
+                                  data["omkostnad_percent_youth"], **common)
+    return SetAmountTerms(data["arvode_ore"], data["omkostnad_ore"], **common)
+
+
+# --- the volunteer's tax (finance; audited) --------------------------------------------------------------
+
+class TaxDetailsBody(Schema):
+    withholding_basis = fields.String(required=True, validate=validate.OneOf(WITHHOLDING_BASES),
+                                      metadata={"description": "default (30 %), tax_table (skattetabell) or "
+                                                               "jamkning (beslut om jämkning)"})
+    withholding_percent = fields.Decimal(places=2, load_default=None, allow_none=True,
+                                         validate=validate.Range(min=0, max=100),
+                                         metadata={"description": "skatteavdrag i procent"})
+
+    @validates_schema
+    def _percent_with_basis(self, data, **kwargs):
+        if data["withholding_basis"] != "default" and data.get("withholding_percent") is None:
+            raise ValidationError({"withholding_percent": ["required with a tax table or jämkning"]})
+
+
+# --- payment runs (finance) ------------------------------------------------------------------------------
+
+class PreparePaymentRunBody(Schema):
+    period = fields.String(required=True, validate=MONTH, metadata={"description": "utbetalningsmånad, YYYY-MM"})
+
+
+class ApprovePaymentRunBody(Schema):
+    preparation = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1),
+                                 metadata={"description": "the preparation reviewed (from PaymentRunPrepared)"})
+
+
+def prepare_payment_run(body: dict, *, municipality: str, by: str, items: tuple[RunItem, ...],
+                        prepared_on) -> PreparePaymentRun:
+    data = PreparePaymentRunBody().load(body)
+    return PreparePaymentRun(municipality, data["period"], by, items, prepared_on)
+
+
+def approve_payment_run(body: dict, *, municipality: str, period: str, by: str, approved_on) -> ApprovePaymentRun:
+    data = ApprovePaymentRunBody().load(body)
+    return ApprovePaymentRun(municipality, period, by, approved_on, data["preparation"])

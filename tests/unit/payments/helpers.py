@@ -1,0 +1,99 @@
+"""Builders for payments tests: SKR's own figures in, events out."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from services.common.decider import NewEvent
+from services.payments.calculation import KontaktfamiljTerms, KontaktpersonTerms, Meeting
+from services.payments.compensation_decider import (ApproveReport, CalculateCompensation, IssuePayment,
+                                                    compensation_decider)
+from services.payments.events import EVENT_SCHEMAS
+from services.payments.payment_run_decider import (ApprovePaymentRun, PreparePaymentRun, RunItem,
+                                                   payment_run_decider)
+from services.payments.rate_table import skr_defaults
+from services.payments.tax import TaxProfile, YearToDate
+
+STHLM = ZoneInfo("Europe/Stockholm")
+KOMMUN = "0180"
+ASSIGNMENT = "a-1"
+VOLUNTEER = "v-1"
+CASE_WORKER = "socialsekreterare-1"
+
+
+def at(y, m, d, hh=0, mm=0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=STHLM)
+
+
+def stay(meeting_id: str, start: datetime, end: datetime, **kw) -> Meeting:
+    return Meeting(meeting_id, start.date(), "held", start, end, **kw)
+
+
+def meeting(meeting_id: str, day: date, status: str = "held", **kw) -> Meeting:
+    return Meeting(meeting_id, day, status, **kw)
+
+
+def kp_terms(category=1, arvode="20", omkostnad="10", **kw) -> KontaktpersonTerms:
+    return KontaktpersonTerms(category, Decimal(arvode), Decimal(omkostnad), **kw)
+
+
+def kf_terms(birth: date, **kw) -> KontaktfamiljTerms:
+    return KontaktfamiljTerms(birth, **kw)
+
+
+def profile(birth=date(1980, 5, 1), person=VOLUNTEER, **kw) -> TaxProfile:
+    return TaxProfile(person, birth, **kw)
+
+
+def approve(month: str, *meetings: Meeting, kind="kontaktperson", by=CASE_WORKER, on: date | None = None,
+            assignment=ASSIGNMENT) -> ApproveReport:
+    from services.payments.calculation import month_end
+    return ApproveReport(KOMMUN, assignment, month, by, CASE_WORKER, VOLUNTEER, kind, tuple(meetings),
+                         on or month_end(month))
+
+
+def calculate(month: str, terms, paid_in: str | None = None, tax=None, ytd: YearToDate | None = None,
+              rates=None, assignment=ASSIGNMENT) -> CalculateCompensation:
+    paid_in = paid_in or month
+    return CalculateCompensation(KOMMUN, assignment, month, paid_in, terms, tax or profile(),
+                                 ytd or YearToDate(int(paid_in[:4]), 10_000_00),
+                                 rates or skr_defaults())
+
+
+def decide_all(decider, *commands) -> list[NewEvent]:
+    """Run commands one after another on one stream; the events, in order (a history for `given`)."""
+    events: list[NewEvent] = []
+    for command in commands:
+        events += decider.decide(decider.fold(events), command)
+    return events
+
+
+def history(*commands) -> list[NewEvent]:
+    return decide_all(compensation_decider, *commands)
+
+
+def approved_run(period: str, *items: RunItem, preparer="ekonom-1", approver="ekonom-2"):
+    events = decide_all(payment_run_decider,
+                        PreparePaymentRun(KOMMUN, period, preparer, items, date.fromisoformat(period + "-25")),
+                        ApprovePaymentRun(KOMMUN, period, approver, date.fromisoformat(period + "-26")))
+    return payment_run_decider.fold(events)
+
+
+def item_of(event: NewEvent) -> RunItem:
+    d = event.data
+    return RunItem(d["compensation_id"], d["assignment_id"], d["volunteer_id"], d["month"], d["totals"]["payout_ore"])
+
+
+def pay(event: NewEvent, run) -> IssuePayment:
+    d = event.data
+    return IssuePayment(KOMMUN, d["assignment_id"], d["month"], d["compensation_id"], run,
+                        date.fromisoformat(run.period + "-27"))
+
+
+def assert_published_contract(*events: NewEvent) -> None:
+    """Every event a test produced loads with its published schema, unchanged."""
+    for event in events:
+        version, schema = EVENT_SCHEMAS[event.type]
+        assert event.schema_version == version
+        assert schema().load(event.data) == event.data, event.type
