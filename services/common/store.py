@@ -119,7 +119,9 @@ class EventStore:
         """Every event after `after`, in the order transactions were given ids, never skipping one.
 
         Only events of transactions older than every transaction still running are returned: an event whose
-        transaction commits later than a newer one's is read when it commits, not passed over.
+        transaction commits later than a newer one's is read when it commits, not passed over. Transaction ids
+        are server-wide, so a transaction left open in any database of the server holds readers back (never
+        makes them skip): keep transactions short.
         """
         rows = conn.execute(
             f"SELECT tx_id::text::bigint, position, {_COLUMNS} FROM events "
