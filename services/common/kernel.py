@@ -37,6 +37,8 @@ class ServiceSpec:
     sources: tuple[str, ...] = ()  # services whose events this one consumes
     react: Reaction | None = None
     migrations: Path | None = None
+    # (event type, data) -> what other services may see of it; None publishes the whole event
+    published_data: Callable[[str, dict], dict] | None = None
 
     @property
     def subscriptions(self) -> list[Subscription]:
@@ -62,7 +64,7 @@ class Kernel:
     inbox: Inbox = field(init=False)
 
     def __post_init__(self):
-        self.store = EventStore(self.spec.name, self.spec.projections)
+        self.store = EventStore(self.spec.name, self.spec.projections, self.spec.published_data)
         self.commands = CommandHandler(self.store)
         react = (lambda conn, event: self.spec.react(self, conn, event)) if self.spec.react else None
         self.inbox = Inbox(self.spec.projections, react)

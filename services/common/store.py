@@ -6,9 +6,9 @@ their outbox rows and the projections' rows commit together or not at all.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from psycopg.types.json import Jsonb
 
@@ -53,11 +53,19 @@ def _event_from_row(row: Sequence) -> Event:
     return upcast(Event(*row))
 
 
+# (event type, data) -> the data other services may see; the store keeps the whole event.
+PublishedData = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
 class EventStore:
-    def __init__(self, service: str, projections: Iterable[Projection] = ()):
+    def __init__(self, service: str, projections: Iterable[Projection] = (),
+                 published_data: PublishedData | None = None):
         self.service = service
         self.exchange = f"{service}.events"
         self.projections = list(projections)
+        # Data that must not leave the service (a client's identity, a note only the case worker reads) is
+        # removed here, before the outbox, so no consumer, queue or broker log ever holds it.
+        self.published_data = published_data
 
     def append(self, conn, stream_id: str, stream_type: str, expected_version: int,
                new_events: Sequence[NewEvent], metadata: Metadata = Metadata()) -> list[Event]:
@@ -92,11 +100,16 @@ class EventStore:
 
         conn.execute(
             f"INSERT INTO outbox (event_id, routing_key, body) VALUES {', '.join(['(%s, %s, %s)'] * len(events))}",
-            [value for e in events for value in (e.event_id, e.event_type, Jsonb(to_wire(e)))])
+            [value for e in events for value in (e.event_id, e.event_type, Jsonb(to_wire(self.published(e))))])
         conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
         for event in events:
             self.project(conn, event)
         return events
+
+    def published(self, event: Event) -> Event:
+        if self.published_data is None:
+            return event
+        return replace(event, data=self.published_data(event.event_type, event.data))
 
     def project(self, conn, event: Event) -> None:
         for projection in self.projections:

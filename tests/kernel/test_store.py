@@ -231,3 +231,19 @@ def test_the_envelope_round_trips_through_the_wire_format(kernel):
     sid = stream()
     [event] = kernel.execute(ledger.counter, sid, ledger.Increment(3), Metadata(municipality="0180"))
     assert from_wire(to_wire(event), source="ledger") == event
+
+
+def test_private_data_stays_in_the_store_and_is_removed_from_what_is_published(kernel_for, service_name):
+    # given a service that publishes only the amount of its events, not the note
+    spec = ledger.spec(service_name)
+    spec = type(spec)(**{**spec.__dict__, "published_data": lambda event_type, data: {"amount": data["amount"]}})
+    kernel = kernel_for(spec)
+    # when an event with a private note is appended
+    with kernel.connection() as conn:
+        kernel.store.append(conn, "counter-1", "counter", 0,
+                            [NewEvent("Incremented", {"amount": 1, "note": "only for the case worker"})])
+        stored = kernel.store.load(conn, "counter-1")[0].data
+        published = conn.execute("SELECT body->'data' FROM outbox").fetchone()[0]
+    # then the store keeps it whole and the outbox holds the published part only
+    assert stored == {"amount": 1, "note": "only for the case worker"}
+    assert published == {"amount": 1}
