@@ -1,0 +1,187 @@
+"""registry_checks' read side: the `checks` table, fed inline by the service's own events, and the queries over it.
+
+    Checks                 projection: one row per check, in the append's transaction
+    check_row / checks_of_applicant / pending_checks_of_applicant / worklist / due_for_expiry    queries
+    record_refusal / refused_results                                                            refused results
+
+`refused_results` is no projection (a refusal is not an event, and nothing about the check changes): it is written
+by the inbound handler and never emptied by a rebuild. Rows come back as JSON-ready dicts (dates as ISO text),
+the shape the RPC methods return.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from psycopg.types.json import Jsonb
+
+from services.common.envelope import Event
+from services.common.projections import Projection
+
+from .domain import EXPIRY_WARNING
+from .registers import REGISTERS
+
+
+class Checks(Projection):
+    tables = ("checks",)
+
+    def on_CheckRequested(self, conn, event: Event) -> None:
+        d = event.data
+        # A renewal reopens the row; the result in force (outcome, valid_until, clear_until) stays until it
+        # expires or a new result replaces it.
+        conn.execute(
+            "INSERT INTO checks (check_id, applicant_id, register, municipality, roles, state, validity_months, "
+            "                    requested_at, updated_at, version) "
+            "VALUES (%s, %s, %s, %s, %s, 'pending', %s, %s, %s, %s) "
+            "ON CONFLICT (check_id) DO UPDATE SET state = 'pending', roles = excluded.roles, "
+            "    validity_months = excluded.validity_months, requested_at = excluded.requested_at, "
+            "    cancelled_at = NULL, cancel_reason = NULL, expired_on = NULL, "
+            "    updated_at = excluded.updated_at, version = excluded.version",
+            (d["check_id"], d["applicant_id"], d["register"], d["municipality"], list(d["roles"]),
+             d["validity_months"], d["requested_at"], event.recorded_at, event.stream_version))
+
+    def on_CheckCompleted(self, conn, event: Event) -> None:
+        d = event.data
+        conn.execute(
+            "UPDATE checks SET state = 'completed', outcome = %s, valid_until = %s, clear_until = %s, "
+            "    register_reference = %s, summary = %s, source = %s, entered_by = %s, completed_at = %s, "
+            "    expired_on = NULL, updated_at = %s, version = %s WHERE check_id = %s",
+            (d["outcome"], d["valid_until"], d["valid_until"] if d["outcome"] == "clear" else None,
+             d["register_reference"], d["summary"], d["source"], d["entered_by"], d["completed_at"],
+             event.recorded_at, event.stream_version, d["check_id"]))
+
+    def on_CheckExpired(self, conn, event: Event) -> None:
+        d = event.data
+        # During a renewal the check stays pending; only the old result ends (as domain.evolve).
+        conn.execute(
+            "UPDATE checks SET state = CASE WHEN state = 'completed' THEN 'expired' ELSE state END, "
+            "    clear_until = NULL, expired_on = %s, updated_at = %s, version = %s WHERE check_id = %s",
+            (d["expired_on"], event.recorded_at, event.stream_version, d["check_id"]))
+
+    def on_CheckCancelled(self, conn, event: Event) -> None:
+        d = event.data
+        conn.execute(
+            "UPDATE checks SET state = 'cancelled', cancelled_at = %s, cancel_reason = %s, updated_at = %s, "
+            "    version = %s WHERE check_id = %s",
+            (d["cancelled_at"], d["reason"], event.recorded_at, event.stream_version, d["check_id"]))
+
+
+# --------------------------------------------------------------------------------------------- check queries
+
+_CHECK_COLUMNS = ("check_id", "applicant_id", "register", "municipality", "roles", "state", "validity_months",
+                  "outcome", "valid_until", "clear_until", "register_reference", "summary", "source", "entered_by",
+                  "requested_at", "completed_at", "expired_on", "cancelled_at", "cancel_reason", "updated_at",
+                  "version")
+_SELECT_CHECKS = f"SELECT {', '.join(_CHECK_COLUMNS)} FROM checks"
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def _check(row) -> dict:
+    check = {name: _json_ready(value) for name, value in zip(_CHECK_COLUMNS, row)}
+    register = REGISTERS.get(check["register"])
+    check["register_name"] = register.name if register else check["register"]
+    check["stream_id"] = f"check-{check['check_id']}"
+    return check
+
+
+def check_row(conn, check_id: str) -> dict | None:
+    row = conn.execute(_SELECT_CHECKS + " WHERE check_id = %s", (check_id,)).fetchone()
+    return _check(row) if row else None
+
+
+def checks_of_applicant(conn, applicant_id: str) -> list[dict]:
+    """The applicant's checks, in the order recruiters expect the registers (registers.REGISTERS)."""
+    rows = conn.execute(_SELECT_CHECKS + " WHERE applicant_id = %s", (applicant_id,)).fetchall()
+    order = {register: index for index, register in enumerate(REGISTERS)}
+    return sorted((_check(row) for row in rows), key=lambda c: (order.get(c["register"], 99), c["check_id"]))
+
+
+def pending_checks_of_applicant(conn, applicant_id: str) -> list[dict]:
+    rows = conn.execute(_SELECT_CHECKS + " WHERE applicant_id = %s AND state = 'pending' ORDER BY check_id",
+                        (applicant_id,)).fetchall()
+    return [_check(row) for row in rows]
+
+
+def worklist(conn, today: date, municipalities: Iterable[str] | None = None) -> list[dict]:
+    """Checks whose clear result in force ends within 60 days of `today` (domain.EXPIRY_WARNING), soonest first;
+    those already past their last day and waiting for the expiry run are included. `municipalities` None: all."""
+    query = _SELECT_CHECKS + " WHERE clear_until IS NOT NULL AND clear_until <= %s"
+    params: list[Any] = [today + EXPIRY_WARNING]
+    if municipalities is not None:
+        query += " AND municipality = ANY(%s)"
+        params.append(sorted(municipalities))
+    rows = conn.execute(query + " ORDER BY clear_until, municipality, check_id", params).fetchall()
+    return [_check(row) for row in rows]
+
+
+def due_for_expiry(conn, today: date, limit: int = 1000) -> list[tuple[str, str]]:
+    """(check_id, municipality) of clear results whose last valid day is before `today`."""
+    return [tuple(row) for row in conn.execute(
+        "SELECT check_id, municipality FROM checks WHERE clear_until IS NOT NULL AND clear_until < %s "
+        "ORDER BY clear_until, check_id LIMIT %s", (today, limit)).fetchall()]
+
+
+# --------------------------------------------------------------------------------------------- refused results
+
+_REFUSED_COLUMNS = ("id", "received_at", "reason_code", "message", "fields", "register", "check_id",
+                    "municipality", "routing_key", "headers", "raw_body")
+
+
+def _headers_json(headers: dict | None) -> dict:
+    """AMQP headers as JSON: values that JSON cannot hold (bytes, dates, decimals) are kept as their text."""
+    ready = {}
+    for key, value in (headers or {}).items():
+        try:
+            json.dumps(value)
+            ready[str(key)] = value
+        except (TypeError, ValueError):
+            ready[str(key)] = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return ready
+
+
+def record_refusal(conn, *, reason_code: str, message: str, fields: Iterable[str] = (), register: str | None = None,
+                   check_id: str | None = None, municipality: str | None = None, routing_key: str | None = None,
+                   headers: dict | None = None, raw_body: bytes = b"", received_at: datetime | None = None) -> int:
+    row = conn.execute(
+        "INSERT INTO refused_results (received_at, reason_code, message, fields, register, check_id, municipality, "
+        "                             routing_key, headers, raw_body) "
+        "VALUES (coalesce(%s, now()), %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (received_at, reason_code, message, list(fields), register, check_id, municipality, routing_key,
+         Jsonb(_headers_json(headers)), raw_body)).fetchone()
+    return row[0]
+
+
+def refused_results(conn, *, limit: int = 100, municipalities: Iterable[str] | None = None,
+                    register: str | None = None, reason_code: str | None = None,
+                    since: datetime | None = None) -> list[dict]:
+    """Newest first. `municipalities` None: all; else those of these municipalities and those of no known check
+    (a forged or unknown result belongs to no municipality)."""
+    query = f"SELECT {', '.join(_REFUSED_COLUMNS)} FROM refused_results WHERE true"
+    params: list[Any] = []
+    if municipalities is not None:
+        query += " AND (municipality IS NULL OR municipality = ANY(%s))"
+        params.append(sorted(municipalities))
+    if register is not None:
+        query += " AND register = %s"
+        params.append(register)
+    if reason_code is not None:
+        query += " AND reason_code = %s"
+        params.append(reason_code)
+    if since is not None:
+        query += " AND received_at >= %s"
+        params.append(since)
+    rows = conn.execute(query + " ORDER BY received_at DESC, id DESC LIMIT %s", [*params, limit]).fetchall()
+    results = []
+    for row in rows:
+        result = {name: _json_ready(value) for name, value in zip(_REFUSED_COLUMNS, row)}
+        result["raw_body"] = bytes(row[-1]).decode("utf-8", "replace")
+        results.append(result)
+    return results

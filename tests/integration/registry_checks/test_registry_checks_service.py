@@ -1,0 +1,312 @@
+"""registry_checks' service layer on the real PostgreSQL, without a broker: the reaction to the applicants'
+events, every refused result kept with its reason while nothing else changes, manual entry, expiry and the worklist.
+
+Each test has a database of its own (spec.make_spec under a fresh name); the applicants' events enter through the
+kernel's inbox exactly as the nameko receiver hands them over.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from marshmallow import ValidationError
+
+from services.common.decider import CommandRefused
+from services.registry_checks import projection, spec
+from services.registry_checks.domain import check_id_for, stream_id
+from services.registry_checks.inbound import Accepted, Refused
+from services.registry_checks.signing import sign, timestamp_of
+
+STOCKHOLM, UPPSALA = "0180", "0380"
+KEYS = {register: key.encode() for register, key in spec.DEV_KEYS.items()}
+REGISTERS = ["polisen_belastningsregister", "polisen_misstankeregister", "socialregistret", "kronofogden"]
+
+
+@pytest.fixture
+def kernel(kernel_for, service_name):
+    return kernel_for(spec.make_spec(service_name))
+
+
+# --------------------------------------------------------------------------------------------- helpers
+
+def envelope(event_type: str, applicant_id: str, version: int, data: dict, municipality=STOCKHOLM) -> dict:
+    now = datetime.now(timezone.utc).isoformat()
+    return {"event_id": str(uuid.uuid4()), "event_type": event_type, "schema_version": 1, "stream_id": applicant_id,
+            "stream_type": "applicant", "stream_version": version, "municipality": municipality,
+            "occurred_at": now, "recorded_at": now, "actor": "rekryterare-1", "correlation_id": None,
+            "causation_id": None, "data": {"applicant_id": applicant_id, **data}}
+
+
+def registered(applicant_id: str, municipality=STOCKHOLM, roles=("kontaktperson",)) -> dict:
+    # The fields registry_checks reads; the rest of ApplicantRegistered (name, personnummer, ...) it ignores.
+    return envelope("ApplicantRegistered", applicant_id, 1, {
+        "municipality": municipality, "roles": list(roles), "registered_on": date.today().isoformat(),
+        "channel": "web", "by": None}, municipality)
+
+
+def given_registered(kernel, municipality=STOCKHOLM) -> str:
+    applicant_id = f"applicant-{uuid.uuid4()}"
+    assert kernel.receive(registered(applicant_id, municipality), "applicants").status == "applied"
+    return applicant_id
+
+
+def result(check_id: str, register="kronofogden", outcome="clear", reference=None, **changes) -> dict:
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    return {"register_id": register, "check_id": check_id, "outcome": outcome,
+            "register_reference": reference or f"REF-{uuid.uuid4().hex[:8]}", "completed_at": now.isoformat(),
+            "valid_until": (now.date() + timedelta(days=365)).isoformat() if outcome == "clear" else None,
+            "summary": "", **changes}
+
+
+def signed(body: dict, key: bytes | None = None, sent_at: datetime | None = None) -> tuple[bytes, dict]:
+    raw = json.dumps(body).encode()
+    timestamp = timestamp_of(sent_at or datetime.now(timezone.utc))
+    return raw, {"x-kontakt-timestamp": timestamp,
+                 "x-kontakt-signature": sign(key or KEYS[body["register_id"]], timestamp, raw)}
+
+
+def snapshot(kernel) -> tuple:
+    with kernel.connection() as conn:
+        events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        checks = conn.execute("SELECT check_id, state, outcome, version FROM checks ORDER BY check_id").fetchall()
+    return events, checks
+
+
+def refused_rows(kernel) -> list[dict]:
+    with kernel.connection() as conn:
+        return projection.refused_results(conn)
+
+
+def checks_of(kernel, applicant_id) -> dict[str, dict]:
+    with kernel.connection() as conn:
+        return {c["register"]: c for c in projection.checks_of_applicant(conn, applicant_id)}
+
+
+def when_received(kernel, raw, headers) -> Accepted | Refused:
+    return spec.receive_result(kernel, raw, headers, keys=KEYS, routing_key="kronofogden")
+
+
+def then_refused_and_kept(kernel, outcome, reason: str, before: tuple, raw: bytes) -> dict:
+    assert isinstance(outcome, Refused) and outcome.reason_code == reason, outcome
+    assert snapshot(kernel) == before, "a refused result changed something"
+    [row] = [r for r in refused_rows(kernel) if r["raw_body"] == raw.decode()]
+    assert row["reason_code"] == reason and row["message"] == outcome.message
+    return row
+
+
+# --------------------------------------------------------------------------------------------- requests
+
+def test_a_registration_requests_one_check_per_required_register_with_ids_a_redelivery_cannot_double(kernel):
+    # given an applicant registered in Stockholm as a kontaktperson
+    applicant_id = f"applicant-{uuid.uuid4()}"
+    first = registered(applicant_id)
+    # when the registration arrives, then again (a redelivery), then republished under a new event id
+    assert kernel.receive(first, "applicants").status == "applied"
+    assert kernel.receive(first, "applicants").status == "duplicate"
+    again = {**registered(applicant_id), "stream_id": f"applicant-{uuid.uuid4()}"}  # same applicant, other stream
+    assert kernel.receive(again, "applicants").status == "applied"
+    # then one pending check per default register, each with the id derived from applicant and register
+    checks = checks_of(kernel, applicant_id)
+    assert list(checks) == REGISTERS
+    assert all(c["state"] == "pending" and c["municipality"] == STOCKHOLM for c in checks.values())
+    assert {c["check_id"] for c in checks.values()} == {check_id_for(applicant_id, r) for r in REGISTERS}
+    with kernel.connection() as conn:
+        assert conn.execute("SELECT count(*) FROM events WHERE event_type = 'CheckRequested'").fetchone() == (4,)
+        assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (4,)
+
+
+def test_a_municipality_that_asks_for_forsakringskassan_gets_that_check_too(kernel, monkeypatch):
+    # given Uppsala configured to check Försäkringskassan as well
+    monkeypatch.setenv("REGISTRY_CHECKS_CONFIG", json.dumps({"extra_registers": {UPPSALA: ["forsakringskassan"]}}))
+    # when an applicant registers there
+    applicant_id = given_registered(kernel, UPPSALA)
+    # then five checks are requested
+    assert list(checks_of(kernel, applicant_id)) == [*REGISTERS, "forsakringskassan"]
+
+
+@pytest.mark.parametrize("event_type, reason", [("ApplicantWithdrawn", "applicant_withdrawn"),
+                                                ("ApplicantRejected", "applicant_rejected")])
+def test_withdrawal_or_rejection_cancels_the_pending_checks_and_leaves_completed_ones(kernel, event_type, reason):
+    # given an applicant whose Kronofogden check has completed and whose other checks are pending
+    applicant_id = given_registered(kernel)
+    kfm = check_id_for(applicant_id, "kronofogden")
+    assert isinstance(when_received(kernel, *signed(result(kfm))), Accepted)
+    # when the applicant withdraws, or is rejected
+    data = {"withdrawn_by": "applicant", "reason": "", "by": "rekryterare-1"} if event_type == "ApplicantWithdrawn" \
+        else {"reason": "olämplig", "by": "rekryterare-1"}
+    assert kernel.receive(envelope(event_type, applicant_id, 2, data), "applicants").status == "applied"
+    # then every pending check is cancelled with the reason, and the completed one is kept
+    checks = checks_of(kernel, applicant_id)
+    assert checks.pop("kronofogden")["state"] == "completed"
+    assert {(c["state"], c["cancel_reason"]) for c in checks.values()} == {("cancelled", reason)}
+
+
+# --------------------------------------------------------------------------------------------- inbound results
+
+def test_a_signed_result_for_a_pending_check_completes_it(kernel):
+    # given a pending Kronofogden check
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    # when Kronofogden publishes a signed clear result
+    outcome = when_received(kernel, *signed(result(check_id)))
+    # then the check has completed clear, valid for at most twelve months, and nothing was refused
+    assert isinstance(outcome, Accepted)
+    with kernel.connection() as conn:
+        row = projection.check_row(conn, check_id)
+        [event] = [e for e in kernel.store.load(conn, stream_id(check_id)) if e.event_type == "CheckCompleted"]
+    assert (row["state"], row["outcome"], row["source"], row["entered_by"]) == ("completed", "clear", "register", None)
+    assert row["clear_until"] == row["valid_until"]
+    assert event.actor == "register:kronofogden" and event.municipality == STOCKHOLM
+    assert refused_rows(kernel) == []
+
+
+def test_an_unsigned_result_is_refused_and_kept(kernel):
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    raw, headers = signed(result(check_id))
+    del headers["x-kontakt-signature"]
+    before = snapshot(kernel)
+    row = then_refused_and_kept(kernel, when_received(kernel, raw, headers), "unsigned", before, raw)
+    assert row["headers"] == headers and row["routing_key"] == "kronofogden"
+
+
+def test_a_forged_result_is_refused_and_kept_without_naming_a_check_or_municipality(kernel):
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    raw, headers = signed(result(check_id), key=b"a key the register never had....")
+    before = snapshot(kernel)
+    row = then_refused_and_kept(kernel, when_received(kernel, raw, headers), "bad_signature", before, raw)
+    assert (row["register"], row["check_id"], row["municipality"]) == ("kronofogden", None, None)
+
+
+def test_a_stale_result_is_refused_and_kept(kernel):
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    raw, headers = signed(result(check_id), sent_at=datetime.now(timezone.utc) - timedelta(minutes=6))
+    before = snapshot(kernel)
+    then_refused_and_kept(kernel, when_received(kernel, raw, headers), "stale_timestamp", before, raw)
+
+
+def test_a_result_for_an_unknown_check_is_refused_and_kept(kernel):
+    given_registered(kernel)
+    raw, headers = signed(result(str(uuid.uuid4())))
+    before = snapshot(kernel)
+    then_refused_and_kept(kernel, when_received(kernel, raw, headers), "unknown_check", before, raw)
+
+
+def test_a_result_from_another_register_is_refused_and_kept_with_the_checks_municipality(kernel):
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    raw, headers = signed(result(check_id, register="socialregistret"))
+    before = snapshot(kernel)
+    row = then_refused_and_kept(kernel, when_received(kernel, raw, headers), "wrong_register", before, raw)
+    assert (row["register"], row["check_id"], row["municipality"]) == ("socialregistret", check_id, STOCKHOLM)
+
+
+def test_a_result_for_a_cancelled_check_is_refused_as_late_and_kept(kernel):
+    applicant_id = given_registered(kernel)
+    kernel.receive(envelope("ApplicantWithdrawn", applicant_id, 2,
+                            {"withdrawn_by": "applicant", "reason": "", "by": "rekryterare-1"}), "applicants")
+    raw, headers = signed(result(check_id_for(applicant_id, "kronofogden")))
+    before = snapshot(kernel)
+    then_refused_and_kept(kernel, when_received(kernel, raw, headers), "late", before, raw)
+
+
+def test_a_result_for_an_expired_check_is_refused_as_late_and_kept(kernel):
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    assert isinstance(when_received(kernel, *signed(result(check_id))), Accepted)
+    assert spec.expire_due(kernel, date.today() + timedelta(days=400)) == 1
+    raw, headers = signed(result(check_id))
+    before = snapshot(kernel)
+    then_refused_and_kept(kernel, when_received(kernel, raw, headers), "late", before, raw)
+
+
+def test_a_repeated_result_is_refused_and_kept(kernel):
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    raw, headers = signed(result(check_id, reference="KFM-1"))
+    assert isinstance(when_received(kernel, raw, headers), Accepted)
+    # when the very same message is delivered again (the broker redelivers after a lost ack)
+    before = snapshot(kernel)
+    then_refused_and_kept(kernel, when_received(kernel, raw, headers), "repeat", before, raw)
+
+
+def test_a_malformed_result_is_refused_and_kept_listing_the_fields(kernel):
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    raw, headers = signed(result(check_id, outcome="maybe"))
+    before = snapshot(kernel)
+    row = then_refused_and_kept(kernel, when_received(kernel, raw, headers), "malformed", before, raw)
+    assert row["fields"] == ["outcome"]
+
+
+def test_a_body_that_is_not_even_text_is_refused_and_kept(kernel):
+    before = snapshot(kernel)
+    outcome = spec.receive_result(kernel, b"\xff\xfe binary", {}, keys=KEYS)
+    assert isinstance(outcome, Refused) and outcome.reason_code == "unsigned"
+    assert snapshot(kernel) == before and refused_rows(kernel)[0]["raw_body"].endswith(" binary")
+
+
+# --------------------------------------------------------------------------------------------- manual entry
+
+def test_a_recruiter_records_a_paper_extract_and_is_named_on_it(kernel):
+    # given a pending Polisen check
+    check_id = check_id_for(given_registered(kernel), "polisen_belastningsregister")
+    # when a recruiter keys in the extract the applicant showed
+    check = spec.record_manual_result(kernel, f"check-{check_id}", {
+        "outcome": "clear", "completed_on": date.today().isoformat(), "register_reference": "PM-55"},
+        municipality=STOCKHOLM, by="rekryterare-7")
+    # then the check completed from a manual source, with the recruiter recorded
+    assert (check["state"], check["outcome"], check["source"], check["entered_by"]) == \
+        ("completed", "clear", "manual", "rekryterare-7")
+    with kernel.connection() as conn:
+        [event] = [e for e in kernel.store.load(conn, stream_id(check_id)) if e.event_type == "CheckCompleted"]
+    assert event.actor == "rekryterare-7" and event.data["entered_by"] == "rekryterare-7"
+
+
+def test_a_manual_result_with_bad_fields_names_them_and_changes_nothing(kernel):
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    before = snapshot(kernel)
+    with pytest.raises(ValidationError) as error:
+        spec.record_manual_result(kernel, check_id, {"outcome": "fine", "completed_on": "igår"},
+                                  municipality=STOCKHOLM, by="rekryterare-7")
+    assert set(error.value.messages) == {"outcome", "completed_on"}
+    assert snapshot(kernel) == before
+
+
+def test_a_manual_result_for_a_check_that_already_has_one_is_refused(kernel):
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    assert isinstance(when_received(kernel, *signed(result(check_id))), Accepted)
+    with pytest.raises(CommandRefused, match="already has this result"):
+        spec.record_manual_result(kernel, check_id, {"outcome": "remarks", "completed_on": date.today().isoformat()},
+                                  municipality=STOCKHOLM, by="rekryterare-7")
+
+
+# --------------------------------------------------------------------------------------------- expiry and worklist
+
+def test_a_clear_result_near_its_end_is_on_the_worklist_and_expires_after_its_last_day(kernel):
+    # given a clear Kronofogden result valid until 60 days from now, and a clear one valid for a year
+    soon = check_id_for(given_registered(kernel), "kronofogden")
+    later = check_id_for(given_registered(kernel), "kronofogden")
+    last_day = date.today() + timedelta(days=60)
+    assert isinstance(when_received(kernel, *signed(result(soon, valid_until=last_day.isoformat()))), Accepted)
+    assert isinstance(when_received(kernel, *signed(result(later))), Accepted)
+    # then only the first is on Stockholm's worklist (and none on Uppsala's)
+    with kernel.connection() as conn:
+        assert [c["check_id"] for c in projection.worklist(conn, date.today(), [STOCKHOLM])] == [soon]
+        assert projection.worklist(conn, date.today(), [UPPSALA]) == []
+    # when the expiry runs on its last day, nothing expires; the day after, it does, once
+    assert spec.expire_due(kernel, last_day) == 0
+    assert spec.expire_due(kernel, last_day + timedelta(days=1)) == 1
+    assert spec.expire_due(kernel, last_day + timedelta(days=1)) == 0
+    with kernel.connection() as conn:
+        row = projection.check_row(conn, soon)
+        assert (row["state"], row["clear_until"], row["expired_on"]) == \
+            ("expired", None, (last_day + timedelta(days=1)).isoformat())
+        assert projection.worklist(conn, date.today(), [STOCKHOLM]) == []
+
+
+def test_an_expired_check_can_be_renewed_and_answered_again(kernel):
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    when_received(kernel, *signed(result(check_id)))
+    spec.expire_due(kernel, date.today() + timedelta(days=400))
+    # when a recruiter renews it
+    renewed = spec.renew_check(kernel, check_id, municipality=STOCKHOLM, by="rekryterare-7")
+    # then it is pending again, and a new result completes it
+    assert renewed["state"] == "pending"
+    assert isinstance(when_received(kernel, *signed(result(check_id))), Accepted)
