@@ -8,13 +8,33 @@ STAMP  := $(VENV)/.installed
 
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test bench topology migrate token demo clean
+.PHONY: run test bench token demo clean
+
+GATEWAY_ADDRESS ?= 0.0.0.0:8000
+export GATEWAY_ADDRESS
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade 'pip<26' 'setuptools<81'
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
+
+run: $(STAMP)
+	@deploy/local/ensure-infra.sh
+	@$(PY) -m deploy.local.prepare
+	@echo ""
+	@echo "Kontakt is starting. Gateway: http://localhost:$(lastword $(subst :, ,$(GATEWAY_ADDRESS)))"
+	@echo "  API documentation:  http://localhost:$(lastword $(subst :, ,$(GATEWAY_ADDRESS)))/docs"
+	@echo "  a token:            make token ROLE=recruiter MUNICIPALITY=0180"
+	@echo "  sample data:        make demo (in another terminal)"
+	@echo "Ctrl-C stops every process."
+	@echo ""
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f deploy/local/Procfile -d $(CURDIR)
+
+ROLE ?= recruiter
+MUNICIPALITY ?= 0180
+token: $(STAMP)
+	@$(PY) -m gateway.token --role $(ROLE) --municipality $(MUNICIPALITY)
 
 test: $(STAMP)
 	$(PY) -m pytest -q

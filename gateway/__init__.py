@@ -1,0 +1,1 @@
+"""The HTTP gateway: one API over the services, with auth, tenancy, audit, idempotency and OpenAPI."""

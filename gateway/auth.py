@@ -1,0 +1,89 @@
+"""Bearer tokens: who is calling, in which roles, for which municipalities.
+
+Locally tokens are HS256, signed with GATEWAY_JWT_SECRET (a development default when unset). In production set
+GATEWAY_JWT_PUBLIC_KEY (PEM): then only RS256 tokens signed by the identity provider's private key are accepted,
+and HS256 tokens are refused. Claims: sub, name, roles, municipalities, exp.
+
+    no token, a bad or expired one      401 (unauthenticated)
+    a role the route does not allow     403 (forbidden)
+    a municipality the token lacks      404 (not_found): existence does not leak across municipalities
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import jwt
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from services.common.adapters import Caller
+
+from .problems import Problem
+
+RECRUITER, CASE_WORKER, VOLUNTEER, FINANCE, ADMIN, AUDITOR = ROLES = (
+    "recruiter", "case_worker", "volunteer", "finance", "admin", "auditor")
+
+DEVELOPMENT_SECRET = "kontakt-local-development-secret-change-me"  # only for a machine of one's own
+LEEWAY_SECONDS = 30
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="kontakt"'}
+
+
+def verification_key() -> tuple[str, str]:
+    """(key, algorithm) tokens are checked with, from the environment."""
+    public_key = os.environ.get("GATEWAY_JWT_PUBLIC_KEY", "").strip()
+    if public_key:
+        return public_key.replace("\\n", "\n"), "RS256"
+    return os.environ.get("GATEWAY_JWT_SECRET") or DEVELOPMENT_SECRET, "HS256"
+
+
+class Claims(Schema):
+    class Meta:
+        unknown = EXCLUDE  # exp, iat, iss, ... are pyjwt's to check
+
+    sub = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), load_default=list)
+    municipalities = fields.List(fields.String(validate=validate.Regexp(r"^\d{4}$")), load_default=list)
+
+
+def authenticate(authorization: str | None) -> Caller:
+    """The caller an `Authorization: Bearer <jwt>` header vouches for, or a 401 Problem."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem("unauthenticated", "Send a token as 'Authorization: Bearer <token>'.", headers=CHALLENGE)
+    key, algorithm = verification_key()
+    try:
+        raw = jwt.decode(token.strip(), key, algorithms=[algorithm], leeway=LEEWAY_SECONDS,
+                         options={"require": ["exp", "sub"]})
+        claims = Claims().load(raw)
+    except (jwt.PyJWTError, ValidationError):
+        raise Problem("unauthenticated", "The token is invalid or has expired.",
+                      headers={"WWW-Authenticate": 'Bearer realm="kontakt", error="invalid_token"'}) from None
+    return Caller(claims)
+
+
+def require_role(caller: Caller, roles: tuple[str, ...]) -> None:
+    if not caller.system and not (caller.roles & set(roles)):
+        raise Problem("forbidden", f"This needs one of the roles: {', '.join(roles)}.")
+
+
+def require_municipality(caller: Caller, municipality: str | None) -> None:
+    """A resource of a municipality the token does not list is 'not found', not 'forbidden'."""
+    if not caller.may_act_in(municipality):
+        raise Problem("not_found", "No such resource.")
+
+
+def public_caller(channel: str = "public-form") -> Caller:
+    """The system caller for the public intresseanmälan form: not a person, so nothing to audit."""
+    return Caller({"sub": channel, "name": None, "roles": [], "municipalities": [], "system": True})
+
+
+def mint(sub: str, roles: list[str], municipalities: list[str], name: str | None = None,
+         ttl_seconds: int = 8 * 3600, key: str | None = None, algorithm: str = "HS256") -> str:
+    """A token for local use and tests; by default HS256 with the configured secret."""
+    now = int(time.time())
+    claims = {"sub": sub, "name": name, "roles": list(roles), "municipalities": list(municipalities),
+              "iat": now, "exp": now + ttl_seconds}
+    if key is None:
+        key = os.environ.get("GATEWAY_JWT_SECRET") or DEVELOPMENT_SECRET
+    return jwt.encode(claims, key, algorithm=algorithm)

@@ -1,0 +1,194 @@
+"""What each route does: check what only the gateway can check, call the owning service (as the caller), note
+whose personal data was read or changed, and say what to answer. The route table in service.py says who may call.
+
+Tenancy is checked twice: the services refuse a municipality the caller lacks (nameko context data), and the
+gateway checks the municipality of what comes back before showing it.
+"""
+from __future__ import annotations
+
+import logging
+
+from kombu import Connection
+from marshmallow import ValidationError
+from nameko.exceptions import UnknownService
+from werkzeug.wrappers import Response
+
+from . import audit, metrics, openapi
+from .auth import require_municipality
+from .problems import Problem, problem, validation_errors
+from .schemas import ApplicantQuery, AuditQuery, MunicipalityOfBody, WorklistQuery
+from .web import Call
+
+log = logging.getLogger(__name__)
+
+
+def _municipality_of_body(body: dict) -> str:
+    try:
+        return MunicipalityOfBody().load(body)["municipality"]
+    except ValidationError as error:
+        raise Problem("invalid", "Some fields are missing or invalid.", validation_errors(error)) from None
+
+
+def _municipality_of(result) -> str | None:
+    return result.get("municipality") if isinstance(result, dict) else None
+
+
+def _applicant(applicant_id: str | None) -> str | None:
+    """The applicant's id as the API and the audit name it: registry_checks says "applicant-<uuid>"."""
+    return applicant_id.removeprefix("applicant-") if isinstance(applicant_id, str) else applicant_id
+
+
+def _own(call: Call, items: list[dict]) -> list[dict]:
+    """Only the items of the caller's municipalities (the service should have sent no others)."""
+    own = [item for item in items if call.caller.may_act_in(item.get("municipality"))]
+    if len(own) != len(items):
+        log.error("%s answered %d items of municipalities the caller lacks; they were not shown",
+                  call.route.template, len(items) - len(own))
+    return own
+
+
+# --- intresseanmälan -------------------------------------------------------------------------------------------
+
+def register_interest(call: Call):
+    """The public form: no token, consent required, rate limited; answers only the reference number."""
+    body = call.body()
+    _municipality_of_body(body)
+    consents = body.get("consents")
+    if not (isinstance(consents, dict) and consents.get("personal_data") is True):
+        raise Problem("refused", "Consent to the processing of personal data is required.", [
+            {"field": "consents.personal_data", "message": "consent to the processing of personal data is required",
+             "code": "consent_required"}])
+    result = call.applicants.register(body)
+    return 202, {"reference": result["reference"]}
+
+
+def register_applicant(call: Call):
+    """An intresseanmälan a recruiter keys in (phone, e-mail, letter)."""
+    body = call.body()
+    municipality = _municipality_of_body(body)
+    require_municipality(call.caller, municipality)
+    result = call.applicants.register(body)
+    call.changed(result["applicant_id"], municipality)
+    return 201, result
+
+
+# --- applicants --------------------------------------------------------------------------------------------------
+
+def list_applicants(call: Call):
+    query = call.query(ApplicantQuery)
+    if query["municipality"] is not None:
+        require_municipality(call.caller, query["municipality"])
+    page = call.applicants.list_applicants(**query)
+    page["items"] = _own(call, page["items"])
+    for item in page["items"]:
+        call.read(item.get("applicant_id"), item.get("municipality"))
+    return 200, page
+
+
+def _applicant_and_checks(call: Call, applicant_id: str) -> tuple[dict, list]:
+    """Both services asked at once; the applicant's municipality decides whether the caller may see either.
+    While registry_checks is not running, the checks are those the applicants service has projected."""
+    try:
+        checks = call.registry_checks.checks_for_applicant.call_async(applicant_id)
+    except UnknownService:
+        checks = None
+    applicant = call.applicants.get_applicant(applicant_id)
+    municipality = applicant.get("municipality")
+    require_municipality(call.caller, municipality)
+    items = applicant.get("checks", []) if checks is None else checks.result()
+    call.read(applicant_id, municipality)
+    return applicant, [check for check in items if check.get("municipality", municipality) == municipality]
+
+
+def get_applicant(call: Call, id: str):
+    applicant, checks = _applicant_and_checks(call, id)
+    return 200, {**applicant, "checks": checks}
+
+
+def applicant_checks(call: Call, id: str):
+    _, checks = _applicant_and_checks(call, id)
+    return 200, {"items": checks}
+
+
+def _applicant_command(rpc_method: str, doc: str):
+    def handler(call: Call, id: str):
+        result = getattr(call.applicants, rpc_method)(id, call.body())
+        call.changed(id, _municipality_of(result))
+        return 200, result if result is not None else {"applicant_id": id}
+    handler.__name__, handler.__doc__ = rpc_method, doc
+    return handler
+
+
+record_interview = _applicant_command("record_interview", "Intervju (and hembesök) held.")
+record_reference = _applicant_command("record_reference", "Referens taken.")
+approve = _applicant_command("approve", "Beslut: lämplig.")
+reject = _applicant_command("reject", "Beslut: inte lämplig.")
+withdraw = _applicant_command("withdraw", "Intresseanmälan återkallad.")
+change_availability = _applicant_command("change_availability", "Tillgänglighet ändrad.")
+
+
+# --- register checks -------------------------------------------------------------------------------------------
+
+def record_check_result(call: Call, id: str):
+    """A recruiter keys in a paper registerutdrag."""
+    result = call.registry_checks.record_manual_result(id, call.body())
+    subject = result.get("applicant_id", id) if isinstance(result, dict) else id
+    call.changed(_applicant(subject), _municipality_of(result))
+    return 200, result if result is not None else {"check_id": id}
+
+
+def worklist(call: Call):
+    query = call.query(WorklistQuery)
+    if query["municipality"] is not None:
+        require_municipality(call.caller, query["municipality"])
+    result = call.registry_checks.worklist(municipality=query["municipality"])
+    items = _own(call, result["items"] if isinstance(result, dict) else result)
+    for item in items:
+        call.read(_applicant(item.get("applicant_id")), item.get("municipality"))
+    return 200, {"items": items}
+
+
+# --- the audit log ---------------------------------------------------------------------------------------------
+
+def audit_log(call: Call):
+    query = call.query(AuditQuery)
+    with call.db.connection() as conn:
+        items = audit.query(conn, call.caller.municipalities, **query)
+    call.read(query["subject"])  # who looked at whose accesses is itself audited
+    return 200, {"items": items}
+
+
+# --- operations --------------------------------------------------------------------------------------------------
+
+def health(call: Call):
+    """200 when the database and the broker answer; 503 (problem+json) naming what does not."""
+    checks = {"database": "ok", "broker": "ok"}
+    try:
+        with call.db.connection() as conn:
+            conn.execute("SELECT 1")
+    except Exception:  # noqa: BLE001: any failure means unavailable
+        checks["database"] = "unavailable"
+    try:
+        with Connection(call.service.config["AMQP_URI"], connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception:  # noqa: BLE001
+        checks["broker"] = "unavailable"
+    if "unavailable" in checks.values():
+        down = ", ".join(name for name, state in checks.items() if state != "ok")
+        return problem(503, "service-unavailable", "The gateway cannot serve requests", f"Unavailable: {down}.",
+                       call.request.path, extra={"checks": checks})
+    return 200, {"status": "ok", **checks}
+
+
+def prometheus_metrics(call: Call):
+    data, content_type = metrics.exposition()
+    return Response(data, status=200, content_type=content_type)
+
+
+def openapi_document(call: Call):
+    return 200, openapi.document(call.service.routes)
+
+
+def docs_page(call: Call):
+    return Response(openapi.html_page(openapi.document(call.service.routes)), status=200,
+                    content_type="text/html; charset=utf-8")

@@ -1,0 +1,140 @@
+"""The OpenAPI 3 document (/openapi.json), generated with apispec from the route table and the same marshmallow
+schemas the services load bodies with; and /docs, the document as a plain HTML page (nothing loaded from outside).
+"""
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from .problems import problem_types
+from .schemas import ProblemDetails
+
+TITLE = "Kontakt API"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "Kontaktperson och kontaktfamilj: intresseanmälan, lämplighetsbedömning (intervju, referenser, "
+    "registerkontroller) och beslut. Send a bearer token (`Authorization: Bearer <jwt>`, claims sub, name, roles, "
+    "municipalities); a local one comes from `python -m gateway.token --role recruiter --municipality 2521`. "
+    "Errors are application/problem+json (RFC 9457). A POST may carry an `Idempotency-Key`: retried with the "
+    "same key it answers the first answer again and acts once. A resource of a municipality your token does "
+    "not list is 404.")
+PROBLEM = {"description": "Problem details (RFC 9457)",
+           "content": {"application/problem+json": {"schema": "ProblemDetails"}}}
+ERRORS_OF_EVERY_ROUTE = {"500": "unexpected error (no internals shown)"}
+ERRORS_OF_A_PERSON = {"401": "no token, or a bad or expired one", "403": "your role may not do this"}
+
+
+@functools.cache
+def document(routes: tuple) -> dict:
+    spec = APISpec(title=TITLE, version=VERSION, openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
+                   info={"description": DESCRIPTION})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    spec.components.schema("ProblemDetails", schema=ProblemDetails)
+    for route in routes:
+        if route.documented:
+            spec.path(path=route.path, operations={route.method.lower(): _operation(route)})
+    return spec.to_dict()
+
+
+def _operation(route) -> dict:
+    status, answer = route.answer
+    content = {"application/json": {"schema": answer}} if answer else {"application/json": {}}
+    responses = {str(status): {"description": "OK", "content": content}}
+    errors = dict(ERRORS_OF_EVERY_ROUTE)
+    parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+                  for name in re.findall(r"{(\w+)}", route.path)]
+    if parameters:
+        errors["404"] = "no such resource, or one of a municipality your token does not list"
+    if route.roles:
+        errors.update(ERRORS_OF_A_PERSON)
+    if route.query:
+        parameters.append({"in": "query", "schema": route.query})
+        errors["400"] = "invalid query parameters"
+    operation = {"operationId": route.endpoint, "summary": route.summary, "tags": [route.tag],
+                 "security": [{"bearer": []}] if route.roles else []}
+    if route.roles:
+        operation["description"] = "Roles: " + ", ".join(route.roles) + "."
+    if route.audit:
+        operation["description"] = operation.get("description", "") + f" Audited ({route.audit})."
+        operation["x-audit"] = route.audit
+    if route.method == "POST":
+        parameters.append({"in": "header", "name": "Idempotency-Key", "required": False,
+                           "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                           "description": "retry with the same key: the first answer again, acted on once"})
+        errors.update({"400": "invalid fields", "409": "changed meanwhile, or the first request with this key is "
+                       "still running", "422": "refused (the rules), or the Idempotency-Key reused",
+                       "413": "the body is too large", "503": "a service this needs is not running"})
+    if route.body:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+    if route.rate_limited:
+        errors["429"] = "too many requests from your address (see Retry-After)"
+    if route.audit:
+        errors.setdefault("503", "a service this needs is not running")
+    errors.update(route.errors)
+    if parameters:
+        operation["parameters"] = parameters
+    responses.update({code: {**PROBLEM, "description": text} for code, text in sorted(errors.items())})
+    responses["default"] = {**PROBLEM, "description": "any other error"}
+    operation["responses"] = responses
+    return operation
+
+
+def html_page(doc: dict) -> str:
+    """The document as a readable page: every operation with its parameters and body, then the problem types."""
+    e = html.escape
+    parts = [f"<!doctype html><html lang='sv'><head><meta charset='utf-8'><title>{e(TITLE)}</title>",
+             "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+             "code,pre{background:#f4f4f4;padding:.1rem .3rem}pre{padding:.5rem;overflow:auto}"
+             ".m{display:inline-block;min-width:3.5rem;font-weight:bold}</style></head><body>",
+             f"<h1>{e(TITLE)} {e(VERSION)}</h1><p>{e(DESCRIPTION)}</p>",
+             "<p>The machine-readable document: <a href='/openapi.json'>/openapi.json</a>.</p>"]
+    schemas = doc.get("components", {}).get("schemas", {})
+    by_tag: dict[str, list] = {}
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            by_tag.setdefault(operation["tags"][0], []).append((method, path, operation))
+    for tag, operations in by_tag.items():
+        parts.append(f"<h2>{e(tag)}</h2>")
+        for method, path, operation in operations:
+            parts.append(f"<h3 id='{e(operation['operationId'])}'><span class='m'>{e(method.upper())}</span> "
+                         f"<code>{e(path)}</code></h3><p>{e(operation['summary'])} "
+                         f"{e(operation.get('description', ''))}</p>")
+            params = [p for p in operation.get("parameters", ())]
+            if params:
+                parts.append("<p>Parameters: " + ", ".join(
+                    f"<code>{e(p['name'])}</code> ({e(p['in'])})" for p in params) + "</p>")
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if body:
+                name = body.get("$ref", "").rsplit("/", 1)[-1]
+                parts.append(f"<details><summary>Body: {e(name)}</summary><pre>"
+                             f"{e(json.dumps(_expand(body, schemas), indent=2, ensure_ascii=False), quote=False)}</pre>"
+                             "</details>")
+            codes = ", ".join(code for code in operation["responses"] if code != "default")
+            parts.append(f"<p>Answers: {e(codes)}</p>")
+    parts.append("<h2>Problem types</h2><dl>")
+    for type_, status, title in problem_types():
+        parts.append(f"<dt id='{e(type_)}'><code>/docs#{e(type_)}</code> ({status})</dt><dd>{e(title)}</dd>")
+    parts.append("</dl></body></html>")
+    return "\n".join(parts)
+
+
+def _expand(schema: dict, schemas: dict, depth: int = 0) -> dict:
+    """A schema with its $refs filled in (a few levels deep), to show a body's fields in one place."""
+    if depth > 4:
+        return schema
+    if "$ref" in schema:
+        return _expand(schemas.get(schema["$ref"].rsplit("/", 1)[-1], {}), schemas, depth + 1)
+    out = {}
+    for key, value in schema.items():
+        if isinstance(value, dict):
+            out[key] = _expand(value, schemas, depth + 1)
+        elif isinstance(value, list):
+            out[key] = [_expand(v, schemas, depth + 1) if isinstance(v, dict) else v for v in value]
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,221 @@
+"""Helpers for the gateway's tests: the gateway in-process under nameko, spoken to over real HTTP, with
+stand-ins for the services behind it. (A module of its own: the root conftest.py is already `conftest`.)
+
+The stand-ins (`applicants` and `registry_checks` nameko services with the services' RPC names) answer from a
+dict and note every call with the caller the gateway sent: they play the services so that the gateway's own
+rules (auth, tenancy, problem+json, idempotency, audit) can be tested alone, including a service that answers
+with another municipality's data, which the gateway must not show. test_gateway_with_applicants.py runs the real
+applicants service instead.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import uuid
+
+import requests
+from kombu import Connection
+from nameko.containers import ServiceContainer
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+
+from gateway.auth import mint
+from gateway.service import GatewayService
+from gateway.spec import SPEC
+from services.common import config
+from services.common.adapters import CALLER_KEY, ServiceProblem
+from tests.conftest import prepare_database
+
+HOME, ELSEWHERE = "2521", "0180"  # Boden, Stockholm
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_gateway(**environment):
+    """The gateway on a free port (nameko's @http needs WEB_SERVER_ADDRESS); `environment` set while it runs."""
+    prepare_database(SPEC)
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update({name: str(value) for name, value in environment.items()})
+    port = free_port()
+    container = ServiceContainer(GatewayService, config={"AMQP_URI": config.amqp_uri(),
+                                                         "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
+    container.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        container.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def forget_service(name: str) -> None:
+    """Delete a stopped service's durable RPC queue, so that a call to it fails at once instead of waiting."""
+    with Connection(config.amqp_uri()) as connection:
+        channel = connection.channel()
+        with contextlib.suppress(Exception):
+            channel.queue_delete(f"rpc-{name}")
+        channel.close()
+
+
+class Client:
+    """requests against the gateway, with a token of one's choosing (nameko's web_session does not work under
+    werkzeug 3)."""
+
+    def __init__(self, base: str, token: str | None = None):
+        self.base, self.session = base, requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, path, **kwargs):
+        return self.session.get(self.base + path, timeout=30, **kwargs)
+
+    def post(self, path, body=None, key=None, **kwargs):
+        headers = {"Idempotency-Key": key} if key else {}
+        return self.session.post(self.base + path, json=body, headers=headers, timeout=30, **kwargs)
+
+
+def token(*roles: str, municipalities=(HOME,), sub=None, **kwargs) -> str:
+    return mint(sub or f"user-{uuid.uuid4().hex[:8]}", list(roles), list(municipalities), **kwargs)
+
+
+def assert_problem(response, status: int, type_: str | None = None) -> dict:
+    """The answer is RFC 9457 problem+json with `status`; returns the body."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert {"type", "title", "status", "detail", "instance", "errors"} <= set(body)
+    assert body["status"] == status and body["instance"] == response.request.path_url.split("?")[0]
+    if type_ is not None:
+        assert body["type"] == f"/docs#{type_}"
+    return body
+
+
+# --- stand-ins for the services --------------------------------------------------------------------------------
+
+class Stand:
+    """What the stand-ins know and what they were asked."""
+
+    def __init__(self):
+        self.applicants: dict[str, dict] = {}
+        self.calls: list[tuple[str, tuple, dict]] = []  # (method, args, caller)
+
+    def add(self, municipality: str = HOME, **fields) -> str:
+        applicant_id = str(uuid.uuid4())
+        self.applicants[applicant_id] = {"applicant_id": applicant_id, "municipality": municipality,
+                                         "reference": "KP-" + applicant_id[:8].upper(), "status": "registered",
+                                         "personnummer": "19800101-XXXX", **fields}
+        return applicant_id
+
+    def called(self, method: str) -> list[tuple]:
+        return [(args, caller) for name, args, caller in self.calls if name == method]
+
+
+STAND = Stand()
+
+
+def _note(service, method: str, *args):
+    raw = service.caller_data.get(CALLER_KEY)
+    STAND.calls.append((method, args, json.loads(raw) if raw else None))
+
+
+def _applicant(applicant_id: str) -> dict:
+    if applicant_id == "explodes":
+        raise RuntimeError("stand-in failure naming Anna Andersson 19121212-1212")
+    if applicant_id not in STAND.applicants:
+        raise ServiceProblem("not_found", "no such resource")
+    return STAND.applicants[applicant_id]
+
+
+class ContextData(DependencyProvider):
+    """Hands a worker the nameko context data it was called with."""
+
+    def get_dependency(self, worker_ctx):
+        return worker_ctx.data
+
+
+class StandInApplicants:
+    name = "applicants"
+    caller_data = ContextData()
+
+    @rpc
+    def register(self, body):
+        _note(self, "register", body)
+        if body.get("family_name") == "Konflikt":
+            raise ServiceProblem("conflict", "the applicant changed meanwhile")
+        applicant_id = STAND.add(body["municipality"], family_name=body.get("family_name"))
+        return {"applicant_id": applicant_id, "reference": STAND.applicants[applicant_id]["reference"]}
+
+    @rpc
+    def list_applicants(self, **query):
+        _note(self, "list_applicants", query)
+        items = list(STAND.applicants.values())  # every municipality's: the gateway must filter
+        return {"items": items, "total": len(items), "page": query.get("page", 1),
+                "page_size": query.get("page_size", 50)}
+
+    @rpc
+    def get_applicant(self, applicant_id):
+        _note(self, "get_applicant", applicant_id)
+        return _applicant(applicant_id)
+
+    @rpc
+    def record_interview(self, applicant_id, body):
+        _note(self, "record_interview", applicant_id, body)
+        if body.get("interviewer") == "refuse":
+            raise ServiceProblem("refused", "the command was refused", [
+                {"message": "the interview cannot be in the future", "field": "interviewed_on", "code": "invalid"}])
+        return _applicant(applicant_id)
+
+    @rpc
+    def record_reference(self, applicant_id, body):
+        return _applicant(applicant_id)
+
+    @rpc
+    def approve(self, applicant_id, body):
+        return _applicant(applicant_id)
+
+    @rpc
+    def reject(self, applicant_id, body):
+        return _applicant(applicant_id)
+
+    @rpc
+    def withdraw(self, applicant_id, body):
+        return _applicant(applicant_id)
+
+    @rpc
+    def change_availability(self, applicant_id, body):
+        return _applicant(applicant_id)
+
+
+class StandInRegistryChecks:
+    name = "registry_checks"
+    caller_data = ContextData()
+
+    @rpc
+    def checks_for_applicant(self, applicant_id):
+        _note(self, "checks_for_applicant", applicant_id)
+        municipality = STAND.applicants.get(applicant_id, {}).get("municipality")
+        return [{"check_id": f"check-{applicant_id}", "applicant_id": applicant_id, "municipality": municipality,
+                 "register": "polisen_belastningsregister", "status": "requested"}]
+
+    @rpc
+    def record_manual_result(self, check_id, body):
+        _note(self, "record_manual_result", check_id, body)
+        applicant_id = check_id.removeprefix("check-")
+        return {"check_id": check_id, "applicant_id": applicant_id,
+                "municipality": STAND.applicants[applicant_id]["municipality"], "status": "completed"}
+
+    @rpc
+    def worklist(self, municipality=None):
+        _note(self, "worklist", municipality)
+        return [{"check_id": f"check-{a['applicant_id']}", "applicant_id": a["applicant_id"],
+                 "municipality": a["municipality"]} for a in STAND.applicants.values()]

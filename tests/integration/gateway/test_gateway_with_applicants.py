@@ -1,0 +1,131 @@
+"""The gateway over the real applicants and registry_checks services (in-process, with their relays): an
+applicant's way from the public form to approval over HTTP, and what another municipality cannot see or do."""
+from __future__ import annotations
+
+import random
+import string
+import uuid
+from datetime import date, timedelta
+
+import pytest
+
+from services.applicants.service import ApplicantsService
+from services.applicants.spec import SPEC as APPLICANTS
+from services.common import config
+from services.common.topology import declare
+from services.registry_checks.service import RegistryChecksService
+from services.registry_checks.spec import SPEC as REGISTRY_CHECKS, declare_inbound
+from tests.conftest import prepare_database
+from tests.kernel.helpers import running_relay, running_service, wait_until
+
+from gateway_testing import Client, assert_problem, running_gateway, token
+
+STOCKHOLM, GOTEBORG = "0180", "1480"
+
+
+@pytest.fixture(scope="module")
+def system(test_environment):
+    amqp_uri = config.amqp_uri()
+    for spec in (APPLICANTS, REGISTRY_CHECKS):
+        prepare_database(spec)
+    declare(amqp_uri, ["applicants", "registry_checks"], APPLICANTS.subscriptions + REGISTRY_CHECKS.subscriptions)
+    declare_inbound(amqp_uri)
+    with running_service(ApplicantsService, amqp_uri), running_service(RegistryChecksService, amqp_uri), \
+            running_relay("applicants"), running_relay("registry_checks"), running_gateway() as base:
+        yield base
+
+
+def a_personnummer() -> str:
+    born = date(1955, 1, 1) + timedelta(days=random.randrange(40 * 365))
+    digits = f"{born:%y%m%d}{random.randrange(1000):03d}"
+    total = sum(sum(divmod(int(d) * (2 - i % 2), 10)) for i, d in enumerate(digits))
+    return f"{born:%Y%m%d}-{digits[6:]}{(10 - total % 10) % 10}"
+
+
+def intresseanmalan() -> dict:
+    return {"municipality": STOCKHOLM, "roles": ["kontaktperson"], "given_name": "Anna",
+            "family_name": "Test" + "".join(random.choices(string.ascii_lowercase, k=10)),
+            "personnummer": a_personnummer(),
+            "contact": {"email": "anna@example.se", "phone": "070-123 45 67",
+                        "address": {"street": "Storgatan 1", "postnummer": "111 22", "city": "Stockholm"}},
+            "availability": {"weekends": True}, "consents": {"personal_data": True}}
+
+
+def registered(system, recruiter: Client) -> tuple[str, dict]:
+    """An applicant registered through the public form, found by the recruiter; (id, the form's body)."""
+    body = intresseanmalan()
+    response = Client(system).post("/api/v1/interest", body)
+    assert response.status_code == 202, response.text
+    page = recruiter.get("/api/v1/applicants", params={"q": body["family_name"]}).json()
+    [item] = page["items"]
+    assert item["reference"] == response.json()["reference"]
+    return item["applicant_id"], body
+
+
+def test_from_the_public_form_to_approval(system):
+    recruiter = Client(system, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-1"))
+    today = date.today().isoformat()
+
+    # given an intresseanmälan from the public form, which the recruiter finds, personnummer masked
+    applicant_id, body = registered(system, recruiter)
+    listed = recruiter.get("/api/v1/applicants", params={"q": body["family_name"]}).text
+    assert body["personnummer"] not in listed and body["personnummer"].replace("-", "") not in listed
+
+    # when registry_checks has requested its register checks, and the recruiter keys in the paper extracts
+    checks = wait_until(lambda: recruiter.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"],
+                        timeout=20, message="the checks requested")
+    for check in checks:
+        response = recruiter.post(f"/api/v1/checks/{check['check_id']}/result",
+                                  {"outcome": "clear", "completed_on": today}, key=str(uuid.uuid4()))
+        assert response.status_code == 200, response.text
+    # and records the interview and two references
+    for path, step in (("interviews", {"interviewed_on": today, "interviewer": "Rut Rekryterare"}),
+                       ("references", {"kind": "work_or_studies", "name": "Chef", "contact": "08-123 45",
+                                       "outcome": "positive"}),
+                       ("references", {"kind": "private", "name": "Vän", "contact": "08-543 21",
+                                       "outcome": "positive"})):
+        response = recruiter.post(f"/api/v1/applicants/{applicant_id}/{path}", step)
+        assert response.status_code == 200, response.text
+
+    # then, once the applicants service has seen the checks completed, the approval goes through
+    approval = {"roles": ["kontaktperson"], "valid_until": (date.today() + timedelta(days=365)).isoformat()}
+    wait_until(lambda: recruiter.post(f"/api/v1/applicants/{applicant_id}/approval", approval).status_code == 200,
+               timeout=20, message="the approval accepted")
+    applicant = recruiter.get(f"/api/v1/applicants/{applicant_id}").json()
+    assert applicant["status"] == "approved"
+    assert {check["outcome"] for check in applicant["checks"]} == {"clear"}
+
+    # and the auditor of Stockholm sees who read and changed what
+    trail = Client(system, token("auditor", municipalities=[STOCKHOLM])).get(
+        "/api/v1/audit", params={"subject": applicant_id}).json()["items"]
+    assert {e["actor"] for e in trail} == {"rekryterare-1"}
+    assert {"POST /api/v1/applicants/{id}/approval", "POST /api/v1/applicants/{id}/interviews",
+            "POST /api/v1/checks/{id}/result", "GET /api/v1/applicants/{id}"} <= {e["route"] for e in trail}
+
+
+def test_another_municipality_can_neither_read_nor_change(system):
+    recruiter = Client(system, token("recruiter", municipalities=[STOCKHOLM]))
+    applicant_id, _ = registered(system, recruiter)
+    checks = wait_until(lambda: recruiter.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"],
+                        timeout=20, message="the checks requested")
+    goteborg = Client(system, token("recruiter", municipalities=[GOTEBORG]))
+    today = date.today().isoformat()
+
+    assert_problem(goteborg.get(f"/api/v1/applicants/{applicant_id}"), 404)
+    assert_problem(goteborg.get(f"/api/v1/applicants/{applicant_id}/checks"), 404)
+    assert_problem(goteborg.post(f"/api/v1/applicants/{applicant_id}/interviews",
+                                 {"interviewed_on": today, "interviewer": "Greta"}), 404)
+    assert_problem(goteborg.post(f"/api/v1/checks/{checks[0]['check_id']}/result",
+                                 {"outcome": "clear", "completed_on": today}), 404)
+    assert applicant_id not in goteborg.get("/api/v1/applicants").text
+    assert applicant_id not in goteborg.get("/api/v1/worklist").text
+
+
+def test_a_registration_keyed_in_twice_with_one_key_is_one_applicant(system):
+    recruiter = Client(system, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-2"))
+    body, key = {**intresseanmalan(), "channel": "phone"}, str(uuid.uuid4())
+    first = recruiter.post("/api/v1/applicants", body, key=key)
+    again = recruiter.post("/api/v1/applicants", body, key=key)
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.json() == first.json()
+    assert recruiter.get("/api/v1/applicants", params={"q": body["family_name"]}).json()["total"] == 1
