@@ -70,7 +70,11 @@ def inbox_receiver(source: str, kernel_attribute: str = "kernel"):
     """
 
     def receive(self, body):
-        getattr(self, kernel_attribute).receive(body, source)
+        try:
+            getattr(self, kernel_attribute).receive(body, source)
+        except Exception:
+            eventlet.sleep(1)  # the database is down: requeue, but not in a tight loop
+            raise
 
     receive.__name__ = receiver_name(source)
     return event_handler(source, ALL_EVENTS, requeue_on_error=True)(receive)

@@ -13,6 +13,7 @@ import traceback as tb
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from psycopg import OperationalError
 from psycopg.types.json import Jsonb
 
 from .envelope import Event, from_wire, to_wire
@@ -110,8 +111,8 @@ class Inbox:
         """Receive, retrying on any error; after the last retry the event becomes a dead letter with its error.
 
         Returns normally once the event is applied, parked, a duplicate or dead-lettered: in each case the broker
-        message may be acknowledged. Raises only if the dead letter itself cannot be stored (the database is
-        down), and then the message must go back to the broker.
+        message may be acknowledged. Raises when the database cannot be reached (the event is not at fault, so it
+        must not become a dead letter), and then the message must go back to the broker.
         """
         delays = list(backoff)
         for attempt in range(1, len(delays) + 2):
@@ -119,6 +120,8 @@ class Inbox:
                 with pool.connection() as conn:
                     return self.receive(conn, event)
             except Exception as error:  # noqa: BLE001 - any failure of a handler is retried, then kept
+                if isinstance(error, OperationalError) and attempt > len(delays):
+                    raise  # the database is unreachable: requeue, do not blame the event
                 if attempt <= len(delays):
                     log.warning("receiving %s %s failed (attempt %d), retrying: %s",
                                 event.event_type, event.event_id, attempt, type(error).__name__)

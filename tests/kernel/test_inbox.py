@@ -5,6 +5,7 @@ import uuid
 from dataclasses import replace
 
 import pytest
+from psycopg import OperationalError
 
 from services.common.envelope import Metadata, to_wire
 from services.common.inbox import list_dead_letters, replay_dead_letters
@@ -139,3 +140,22 @@ def test_a_malformed_message_changes_nothing(pair):
     producer, consumer = pair
     assert consumer.receive({"event_id": "nope"}, producer.spec.name).status == "malformed"
     assert applied(consumer) == []
+
+
+def test_an_unreachable_database_sends_the_event_back_rather_than_dead_lettering_it(pair):
+    # given a consumer whose database connections fail
+    producer, consumer = pair
+    [body] = produce(producer, "counter-1", 1)
+
+    class Unreachable:
+        def connection(self):
+            raise OperationalError("connection refused")
+
+    broken = type(consumer)(consumer.spec, Unreachable(), retry_backoff=(0.0,), sleep=lambda _: None)
+    # when an event arrives, then the receipt raises so that the broker keeps the message
+    with pytest.raises(OperationalError):
+        broken.receive(body, producer.spec.name)
+    # and once the database is back, the same message is applied, and nothing was dead-lettered
+    assert consumer.receive(body, producer.spec.name).status == "applied"
+    with consumer.connection() as conn:
+        assert list_dead_letters(conn) == []
