@@ -7,6 +7,7 @@ stored and counted as applied all the same, or the next version of their stream 
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import traceback as tb
@@ -40,63 +41,75 @@ class Inbox:
         self.react = react
 
     def receive(self, conn, event: Event) -> Outcome:
-        """Store and, where its turn has come, apply one received event; in one transaction of `conn`."""
+        """Store and, where its turn has come, apply one received event; in one transaction of `conn`.
+
+        The kernel's part is two statements on the common path (store and lock; mark applied and look for a
+        parked successor): a consumer's throughput is its round trips to the database.
+        """
         source = event.source or "unknown"
         with conn.transaction():
-            stored = conn.execute(
-                "INSERT INTO inbox (event_id, source, stream_id, stream_version, event_type, envelope) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
-                (event.event_id, source, event.stream_id, event.stream_version, event.event_type,
-                 Jsonb(to_wire(event)))).fetchone()
+            # Store the event, lock its stream's row (an upsert locks it even when it changes nothing) and read
+            # how far the stream is applied; a receipt also clears a dead letter of the same event.
+            stored, applied_version, known_applied = conn.execute(
+                """WITH stored AS (
+                       INSERT INTO inbox (event_id, source, stream_id, stream_version, event_type, envelope)
+                       VALUES (%(id)s, %(source)s, %(stream)s, %(version)s, %(type)s, %(envelope)s)
+                       ON CONFLICT DO NOTHING RETURNING 1),
+                   stream AS (
+                       INSERT INTO inbox_streams (source, stream_id, applied_version) VALUES (%(source)s, %(stream)s, 0)
+                       ON CONFLICT (source, stream_id) DO UPDATE SET applied_version = inbox_streams.applied_version
+                       RETURNING applied_version),
+                   cleared AS (DELETE FROM dead_letters WHERE event_id = %(id)s)
+                   SELECT EXISTS (SELECT 1 FROM stored), (SELECT applied_version FROM stream),
+                          (SELECT applied_seq IS NOT NULL FROM inbox WHERE event_id = %(id)s)""",
+                {"id": event.event_id, "source": source, "stream": event.stream_id,
+                 "version": event.stream_version, "type": event.event_type,
+                 "envelope": Jsonb(to_wire(event))}).fetchone()
             if not stored:
-                known = conn.execute("SELECT applied_seq FROM inbox WHERE event_id = %s",
-                                     (event.event_id,)).fetchone()
-                if known is None:
+                if known_applied is None:  # a copy committed while this statement waited: its snapshot is older
+                    row = conn.execute("SELECT applied_seq IS NOT NULL FROM inbox WHERE event_id = %s",
+                                       (event.event_id,)).fetchone()
+                    known_applied = row[0] if row else None
+                if known_applied is None:
                     raise InboxConflict(f"{source} stream {event.stream_id} version {event.stream_version} "
                                         f"already holds another event than {event.event_id}")
-                if known[0] is not None:
+                if known_applied:
                     return Outcome("duplicate")
                 # Stored but not applied: parked, or dead-lettered while parked. Its turn may have come.
-
-            conn.execute("DELETE FROM dead_letters WHERE event_id = %s", (event.event_id,))
-            conn.execute("INSERT INTO inbox_streams (source, stream_id, applied_version) VALUES (%s, %s, 0) "
-                         "ON CONFLICT DO NOTHING", (source, event.stream_id))
-            # The row lock serialises receipts of one stream; other streams go on in parallel.
-            applied_version = conn.execute(
-                "SELECT applied_version FROM inbox_streams WHERE source = %s AND stream_id = %s FOR UPDATE",
-                (source, event.stream_id)).fetchone()[0]
             if event.stream_version != applied_version + 1:
                 return Outcome("parked")
-            self._mark_applied(conn, event)
-            applied = 1 + self._apply_parked_successors(conn, source, event)
-            conn.execute("UPDATE inbox_streams SET applied_version = %s WHERE source = %s AND stream_id = %s",
-                         (applied_version + applied, source, event.stream_id))
+            applied = 0
+            while event is not None:
+                applied += 1
+                event = self._apply_and_find_successor(conn, source, event, with_savepoint=applied > 1)
             return Outcome("applied", applied)
 
-    def _mark_applied(self, conn, event: Event) -> None:
-        self.apply(conn, event)
-        conn.execute("UPDATE inbox SET applied_seq = nextval('kernel_apply_seq') WHERE event_id = %s",
-                     (event.event_id,))
+    def _apply_and_find_successor(self, conn, source: str, event: Event, with_savepoint: bool) -> Event | None:
+        """Apply `event`, advance its stream, and return the parked event waiting for it, if any.
 
-    def _apply_parked_successors(self, conn, source: str, event: Event) -> int:
-        """Apply the parked events that were waiting for `event`, in order. A successor that fails becomes a
-        dead letter and stays parked, so it does not take the blame off, or undo, the events before it."""
-        count, version = 0, event.stream_version
-        while True:
-            row = conn.execute(
-                "SELECT envelope FROM inbox WHERE source = %s AND stream_id = %s AND stream_version = %s "
-                "AND applied_seq IS NULL", (source, event.stream_id, version + 1)).fetchone()
-            if row is None:
-                return count
-            successor = from_wire(row[0], source=source)
-            try:
-                with conn.transaction():
-                    self._mark_applied(conn, successor)
-            except Exception as error:  # noqa: BLE001 - kept as a dead letter, see store_dead_letter
-                log.error("applying parked %s %s failed: dead letter", successor.event_type, successor.event_id)
-                store_dead_letter(conn, successor, error, 1)
-                return count
-            count, version = count + 1, version + 1
+        A parked successor is applied in a savepoint: if it fails it becomes a dead letter and stays parked,
+        so it neither takes the blame off, nor undoes, the events before it.
+        """
+        try:
+            with conn.transaction() if with_savepoint else _no_savepoint():
+                self.apply(conn, event)
+                row = conn.execute(
+                    """WITH marked AS (
+                           UPDATE inbox SET applied_seq = nextval('kernel_apply_seq') WHERE event_id = %(id)s),
+                       advanced AS (
+                           UPDATE inbox_streams SET applied_version = %(version)s
+                           WHERE source = %(source)s AND stream_id = %(stream)s)
+                       SELECT envelope FROM inbox WHERE source = %(source)s AND stream_id = %(stream)s
+                          AND stream_version = %(version)s + 1 AND applied_seq IS NULL""",
+                    {"id": event.event_id, "source": source, "stream": event.stream_id,
+                     "version": event.stream_version}).fetchone()
+        except Exception as error:  # noqa: BLE001 - kept as a dead letter, see store_dead_letter
+            if not with_savepoint:
+                raise  # the event received: its caller retries it, then dead-letters it
+            log.error("applying parked %s %s failed: dead letter", event.event_type, event.event_id)
+            store_dead_letter(conn, event, error, 1)
+            return None
+        return from_wire(row[0], source=source) if row else None
 
     def apply(self, conn, event: Event) -> None:
         for projection in self.projections:
@@ -133,6 +146,10 @@ class Inbox:
                     store_dead_letter(conn, event, error, attempt)
                 return Outcome("dead_letter")
         raise AssertionError("unreachable")
+
+
+def _no_savepoint():
+    return contextlib.nullcontext()
 
 
 def store_dead_letter(conn, event: Event, error: BaseException, attempts: int) -> None:
