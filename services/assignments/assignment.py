@@ -25,7 +25,8 @@ from .plan import Plan
 
 MEETING_STATUSES = ("held", "cancelled", "no_show")  # no_show: the client did not come
 SUPERVISION_KINDS = ("supervision", "follow_up")  # handledning; uppföljning of the genomförandeplan
-FLAG_REASONS = ("withdrawn", "check_expired", "consent_revoked")
+# check_not_clear: a renewed register check came back with remarks (or found no one)
+FLAG_REASONS = ("withdrawn", "check_expired", "consent_revoked", "check_not_clear")
 END_REASONS = ("need_met", "volunteer_request", "client_request", "not_working", "volunteer_left_pool",
                "decision_period_ended", "offer_withdrawn", "other")
 MAX_STAY_DAYS = 31
@@ -149,7 +150,7 @@ class FlagAssignment:
     municipality: str
     at: datetime
     flag_id: str
-    reason: str  # withdrawn | check_expired | consent_revoked
+    reason: str  # one of FLAG_REASONS
     by: str = "system"
 
 

@@ -196,8 +196,8 @@ class AssignmentEndedSchema(Schema):
 class AssignmentFlaggedSchema(Schema):
     flag_id = fields.String(required=True)
     volunteer_id = fields.String(required=True)
-    reason = fields.String(required=True, validate=validate.OneOf(FLAG_REASONS),
-                           metadata=_d("the volunteer left the pool: withdrawn | check_expired | consent_revoked"))
+    reason = fields.String(required=True, validate=validate.OneOf(FLAG_REASONS), metadata=_d(
+        "the volunteer left the pool: withdrawn | check_expired | consent_revoked | check_not_clear"))
     flagged_on = fields.Date(required=True)
 
 
