@@ -36,6 +36,9 @@ MUNICIPALITY ?= 0180
 token: $(STAMP)
 	@$(PY) -m gateway.token --role $(ROLE) --municipality $(MUNICIPALITY)
 
+demo: $(STAMP)
+	@$(PY) -m deploy.local.demo
+
 test: $(STAMP)
 	$(PY) -m pytest -q
 

@@ -306,7 +306,7 @@ def a_personnummer(rng, used: set[str] | None = None) -> str:
     from personnummer.personnummer import _luhn
     while True:
         born = date(1950, 1, 1) + timedelta(days=rng.randrange(51 * 365))
-        digits = f"{born:%y%m%d}{rng.randrange(1000):03d}"
+        digits = f"{born:%y%m%d}{rng.randrange(1, 1000):03d}"  # serial 000 is not valid
         number = f"{born:%Y%m%d}-{digits[6:]}{_luhn(digits)}"
         if used is None or number not in used:
             if used is not None:

@@ -48,7 +48,7 @@ def _operation(route) -> dict:
     errors = dict(ERRORS_OF_EVERY_ROUTE)
     parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
                   for name in re.findall(r"{(\w+)}", route.path)]
-    if parameters:
+    if parameters or (route.roles and _names_a_municipality(route)):
         errors["404"] = "no such resource, or one of a municipality your token does not list"
     if route.roles:
         errors.update(ERRORS_OF_A_PERSON)
@@ -82,6 +82,11 @@ def _operation(route) -> dict:
     responses["default"] = {**PROBLEM, "description": "any other error"}
     operation["responses"] = responses
     return operation
+
+
+def _names_a_municipality(route) -> bool:
+    """The query or the body names a municipality, which is "not found" when the token does not list it."""
+    return any(schema is not None and "municipality" in schema._declared_fields for schema in (route.query, route.body))
 
 
 def html_page(doc: dict) -> str:

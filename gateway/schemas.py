@@ -10,6 +10,9 @@ from services.applicants.schemas import RegisterApplicantBody
 from services.common.places import is_municipality
 
 
+MAX_PAGE = 1_000_000  # a larger page's offset would overflow PostgreSQL's bigint: a 500, not an empty page
+
+
 def _kommunkod(value: str) -> None:
     if not is_municipality(value):
         raise ValidationError("Not a kommunkod of SCB's list.")
@@ -44,7 +47,7 @@ class ApplicantQuery(Schema):
                          metadata={"description": "uppdragstyp: " + ", ".join(APPLICANT_ROLES)})
     q = fields.String(load_default=None, validate=validate.Length(max=200),
                       metadata={"description": "search in name and reference"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
 

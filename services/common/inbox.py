@@ -27,7 +27,7 @@ Reaction = Callable[[object, Event], None]  # (conn, event): may append the serv
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "applied", "parked" or "duplicate"
+    status: str  # "applied", "parked", "duplicate", "dead_letter" or (not an envelope at all) "malformed"
     applied: int = 0  # how many events this receipt applied (itself and parked successors)
 
 
