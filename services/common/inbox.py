@@ -40,8 +40,9 @@ class Inbox:
         self.projections = list(projections)
         self.react = react
 
-    def receive(self, conn, event: Event) -> Outcome:
+    def receive(self, conn, event: Event, envelope: dict | None = None) -> Outcome:
         """Store and, where its turn has come, apply one received event; in one transaction of `conn`.
+        `envelope` is the event as received, stored as it came (serialising it again costs a consumer dearly).
 
         The kernel's part is two statements on the common path (store and lock; mark applied and look for a
         parked successor): a consumer's throughput is its round trips to the database.
@@ -64,7 +65,7 @@ class Inbox:
                           (SELECT applied_seq IS NOT NULL FROM inbox WHERE event_id = %(id)s)""",
                 {"id": event.event_id, "source": source, "stream": event.stream_id,
                  "version": event.stream_version, "type": event.event_type,
-                 "envelope": Jsonb(to_wire(event))}).fetchone()
+                 "envelope": Jsonb(envelope if envelope is not None else to_wire(event))}).fetchone()
             if not stored:
                 if known_applied is None:  # a copy committed while this statement waited: its snapshot is older
                     row = conn.execute("SELECT applied_seq IS NOT NULL FROM inbox WHERE event_id = %s",
@@ -119,7 +120,8 @@ class Inbox:
 
     # --- failures ------------------------------------------------------------------------------------------
 
-    def receive_with_retries(self, pool, event: Event, *, backoff: Iterable[float] = (0.05, 0.2, 1.0),
+    def receive_with_retries(self, pool, event: Event, *, envelope: dict | None = None,
+                             backoff: Iterable[float] = (0.05, 0.2, 1.0),
                              sleep: Callable[[float], None] = time.sleep) -> Outcome:
         """Receive, retrying on any error; after the last retry the event becomes a dead letter with its error.
 
@@ -131,7 +133,7 @@ class Inbox:
         for attempt in range(1, len(delays) + 2):
             try:
                 with pool.connection() as conn:
-                    return self.receive(conn, event)
+                    return self.receive(conn, event, envelope)
             except Exception as error:  # noqa: BLE001 - any failure of a handler is retried, then kept
                 if isinstance(error, OperationalError) and attempt > len(delays):
                     raise  # the database is unreachable: requeue, do not blame the event

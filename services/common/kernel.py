@@ -85,7 +85,7 @@ class Kernel:
             # Not an envelope at all, so no event id to keep it by; the fields are named, no values logged.
             log.error("dropped a malformed message from %s: invalid fields %s", source, sorted(error.messages))
             return Outcome("malformed")
-        kwargs = {"backoff": self.retry_backoff}
+        kwargs = {"backoff": self.retry_backoff, "envelope": body}
         if self.sleep is not None:
             kwargs["sleep"] = self.sleep
         return self.inbox.receive_with_retries(self.pool, event, **kwargs)
