@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.common import cli
 from deploy.register_simulator.simulator import declare_topology as declare_simulator_topology
 
-SERVICES = ["applicants", "registry_checks", "assignments"]
+SERVICES = ["applicants", "registry_checks", "assignments", "payments"]
 DATABASES = SERVICES + ["gateway.spec:SPEC"]
 
 

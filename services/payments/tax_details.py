@@ -1,0 +1,184 @@
+"""A volunteer's tax and payment details as one municipality's payroll holds them: stream
+"taxdetails-<kommunkod>-<volunteer_id>".
+
+    SetTaxDetails -> TaxDetailsChanged   (finance; who, when and why are in the event: the audit trail)
+
+A calculation needs the volunteer's birth date (employer contributions by age) and preliminary tax basis; the
+payroll file needs the personnummer; the payment needs the bank account. All of it is personal data: it stays in
+this service's database (spec.py's published_data removes it from what goes on the bus), it is masked in every
+answer, and it never goes into a log or an error text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from personnummer import personnummer as _pnr
+
+from services.common.decider import CommandRefused, Decider, EventLike, NewEvent, Problem
+from services.common.places import is_municipality
+
+from .tax import WITHHOLDING_BASES
+
+PRIVATE_FIELDS = ("personnummer", "birth_date", "bank_account")
+_TWELVE_DIGITS = re.compile(r"^(\d{8})-?(\d{4})$")
+
+
+def stream_id(municipality: str, volunteer_id: str) -> str:
+    return f"taxdetails-{municipality}-{volunteer_id}"
+
+
+def mask_personnummer(number: str | None) -> str | None:
+    """'19811218-9876' -> '19811218-XXXX'."""
+    return None if number is None else number[:8] + "-XXXX"
+
+
+def mask_account(account: dict | None) -> dict | None:
+    if not account:
+        return None
+    digits = account.get("account", "")
+    return {"clearing": account.get("clearing"), "account": "*" * max(len(digits) - 4, 0) + digits[-4:]}
+
+
+def normalise_personnummer(value: str) -> tuple[str, date]:
+    """'YYYYMMDD-NNNN' or 'YYYYMMDDNNNN' -> ('YYYYMMDD-NNNN', birth date). Raises ValueError naming no digits."""
+    match = _TWELVE_DIGITS.match(value.strip()) if isinstance(value, str) else None
+    if not match:
+        raise ValueError("a personnummer as YYYYMMDD-NNNN")
+    try:
+        parsed = _pnr.parse(match.group(1) + match.group(2))
+        born = parsed.get_date()
+    except (_pnr.PersonnummerException, ValueError):
+        raise ValueError("the checksum or date is wrong") from None
+    return f"{match.group(1)}-{match.group(2)}", born
+
+
+# --- the body finance sends ------------------------------------------------------------------------------
+
+class BankAccountBody(Schema):
+    clearing = fields.String(required=True, validate=validate.Regexp(r"^\d{4,5}$", error="4 or 5 digits"))
+    account = fields.String(required=True, validate=validate.Regexp(r"^\d{6,12}$", error="6 to 12 digits"))
+
+
+class SetTaxDetailsBody(Schema):
+    """Skatteuppgifter: the tax basis (default 30 %, the volunteer's tax table, or a jämkning decision), the
+    personnummer (required the first time) and, optionally, the bank account; always with a reason."""
+
+    municipality = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    personnummer = fields.String(load_default=None, allow_none=True,
+                                 metadata={"description": "YYYYMMDD-NNNN; required the first time"})
+    withholding_basis = fields.String(required=True, validate=validate.OneOf(WITHHOLDING_BASES))
+    withholding_percent = fields.Decimal(places=2, load_default=None, allow_none=True,
+                                         validate=validate.Range(min=0, max=100))
+    bank_account = fields.Nested(BankAccountBody, load_default=None, allow_none=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "why the details change (the volunteer's form, a decision)"})
+
+    @validates_schema
+    def _checks(self, data, **kwargs):
+        if data["withholding_basis"] != "default" and data.get("withholding_percent") is None:
+            raise ValidationError({"withholding_percent": ["required with a tax table or jämkning"]})
+        if data.get("personnummer") is not None:
+            try:
+                normalise_personnummer(data["personnummer"])
+            except ValueError as error:
+                raise ValidationError({"personnummer": [f"must be {error}"]}) from None
+
+
+# --- command, state, decider -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SetTaxDetails:
+    municipality: str
+    volunteer_id: str
+    by: str
+    on: date
+    reason: str
+    withholding_basis: str
+    withholding_percent: Decimal | None = None
+    personnummer: str | None = None  # None: keep the one recorded
+    bank_account: dict | None = None  # None: keep the one recorded
+
+
+@dataclass(frozen=True)
+class TaxDetailsState:
+    municipality: str | None = None
+    volunteer_id: str | None = None
+    personnummer: str | None = None
+    birth_date: date | None = None
+    withholding_basis: str = "default"
+    withholding_percent: Decimal | None = None
+    bank_account: dict | None = None
+
+
+def initial() -> TaxDetailsState:
+    return TaxDetailsState()
+
+
+def decide(state: TaxDetailsState, command: SetTaxDetails) -> list[NewEvent]:
+    if not isinstance(command, SetTaxDetails):
+        raise TypeError(f"not a tax details command: {type(command).__name__}")
+    problems = []
+    if not is_municipality(command.municipality):
+        problems.append(Problem("unknown kommunkod", "municipality", "municipality_unknown"))
+    if not command.by:
+        problems.append(Problem("who changes the details is required", "by", "required"))
+    if not command.reason.strip():
+        problems.append(Problem("a reason is required for every change", "reason", "required"))
+    if command.withholding_basis not in WITHHOLDING_BASES:
+        problems.append(Problem(f"withholding basis must be one of {', '.join(WITHHOLDING_BASES)}",
+                                "withholding_basis", "invalid"))
+    personnummer, birth_date = state.personnummer, state.birth_date
+    if command.personnummer is not None:
+        try:
+            personnummer, birth_date = normalise_personnummer(command.personnummer)
+        except ValueError as error:
+            problems.append(Problem(f"personnummer must be {error}", "personnummer", "invalid"))
+    elif personnummer is None:
+        problems.append(Problem("the personnummer is required the first time", "personnummer", "required"))
+    if problems:
+        raise CommandRefused(*problems)
+    percent = None if command.withholding_basis == "default" else command.withholding_percent
+    bank_account = command.bank_account if command.bank_account is not None else state.bank_account
+    after = {"personnummer": personnummer, "withholding_basis": command.withholding_basis,
+             "withholding_percent": None if percent is None else str(percent), "bank_account": bank_account}
+    before = {"personnummer": state.personnummer, "withholding_basis": state.withholding_basis,
+              "withholding_percent": None if state.withholding_percent is None else str(state.withholding_percent),
+              "bank_account": state.bank_account}
+    changed = sorted(name for name in after if after[name] != before[name])
+    if state.municipality is not None and not changed:
+        return []  # the same details again: nothing to audit
+    return [NewEvent("TaxDetailsChanged", {
+        "municipality": command.municipality,
+        "volunteer_id": command.volunteer_id,
+        **after,
+        "birth_date": birth_date.isoformat(),
+        "changed_fields": changed,
+        "reason": command.reason.strip(),
+        "changed_by": command.by,
+        "changed_on": command.on.isoformat(),
+    })]
+
+
+def evolve(state: TaxDetailsState, event: EventLike) -> TaxDetailsState:
+    if event.type != "TaxDetailsChanged":
+        return state
+    d = event.data
+    return replace(state, municipality=d["municipality"], volunteer_id=d["volunteer_id"],
+                   personnummer=d["personnummer"], birth_date=date.fromisoformat(d["birth_date"]),
+                   withholding_basis=d["withholding_basis"],
+                   withholding_percent=None if d["withholding_percent"] is None else Decimal(d["withholding_percent"]),
+                   bank_account=d.get("bank_account"))
+
+
+tax_details_decider: Decider[TaxDetailsState] = Decider("taxdetails", initial, decide, evolve)
+
+
+def published_data(event_type: str, data: dict) -> dict:
+    """What other services may see of a payments event: never a personnummer, birth date or account."""
+    if event_type != "TaxDetailsChanged":
+        return data
+    return {key: value for key, value in data.items() if key not in PRIVATE_FIELDS}
