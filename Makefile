@@ -42,8 +42,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# Benchmarks print each figure beside a ceiling measured in the same run; results go to bench/README.md.
 bench: $(STAMP)
 	$(PY) bench/kernel.py
+	$(PY) bench/recruitment.py
+	$(PY) bench/gateway.py
+	$(PY) bench/matching.py
+	$(PY) bench/payments.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
