@@ -34,7 +34,7 @@ class Projection:
             self.apply(conn, event)
 
 
-def rebuild(conn, projections: Iterable[Projection], *, batch_size: int = 2000,
+def rebuild(conn, projections: Iterable[Projection], *, batch_size: int = 10000,
             progress: bool = True, on_progress: Callable[[int], None] | None = None) -> int:
     """Empty every projection's tables and replay the service's own and received events, in the order they were
     first applied. Runs in one transaction: readers see the old tables until the new ones are complete.
