@@ -70,6 +70,8 @@ class StartAssignment:
     start_date: date
     plan: Plan  # the genomförandeplan
     case_worker_id: str | None = None  # defaults to the need's responsible case worker
+    # From the need. Published for kontaktfamilj only: omkostnad and arvode per dygn follow the child's age.
+    client_birth_dates: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -316,6 +318,8 @@ def _start(state: Assignment, c: StartAssignment) -> list[NewEvent]:
         "start_date": c.start_date.isoformat(),
         "case_worker_id": c.case_worker_id or state.case_worker_id,
         "plan": c.plan.to_data(),
+        "client_birth_dates": ([d.isoformat() for d in c.client_birth_dates]
+                               if state.insats == "kontaktfamilj" else []),
     })]
 
 

@@ -128,6 +128,9 @@ class AssignmentStartedSchema(Schema):
     start_date = fields.Date(required=True)
     case_worker_id = fields.String(required=True)
     plan = fields.Nested(PlanSchema, required=True, metadata=_d("the genomförandeplan"))
+    client_birth_dates = fields.List(fields.Date(), load_default=list, metadata=_d(
+        "kontaktfamilj only (empty otherwise): the children's birth dates, which omkostnad and arvode per dygn "
+        "follow (the band changes on the 13th birthday); the one piece of client identity payments needs"))
 
 
 class ExpenseSchema(Schema):

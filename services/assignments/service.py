@@ -251,7 +251,11 @@ class AssignmentsService:
     @reports_problems
     def start_assignment(self, assignment_id, body):
         """AssignmentStarted with the genomförandeplan: `body` {"start_date", "plan", "case_worker_id"}."""
-        return self._as_case_worker(assignment_id, StartAssignment, body)
+        key, header = self._staff(assignment_id, CASE_WORKER)
+        with self.kernel.connection() as conn:
+            need, _ = self.kernel.commands.state(conn, NEED, header["need_id"])
+        births = tuple(client.birth_date for client in need.clients) if need else ()
+        return self._as_case_worker(assignment_id, StartAssignment, body, client_birth_dates=births)
 
     @rpc
     @reports_problems
@@ -451,10 +455,10 @@ class AssignmentsService:
         self.kernel.execute(ASSIGNMENT, key, command, self._metadata(header["municipality"], header["volunteer_id"]))
         return self._volunteer_view(key)
 
-    def _as_case_worker(self, assignment_id, command_class, body) -> dict:
+    def _as_case_worker(self, assignment_id, command_class, body, **context) -> dict:
         key, header = self._staff(assignment_id, CASE_WORKER)
         command = load_command(command_class, _body(body), municipality=header["municipality"], by=self._actor(),
-                               at=now())
+                               at=now(), **context)
         self.kernel.execute(ASSIGNMENT, key, command, self._metadata(header["municipality"]))
         return self._case_worker_view(key)
 

@@ -75,7 +75,8 @@ class AssignmentPlans(Projection):
         d = event.data
         plan = {key: d["plan"][key] for key in ("arvode", "omkostnad", "terms", "frequency_per_month")
                 if key in d["plan"]}
-        birth = (d.get("client_birth_date") or d["plan"].get("client_birth_date")
+        birth = ((d.get("client_birth_dates") or [None])[0]  # siblings: the first child's (see runs.py)
+                 or d.get("client_birth_date") or d["plan"].get("client_birth_date")
                  or (d.get("client") or {}).get("birth_date"))
         conn.execute(
             "INSERT INTO pay_assignments (assignment_id, municipality, volunteer_id, kind, case_worker_id, "

@@ -103,8 +103,8 @@ def terms_of(assignment: dict, rates: RateTable, month: str):
     {level, receipts_allowed}. Read as: kontaktperson arvode `percent` % of PBB/12 within the category's band;
     omkostnad `level` 1-3 is the rate table's kontaktperson.omkostnad.level_N in force that month; skkp arvode
     `monthly_ore`, omkostnad `plan.omkostnad.monthly_ore` when given, else the level's monthly amount;
-    kontaktfamilj needs the client's birth date, which the assignments service does not publish yet (it is taken
-    from AssignmentStarted's data when present). A plan that carries `terms` (schemas.TermsBody) is used as is.
+    kontaktfamilj needs the child's birth date, published in AssignmentStarted's `client_birth_dates` (for a pair
+    of siblings the first child's is used). A plan that carries `terms` (schemas.TermsBody) is used as is.
     """
     plan = assignment["plan"]
     kind = assignment["kind"]

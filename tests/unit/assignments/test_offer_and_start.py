@@ -5,6 +5,7 @@ import pytest
 
 from services.assignments.assignment import (
     ASSIGNMENT, AcceptOffer, DeclineOffer, EndAssignment, StartAssignment)
+from services.assignments.events import public_data
 from services.assignments.need import NEED, CloseClientNeed
 from services.assignments.plan import Arvode
 from services.common.decider import NotFound
@@ -126,3 +127,23 @@ def test_an_offer_can_be_withdrawn_by_ending_it():
     [event] = given(ASSIGNMENT, offered()).when(
         EndAssignment(STOCKHOLM, CASE_WORKER, AT, date(2025, 5, 1), "offer_withdrawn")).then("AssignmentEnded")
     assert event.data["was_started"] is False
+
+
+def test_a_kontaktfamilj_start_carries_the_childs_birth_date_and_publishes_nothing_else_of_the_client():
+    # given an accepted kontaktfamilj offer
+    events = [offered(need=need_state(insats="kontaktfamilj"), volunteer=entry(roles={"kontaktfamilj"}))]
+    events += ASSIGNMENT.decide(ASSIGNMENT.fold(events), AcceptOffer(STOCKHOLM, VOLUNTEER, AT))
+    # when it starts with the child's birth date from the need
+    [event] = given(ASSIGNMENT, *events).when(StartAssignment(
+        STOCKHOLM, CASE_WORKER, AT, START, plan("kontaktfamilj"), client_birth_dates=(date(2014, 6, 1),))
+    ).then("AssignmentStarted")
+    # then payments can see the birth date (its rates follow the child's age), and no goals of the plan
+    published = public_data("AssignmentStarted", event.data)
+    assert published["client_birth_dates"] == ["2014-06-01"]
+    assert "goals" not in published["plan"]
+
+
+def test_a_kontaktperson_start_publishes_no_birth_date():
+    [event] = given(ASSIGNMENT, offered(), accepted()).when(StartAssignment(
+        STOCKHOLM, CASE_WORKER, AT, START, plan(), client_birth_dates=(date(2010, 1, 1),))).then("AssignmentStarted")
+    assert event.data["client_birth_dates"] == []
