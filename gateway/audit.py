@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from services.common.adapters import Caller
 
 READ, CHANGE = "read", "change"
+ROWS_PER_INSERT = 1000
+_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s)"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
@@ -29,12 +31,16 @@ def record(conn, caller: Caller, route: str, request_id: str, accesses: list[Acc
     """Append one row per access, in `conn`'s transaction. System callers (the public form) are not persons."""
     if caller.system or not accesses:
         return
-    rows = [(caller.actor, sorted(caller.roles), a.municipality, sorted(caller.municipalities), a.action, route,
-             a.subject, request_id) for a in accesses]
-    with conn.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO audit_log (actor, roles, municipality, caller_municipalities, action, route, subject,"
-            " request_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
+    roles, municipalities = sorted(caller.roles), sorted(caller.municipalities)
+    # One statement per ROWS_PER_INSERT subjects (one round trip for any usual request; PostgreSQL takes at most
+    # 65,535 parameters in one statement).
+    for start in range(0, len(accesses), ROWS_PER_INSERT):
+        chunk = accesses[start:start + ROWS_PER_INSERT]
+        params = [value for a in chunk
+                  for value in (caller.actor, roles, a.municipality, municipalities, a.action, route, a.subject,
+                                request_id)]
+        conn.execute("INSERT INTO audit_log (actor, roles, municipality, caller_municipalities, action, route,"
+                     " subject, request_id) VALUES " + ", ".join([_ROW] * len(chunk)), params)
 
 
 def query(conn, municipalities: frozenset[str], subject: str | None = None, actor: str | None = None,

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 
+import eventlet
 from kombu import Connection
 from marshmallow import ValidationError
 from nameko.exceptions import UnknownService
 from werkzeug.wrappers import Response
+
+from services.common.config import env_float
 
 from . import audit, metrics, openapi
 from .auth import require_municipality
@@ -87,9 +90,10 @@ def list_applicants(call: Call):
 
 def _applicant_and_checks(call: Call, applicant_id: str) -> tuple[dict, list]:
     """Both services asked at once; the applicant's municipality decides whether the caller may see either.
-    While registry_checks is not running, the checks are those the applicants service has projected."""
+    While registry_checks is not running, the checks are those the applicants service has projected. (The
+    confirmed proxy: only a confirmed publish tells at once that no registry_checks is running.)"""
     try:
-        checks = call.registry_checks.checks_for_applicant.call_async(applicant_id)
+        checks = call.service.registry_checks.checks_for_applicant.call_async(applicant_id)
     except UnknownService:
         checks = None
     applicant = call.applicants.get_applicant(applicant_id)
@@ -101,8 +105,38 @@ def _applicant_and_checks(call: Call, applicant_id: str) -> tuple[dict, list]:
 
 
 def get_applicant(call: Call, id: str):
-    applicant, checks = _applicant_and_checks(call, id)
-    return 200, {**applicant, "checks": checks}
+    """The applicant as the applicants service has it, with the checks it has projected from registry_checks'
+    events (one RPC call: this is the recruiters' most frequent read), and the assignments of an applicant who
+    was ever approved (nobody else has any)."""
+    applicant = call.applicants.get_applicant(id)
+    municipality = applicant.get("municipality")
+    require_municipality(call.caller, municipality)
+    call.read(id, municipality)
+    applicant["checks"] = [check for check in applicant.get("checks") or []
+                           if check.get("municipality", municipality) == municipality]
+    applicant["assignments"] = _assignments_of(call, id, applicant) if applicant.get("approved_on") else []
+    return 200, applicant
+
+
+def _assignments_of(call: Call, applicant_id: str, applicant: dict) -> list[dict] | None:
+    """The applicant's assignments (summaries; another municipality's only by status and dates), or None when the
+    assignments service is not running or does not answer within GATEWAY_PART_TIMEOUT seconds: the applicant is
+    then shown without them rather than not at all. (The confirmed proxy: a confirmed publish tells at once that
+    no assignments service is running.)"""
+    found = _UNANSWERED
+    try:
+        with eventlet.Timeout(env_float("GATEWAY_PART_TIMEOUT", 2.0), False):
+            found = call.service.assignments.assignments_for_volunteer(applicant_id)
+    except UnknownService:
+        pass
+    if found is _UNANSWERED:
+        log.warning("%s: the assignments service did not answer; the applicant is shown without assignments",
+                    call.route.template)
+        return None
+    return found
+
+
+_UNANSWERED = object()
 
 
 def applicant_checks(call: Call, id: str):

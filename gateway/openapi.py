@@ -7,6 +7,7 @@ import functools
 import html
 import json
 import re
+from decimal import Decimal
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -38,12 +39,26 @@ def document(routes: tuple) -> dict:
     for route in routes:
         if route.documented:
             spec.path(path=route.path, operations={route.method.lower(): _operation(route)})
-    return spec.to_dict()
+    return _plain(spec.to_dict())
+
+
+def _plain(value):
+    """JSON's own types only: a Decimal bound of a schema (Range(min=Decimal(0))) becomes a number."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def _operation(route) -> dict:
     status, answer = route.answer
-    content = {"application/json": {"schema": answer}} if answer else {"application/json": {}}
+    if route.media != "application/json":  # an export: text, not JSON
+        content = {route.media: {"schema": {"type": "string"}}}
+    else:
+        content = {"application/json": {"schema": answer}} if answer else {"application/json": {}}
     responses = {str(status): {"description": "OK", "content": content}}
     errors = dict(ERRORS_OF_EVERY_ROUTE)
     parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
@@ -68,6 +83,9 @@ def _operation(route) -> dict:
                            "description": "retry with the same key: the first answer again, acted on once"})
         errors.update({"400": "invalid fields", "409": "changed meanwhile, or the first request with this key is "
                        "still running", "422": "refused (the rules), or the Idempotency-Key reused",
+                       "413": "the body is too large", "503": "a service this needs is not running"})
+    elif route.method == "PUT":  # the whole resource as it should be: a retry sets the same again
+        errors.update({"400": "invalid fields", "409": "changed meanwhile", "422": "refused (the rules)",
                        "413": "the body is too large", "503": "a service this needs is not running"})
     if route.body:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}

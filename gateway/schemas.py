@@ -7,6 +7,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from services.applicants.domain import ROLES as APPLICANT_ROLES
 from services.applicants.projection import MAX_PAGE_SIZE, STATUSES
 from services.applicants.schemas import RegisterApplicantBody
+from services.assignments.projection import ASSIGNMENT_STATUSES, NEED_STATUSES
+from services.assignments.service import MAX_CANDIDATES, MAX_PAGE_SIZE as ASSIGNMENTS_MAX_PAGE_SIZE
 from services.common.places import is_municipality
 
 
@@ -73,6 +75,60 @@ class AuditQuery(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
+class NeedQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default=None, validate=validate.OneOf(NEED_STATUSES),
+                           metadata={"description": "status: " + ", ".join(NEED_STATUSES)})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=ASSIGNMENTS_MAX_PAGE_SIZE))
+
+
+class CandidatesQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_CANDIDATES),
+                           metadata={"description": "at most this many candidates, best first"})
+
+
+class AssignmentQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default=None, validate=validate.OneOf(ASSIGNMENT_STATUSES),
+                           metadata={"description": "status: " + ", ".join(ASSIGNMENT_STATUSES)})
+    need_id = fields.String(load_default=None, validate=validate.Length(max=200))
+    volunteer_id = fields.String(load_default=None, validate=validate.Length(max=200),
+                                 metadata={"description": "the volunteer's (the applicant's) id"})
+
+
+class CaseWorkerWorklistQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    case_worker_id = fields.String(load_default=None, validate=validate.Length(max=200),
+                                   metadata={"description": "only this case worker's assignments"})
+    notice_days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=366),
+                                 metadata={"description": "uppföljningar due within this many days"})
+
+
+class PendingReportsQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default="pending", validate=validate.OneOf(["pending"]),
+                           metadata={"description": "pending: närvarorapporter not yet approved as they stand"})
+
+
+class TaxDetailsQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    municipality = kommunkod(required=True)
+
+
 # --- answers ---------------------------------------------------------------------------------------------------
 
 class ErrorItem(Schema):
@@ -109,6 +165,13 @@ class ApplicantPage(Schema):
 
 class Items(Schema):
     items = fields.List(fields.Dict())
+
+
+class Page(Schema):
+    items = fields.List(fields.Dict())
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
 
 
 class AuditEntry(Schema):

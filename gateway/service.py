@@ -7,6 +7,8 @@ problem+json, metrics); handlers.py says what each does; openapi.py documents th
 """
 from __future__ import annotations
 
+import warnings
+
 import services.common.db  # noqa: F401: first, so psycopg waits cooperatively under eventlet
 
 from nameko.dependency_providers import Config
@@ -14,23 +16,44 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
 from services.applicants import schemas as applicants
+from services.assignments import schemas as assignments
 from services.common.adapters import KernelProvider
 from services.common.config import env_float, env_int
+from services.payments import schemas as payments
+from services.payments.tax_details import SetTaxDetailsBody
 from services.registry_checks import schemas as registry_checks
 
 from . import handlers as h
+from . import handlers_assignments as ha
+from . import handlers_payments as hp
 from .audit import CHANGE, READ
-from .auth import AUDITOR, RECRUITER
+from .auth import ADMIN, AUDITOR, CASE_WORKER, FINANCE, RECRUITER, VOLUNTEER
 from .ratelimit import TokenBuckets
-from .schemas import (ApplicantPage, ApplicantQuery, ApplicantRegistered, AuditPage, AuditQuery, Health,
-                      InterestAccepted, Items, RegistrationBody, WorklistQuery)
+from .schemas import (ApplicantPage, ApplicantQuery, ApplicantRegistered, AssignmentQuery, AuditPage, AuditQuery,
+                      CandidatesQuery, CaseWorkerWorklistQuery, Health, InterestAccepted, Items, NeedQuery, Page,
+                      PendingReportsQuery, RegistrationBody, TaxDetailsQuery, WorklistQuery)
 from .spec import SPEC
 from .web import PUBLIC, Route, CallerContext, route_entrypoint, serve
+
+# The reads' proxies publish without confirms on purpose; nameko warns that it then cannot detect unroutable calls.
+warnings.filterwarnings("ignore", message="Mandatory delivery was requested, but unroutable messages")
 
 ANYONE = PUBLIC
 RECRUITERS = (RECRUITER,)
 AUDITORS = (AUDITOR,)
+CASE_WORKERS = (CASE_WORKER,)
+IVO_READERS = (CASE_WORKER, AUDITOR)
+VOLUNTEERS = (VOLUNTEER,)
+ADMINS = (ADMIN,)
+RATE_READERS = (ADMIN, FINANCE, CASE_WORKER, AUDITOR)
+REPORT_READERS = (CASE_WORKER, FINANCE)
+PENDING_READERS = (CASE_WORKER, FINANCE, AUDITOR)
+FINANCE_ONLY = (FINANCE,)
+RUN_READERS = (FINANCE, AUDITOR)
 A, I, K, D = "Kontaktpersoner och familjer", "Intresseanmälan", "Registerkontroller", "Drift och dokumentation"
+B, U, M = "Behov och uppdrag", "Utbetalning", "Mina uppdrag och ersättningar"
+M_NEEDS, M_ASSIGNMENTS = "/api/v1/municipalities/{m}/needs", "/api/v1/municipalities/{m}/assignments"
+RUNS = "/api/v1/municipalities/{k}/payment-runs"
 
 ROUTES = (
     # method  path                                       handler                roles       audit
@@ -44,7 +67,7 @@ ROUTES = (
           "Intresseanmälan inlagd av familjehemssekreterare (telefon, e-post, brev)", body=RegistrationBody,
           answer=(201, ApplicantRegistered), tag=A),
     Route("GET",  "/api/v1/applicants/{id}",              h.get_applicant,       RECRUITERS, READ,
-          "En sökande med registerkontroller", tag=A),
+          "En sökande med registerkontroller och uppdrag", tag=A),
     Route("POST", "/api/v1/applicants/{id}/interviews",   h.record_interview,    RECRUITERS, CHANGE,
           "Intervju (och hembesök) genomförd", body=applicants.RecordInterviewBody, tag=A),
     Route("POST", "/api/v1/applicants/{id}/references",   h.record_reference,    RECRUITERS, CHANGE,
@@ -64,6 +87,100 @@ ROUTES = (
     Route("GET",  "/api/v1/worklist",                     h.worklist,            RECRUITERS, READ,
           "Arbetslista: registerkontroller som väntar eller behöver åtgärd", query=WorklistQuery,
           answer=(200, Items), tag=K),
+
+    # --- behov och uppdrag (socialsekreterare) ---------------------------------------------------------------------
+    Route("POST", M_NEEDS,                                ha.register_need,      CASE_WORKERS, CHANGE,
+          "Beslut om insats (kontaktperson, kontaktfamilj, SKKP) registrerat", body=assignments.RegisterClientNeedBody,
+          answer=(201, None), tag=B),
+    Route("GET",  M_NEEDS,                                ha.list_needs,         CASE_WORKERS, READ,
+          "Kommunens behov (beslut), personnummer maskerat", query=NeedQuery, answer=(200, Page), tag=B),
+    Route("GET",  "/api/v1/needs/{id}",                   ha.get_need,           CASE_WORKERS, READ,
+          "Ett behov med klient och uppdrag (skyddad identitet: ort bara för ansvarig handläggare)", tag=B),
+    Route("POST", "/api/v1/needs/{id}/close",             ha.close_need,         CASE_WORKERS, CHANGE,
+          "Behovet avslutat", body=assignments.CloseClientNeedBody, tag=B),
+    Route("GET",  "/api/v1/needs/{id}/candidates",        ha.need_candidates,    CASE_WORKERS, READ,
+          "Matchning: kandidater ur poolen, rangordnade, med skälen", query=CandidatesQuery, tag=B),
+    Route("POST", "/api/v1/offers",                       ha.make_offer,         CASE_WORKERS, CHANGE,
+          "Uppdrag erbjudet en kontaktperson eller kontaktfamilj", body=assignments.OfferAssignmentBody,
+          answer=(201, None), tag=B),
+    Route("GET",  M_ASSIGNMENTS,                          ha.list_assignments,   CASE_WORKERS, READ,
+          "Kommunens uppdrag (sammanfattningar)", query=AssignmentQuery, answer=(200, Items), tag=B),
+    Route("GET",  "/api/v1/assignments/{id}",             ha.get_assignment,     CASE_WORKERS, READ,
+          "Ett uppdrag: genomförandeplan, träffar med anteckningar, händelser", tag=B),
+    Route("POST", "/api/v1/assignments/{id}/start",       ha.start_assignment,   CASE_WORKERS, CHANGE,
+          "Uppdraget påbörjat med genomförandeplan (arvode och omkostnadsersättning)",
+          body=assignments.StartAssignmentBody, tag=B),
+    Route("POST", "/api/v1/assignments/{id}/supervision", ha.record_supervision, CASE_WORKERS, CHANGE,
+          "Handledning eller uppföljning", body=assignments.RecordSupervisionBody, tag=B),
+    Route("POST", "/api/v1/assignments/{id}/interrupt",   ha.interrupt_assignment, CASE_WORKERS, CHANGE,
+          "Uppdraget avbrutet", body=assignments.InterruptAssignmentBody, tag=B),
+    Route("POST", "/api/v1/assignments/{id}/resume",      ha.resume_assignment,  CASE_WORKERS, CHANGE,
+          "Uppdraget återupptaget", body=assignments.ResumeAssignmentBody, tag=B),
+    Route("POST", "/api/v1/assignments/{id}/end",         ha.end_assignment,     CASE_WORKERS, CHANGE,
+          "Uppdraget avslutat (eller erbjudandet återtaget), med skäl", body=assignments.EndAssignmentBody, tag=B),
+    Route("POST", "/api/v1/assignments/{id}/deviations",  ha.report_deviation,   CASE_WORKERS, CHANGE,
+          "Avvikelse: planen fungerar inte", body=assignments.ReportDeviationBody, tag=B),
+    Route("GET",  "/api/v1/municipalities/{m}/worklist",  ha.case_worker_worklist, CASE_WORKERS, READ,
+          "Handläggarnas arbetslista: avvikelser, flaggor, begärda avslut, uppföljningar",
+          query=CaseWorkerWorklistQuery, answer=(200, Items), tag=B),
+    Route("GET",  "/api/v1/municipalities/{m}/ivo",       ha.ivo_report,         IVO_READERS, READ,
+          "Ej verkställda beslut att rapportera till IVO", answer=(200, Items), tag=B),
+    Route("GET",  "/api/v1/municipalities/{m}/ivo.csv",   ha.ivo_csv,            IVO_READERS, READ,
+          "Ej verkställda beslut att rapportera till IVO (CSV)", media="text/csv", tag=B),
+
+    # --- mina uppdrag (uppdragstagare) -----------------------------------------------------------------------------
+    Route("GET",  "/api/v1/me/offers",                    ha.my_offers,          VOLUNTEERS, READ,
+          "Mina erbjudanden (klienten avidentifierad)", answer=(200, Items), tag=M),
+    Route("POST", "/api/v1/me/offers/{id}/accept",        ha.accept_offer,       VOLUNTEERS, CHANGE,
+          "Jag tackar ja till uppdraget", tag=M),
+    Route("POST", "/api/v1/me/offers/{id}/decline",       ha.decline_offer,      VOLUNTEERS, CHANGE,
+          "Jag tackar nej (skäl frivilligt)", body=assignments.DeclineOfferBody, tag=M),
+    Route("GET",  "/api/v1/me/assignments",               ha.my_assignments,     VOLUNTEERS, READ,
+          "Mina uppdrag", answer=(200, Items), tag=M),
+    Route("GET",  "/api/v1/me/assignments/{id}",          ha.my_assignment,      VOLUNTEERS, READ,
+          "Ett av mina uppdrag: planen och mina träffar", tag=M),
+    Route("POST", "/api/v1/me/assignments/{id}/meetings", ha.log_meeting,        VOLUNTEERS, CHANGE,
+          "Träff loggad (timmar eller dygn, utlägg i öre)", body=assignments.LogMeetingBody, tag=M),
+    Route("PUT",  "/api/v1/me/assignments/{id}/meetings/{meeting_id}", ha.correct_meeting, VOLUNTEERS, CHANGE,
+          "Träff rättad (hela träffen som den borde ha varit, med skäl)", body=assignments.CorrectMeetingBody, tag=M),
+    Route("POST", "/api/v1/me/assignments/{id}/deviations", ha.report_my_deviation, VOLUNTEERS, CHANGE,
+          "Avvikelse: planen fungerar inte", body=assignments.ReportDeviationBody, tag=M),
+    Route("POST", "/api/v1/me/assignments/{id}/end-request", ha.request_end,     VOLUNTEERS, CHANGE,
+          "Jag vill avsluta uppdraget", body=assignments.RequestEndBody, tag=M),
+    Route("GET",  "/api/v1/me/payments",                  hp.my_payments,        VOLUNTEERS, READ,
+          "Mina utbetalningar: arvode, omkostnadsersättning och närvarorapporter som väntar", tag=M),
+
+    # --- ersättning och utbetalning ----------------------------------------------------------------------------------
+    Route("GET",  "/api/v1/municipalities/{k}/rates",     hp.rates,              RATE_READERS, None,
+          "Ersättningsnivåer (arvode, omkostnadsersättning) som gäller, och ändringarna", tag=U),
+    Route("POST", "/api/v1/municipalities/{k}/rates",     hp.publish_rates,      ADMINS,     CHANGE,
+          "Ändrade ersättningsnivåer från ett datum, med skäl", body=payments.PublishRatesBody,
+          answer=(201, None), tag=U),
+    Route("GET",  "/api/v1/assignments/{id}/reports/{month}", hp.assignment_report, REPORT_READERS, READ,
+          "Närvarorapport för en månad", tag=U),
+    Route("POST", "/api/v1/assignments/{id}/reports",     hp.approve_report,     CASE_WORKERS, CHANGE,
+          "Närvarorapport godkänd av ansvarig handläggare", body=payments.ApproveReportBody, tag=U),
+    Route("GET",  "/api/v1/municipalities/{k}/reports",   hp.pending_reports,    PENDING_READERS, READ,
+          "Närvarorapporter som väntar på godkännande", query=PendingReportsQuery, answer=(200, Items), tag=U),
+    Route("GET",  RUNS,                                   hp.payment_runs,       RUN_READERS, None,
+          "Utbetalningar (körningar) per månad", answer=(200, Items), tag=U),
+    Route("GET",  RUNS + "/{period}",                     hp.payment_run,        RUN_READERS, None,
+          "En utbetalning: status och faser", tag=U),
+    Route("POST", RUNS + "/{period}/prepare",             hp.prepare_payment_run, FINANCE_ONLY, CHANGE,
+          "Förbered utbetalningen: arvode och omkostnadsersättning beräknas (svarar 202; följ statusen)",
+          answer=(202, None), tag=U),
+    Route("POST", RUNS + "/{period}/approve",             hp.approve_payment_run, FINANCE_ONLY, CHANGE,
+          "Attestera utbetalningen (en annan person än den som förberedde)", body=payments.ApprovePaymentRunBody,
+          tag=U),
+    Route("GET",  RUNS + "/{period}/payroll.csv",         hp.payroll_csv,        FINANCE_ONLY, READ,
+          "Lönefil för utbetalningen (CSV; arvode och omkostnadsersättning var för sig)", media="text/csv", tag=U),
+    Route("GET",  RUNS + "/{period}/summary.csv",         hp.summary_csv,        RUN_READERS, READ,
+          "Sammanställning per uppdrag (CSV)", media="text/csv", tag=U),
+    Route("PUT",  "/api/v1/volunteers/{id}/tax-details",  hp.set_tax_details,    FINANCE_ONLY, CHANGE,
+          "Skatteuppgifter och bankkonto för arvode (ändring av betalningsuppgifter)", body=SetTaxDetailsBody, tag=U),
+    Route("GET",  "/api/v1/volunteers/{id}/tax-details",  hp.get_tax_details,    FINANCE_ONLY, READ,
+          "Skatteuppgifter och bankkonto (maskerade)", query=TaxDetailsQuery, tag=U),
+
     Route("GET",  "/api/v1/audit",                        h.audit_log,           AUDITORS,   READ,
           "Logguppföljning: vem läste eller ändrade vems personuppgifter", query=AuditQuery,
           answer=(200, AuditPage), tag="Logguppföljning"),
@@ -98,8 +215,16 @@ class GatewayService:
     config = Config()
     act_as = CallerContext()
     rate_limits = RateLimits()
+    # Commands publish with confirms (a call to a service that is not running fails at once: UnknownService);
+    # reads without (one round trip less per request; a lost one is the read timeout's 503). web.Call picks.
     applicants = RpcProxy("applicants")
+    applicants_reads = RpcProxy("applicants", use_confirms=False)
     registry_checks = RpcProxy("registry_checks")
+    registry_checks_reads = RpcProxy("registry_checks", use_confirms=False)
+    assignments = RpcProxy("assignments")
+    assignments_reads = RpcProxy("assignments", use_confirms=False)
+    payments = RpcProxy("payments")
+    payments_reads = RpcProxy("payments", use_confirms=False)
 
 
 def _entrypoint(route: Route):

@@ -51,6 +51,7 @@ class Route:
     errors: tuple[tuple[str, str], ...] = ()  # (status, when) the document names besides the usual ones
     tag: str = "API"
     documented: bool = True
+    media: str = "application/json"  # the content type of the answer (text/csv for an export)
 
     @property
     def template(self) -> str:
@@ -75,23 +76,42 @@ class Call:
     route: Route
     accesses: list[audit.Access] = field(default_factory=list)
 
+    def _proxy(self, name: str):
+        """A GET reads through the service's proxy without publisher confirms (a lost request is a timeout, which
+        a read may be); anything else changes something and publishes confirmed."""
+        return getattr(self.service, f"{name}_reads" if self.request.method == "GET" else name)
+
     @property
     def applicants(self):
-        return self.service.applicants
+        return self._proxy("applicants")
 
     @property
     def registry_checks(self):
-        return self.service.registry_checks
+        return self._proxy("registry_checks")
+
+    @property
+    def assignments(self):
+        return self._proxy("assignments")
+
+    @property
+    def payments(self):
+        return self._proxy("payments")
 
     @property
     def db(self):
         return self.service.db
 
-    def body(self) -> dict:
+    def body(self, optional: bool = False) -> dict:
+        """The JSON object sent; with `optional`, no body at all (or null) is an empty one."""
+        data = self.request.get_data(cache=True)
+        if optional and not data.strip():
+            return {}
         try:
-            body = json.loads(self.request.get_data(cache=True) or b"null")
+            body = json.loads(data or b"null")
         except ValueError:
             raise Problem("invalid", "The body is not valid JSON.") from None
+        if body is None and optional:
+            return {}
         if not isinstance(body, dict):
             raise Problem("invalid", "The body must be a JSON object.")
         _refuse_nul(nul_fields(body))

@@ -17,6 +17,7 @@ thing belongs to, so that another municipality's data is "not found"):
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -50,6 +51,16 @@ RUN_ID = re.compile(r"^paymentrun-(\d{4})-(\d{4}-(0[1-9]|1[0-2]))$")
 
 def today() -> date:
     return datetime.now(STOCKHOLM).date()
+
+
+def volunteer_key(actor: str) -> str:
+    """The volunteer as the assignments' events name them ("applicant-<uuid>"): a token's `sub` may be the bare
+    applicant id or the prefixed one; any other shape is compared as it is."""
+    text = actor.strip().lower().removeprefix("applicant-")
+    try:
+        return f"applicant-{uuid.UUID(text)}"
+    except ValueError:
+        return actor
 
 
 class JobQueueProvider(DependencyProvider):
@@ -274,12 +285,13 @@ class PaymentsService:
         caller = self.caller
         if caller.system or VOLUNTEER not in caller.roles or not caller.actor:
             raise ServiceProblem("forbidden", "only a volunteer has payments of their own")
+        volunteer_id = volunteer_key(caller.actor)
         with self.kernel.connection() as conn:
-            payments = projection.volunteer_payments(conn, caller.actor)
-            pending = projection.pending_reports(conn, volunteer_id=caller.actor, today=today())
+            payments = projection.volunteer_payments(conn, volunteer_id)
+            pending = projection.pending_reports(conn, volunteer_id=volunteer_id, today=today())
         for row in pending:
             row.pop("case_worker_id", None)
-        return {"volunteer_id": caller.actor, "payments": payments, "pending_reports": pending,
+        return {"volunteer_id": volunteer_id, "payments": payments, "pending_reports": pending,
                 "paid_total_ore": sum(p["totals"]["payout_ore"] for p in payments if p["status"] == "paid")}
 
     # --- tax details (finance) ------------------------------------------------------------------------------------

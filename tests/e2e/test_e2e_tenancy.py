@@ -1,10 +1,13 @@
 """Tenancy over every route of the gateway's table, against the running system: a token for another municipality
-can neither read nor change anything of this one (404, so existence does not leak), and a volunteer reaches none
-of the staff's routes (403). The routes come from gateway.service.ROUTES, so a new route is swept as soon as it
-is added; one whose path names a resource kind this module has no example of fails until one is added below."""
+can neither read nor change anything of this one (404, so existence does not leak), a volunteer reaches none of
+the staff's routes (403), and a volunteer reaches nothing of another volunteer's under /api/v1/me/ (404). The
+routes come from gateway.service.ROUTES, so a new route is swept as soon as it is added; one whose path names a
+resource kind this module has no example of, or a write this module has no body for, fails until one is added
+below."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +16,9 @@ import pytest
 from gateway.auth import VOLUNTEER
 from gateway.service import ROUTES
 from gateway.web import PUBLIC
+from services.payments.rate_table import skr_defaults
+from tests.e2e.conftest import a_personnummer
+from tests.e2e.test_e2e_assignment_journey import a_childs_personnummer, approved_volunteer
 from tests.kernel.helpers import wait_until
 
 HOME, OTHER = "0180", "1480"  # Stockholm's resources; Göteborg's staff
@@ -20,12 +26,18 @@ TODAY = datetime.now(ZoneInfo("Europe/Stockholm")).date()
 
 STAFF_ROUTES = [route for route in ROUTES if route.roles != PUBLIC]
 NOT_FOR_VOLUNTEERS = [route for route in STAFF_ROUTES if VOLUNTEER not in route.roles]
+# A volunteer's own: the resource in the path is theirs or, for anyone else, does not exist.
+VOLUNTEERS_OWN = [route for route in STAFF_ROUTES if VOLUNTEER in route.roles and "{" in route.path]
+CASE_WORKER = "handlaggare-e2e-tenancy"
 # Open without a token, on purpose: a route added to this list must be meant for everyone.
 PUBLIC_ROUTES = {"POST /api/v1/interest", "GET /health", "GET /metrics", "GET /openapi.json", "GET /docs"}
 
 
 def valid_bodies(home: dict) -> dict[str, dict]:
-    """A body each POST route would accept from a caller allowed to act, so that a refusal is about the caller."""
+    """A body each POST or PUT route would accept from a caller allowed to act, so that a refusal is about the
+    caller."""
+    meeting = {"meeting_id": "e2e-tenancy-m9", "on": TODAY.isoformat(), "status": "held", "hours": 1,
+               "activity": "Promenad"}
     return {
         "POST /api/v1/applicants": {**home["intresseanmalan"], "channel": "phone"},
         "POST /api/v1/applicants/{id}/interviews": {"interviewed_on": TODAY.isoformat(), "interviewer": "Greta G"},
@@ -37,12 +49,67 @@ def valid_bodies(home: dict) -> dict[str, dict]:
         "POST /api/v1/applicants/{id}/withdrawal": {"withdrawn_by": "recruiter", "reason": "Göteborg försöker."},
         "POST /api/v1/applicants/{id}/availability": {"availability": {"weekdays": True, "evenings": True}},
         "POST /api/v1/checks/{id}/result": {"outcome": "remarks", "completed_on": TODAY.isoformat()},
+        # needs and assignments (the case workers)
+        f"POST {M}/needs": need_body(),
+        "POST /api/v1/needs/{id}/close": {"closed_on": TODAY.isoformat(), "reason": "no_longer_needed"},
+        "POST /api/v1/offers": {"need_id": home["ids"]["needs"], "volunteer_id": home["ids"]["volunteers"]},
+        "POST /api/v1/assignments/{id}/start": start_body(),
+        "POST /api/v1/assignments/{id}/supervision": {"on": TODAY.isoformat(), "note": "Göteborg försöker."},
+        "POST /api/v1/assignments/{id}/interrupt": {"interrupted_on": TODAY.isoformat(), "reason": "Göteborg."},
+        "POST /api/v1/assignments/{id}/resume": {"resumed_on": TODAY.isoformat()},
+        "POST /api/v1/assignments/{id}/end": {"ended_on": TODAY.isoformat(), "reason": "need_met"},
+        "POST /api/v1/assignments/{id}/deviations": {"description": "Planen fungerar inte."},
+        # a volunteer's own
+        "POST /api/v1/me/offers/{id}/accept": {},
+        "POST /api/v1/me/offers/{id}/decline": {"reason": "Hinner inte."},
+        "POST /api/v1/me/assignments/{id}/meetings": meeting,
+        "PUT /api/v1/me/assignments/{id}/meetings/{meeting_id}": {**meeting, "reason": "Fel antal timmar."},
+        "POST /api/v1/me/assignments/{id}/deviations": {"description": "Planen fungerar inte."},
+        "POST /api/v1/me/assignments/{id}/end-request": {"reason": "Flyttar."},
+        # ersättning och utbetalning
+        "POST /api/v1/municipalities/{k}/rates": {"effective_from": TODAY.isoformat(), "reason": "Göteborg försöker ändra.",
+                            "rates": [{"key": sorted(skr_defaults().keys)[0], "value": None}]},
+        "POST /api/v1/assignments/{id}/reports": {"month": home["ids"]["reports"],
+                                                  "meeting_ids": home["report_meeting_ids"]},
+        f"POST {RUNS}/{{period}}/prepare": {},
+        f"POST {RUNS}/{{period}}/approve": {},
+        "PUT /api/v1/volunteers/{id}/tax-details": tax_details_body(HOME),
     }
+
+
+M, RUNS = "/api/v1/municipalities/{m}", "/api/v1/municipalities/{k}/payment-runs"
+
+
+def queries(municipality: str) -> dict[str, dict]:
+    """The query a GET route requires, asking within `municipality`."""
+    return {"GET /api/v1/volunteers/{id}/tax-details": {"municipality": municipality}}
+
+
+def need_body() -> dict:
+    return {"insats": "kontaktperson", "legal_basis": "SoL", "decision_date": (TODAY - timedelta(days=20)).isoformat(),
+            "period_from": (TODAY - timedelta(days=20)).isoformat(), "needs": "Bryta isolering",
+            "clients": [{"personnummer": a_childs_personnummer(), "name": "Alva Exempel"}],
+            "goals": ["Fler fritidsaktiviteter"], "interests": ["fotboll"], "languages": ["svenska"],
+            "postnummer": "111 22", "frequency_per_month": 4, "case_worker_id": CASE_WORKER}
+
+
+def start_body() -> dict:
+    return {"start_date": (TODAY - timedelta(days=10)).isoformat(), "case_worker_id": CASE_WORKER,
+            "plan": {"goals": ["Fler fritidsaktiviteter"], "frequency_per_month": 4, "scope": "En träff i veckan",
+                     "arvode": {"basis": "category", "category": 1, "percent": 20},
+                     "omkostnad": {"level": 1, "receipts_allowed": True}}}
+
+
+def tax_details_body(municipality: str) -> dict:
+    return {"municipality": municipality, "personnummer": a_personnummer(), "withholding_basis": "default",
+            "reason": "Blankett från uppdragstagaren"}
 
 
 @pytest.fixture(scope="module")
 def home(system) -> dict:
-    """An applicant of Stockholm with its register checks answered, interviewed, with a reference."""
+    """Stockholm's resources of every kind a path may name: an applicant with its register checks answered,
+    interviewed; and an approved volunteer with a need, an offer they accepted, the started assignment, a meeting
+    (in payments' närvarorapport) and their tax details."""
     recruiter = system.client("recruiter", [HOME])
     applicant_id, body = system.register_publicly(HOME)
     checks = wait_until(lambda: (lambda items: items if items and all(c["state"] == "completed" for c in items)
@@ -51,10 +118,47 @@ def home(system) -> dict:
     answer = recruiter.post(f"/api/v1/applicants/{applicant_id}/interviews",
                             {"interviewed_on": TODAY.isoformat(), "interviewer": "Rut Rekryterare"})
     assert answer.status_code == 200, answer.text
+
+    volunteer_id = approved_volunteer(system)
+    case_worker = system.client("case_worker", [HOME], sub=CASE_WORKER)
+    need = case_worker.post(f"/api/v1/municipalities/{HOME}/needs", need_body())
+    assert need.status_code == 201, need.text
+    need_id = need.json()["need_id"]
+
+    def candidate():
+        found = case_worker.get(f"/api/v1/needs/{need_id}/candidates", params={"limit": 100}).json()
+        return next((c["volunteer_id"] for c in found.get("candidates", ())
+                     if c["volunteer_id"].endswith(volunteer_id)), None)
+    offer = case_worker.post("/api/v1/offers", {"need_id": need_id, "volunteer_id": wait_until(
+        candidate, timeout=20, interval=0.3, message="the volunteer among the candidates")})
+    assert offer.status_code == 201, offer.text
+    assignment_id = offer.json()["assignment_id"]
+    me = system.client(VOLUNTEER, [HOME], sub=volunteer_id)
+    answer = me.post(f"/api/v1/me/offers/{assignment_id}/accept")
+    assert answer.status_code == 200, answer.text
+    answer = case_worker.post(f"/api/v1/assignments/{assignment_id}/start", start_body())
+    assert answer.status_code == 200, answer.text
+    on = TODAY - timedelta(days=2)
+    answer = me.post(f"/api/v1/me/assignments/{assignment_id}/meetings", {
+        "meeting_id": "e2e-tenancy-m1", "on": on.isoformat(), "status": "held", "hours": 2, "activity": "Bio"})
+    assert answer.status_code == 200, answer.text
+    answer = system.client("finance", [HOME]).request("PUT", f"/api/v1/volunteers/{volunteer_id}/tax-details",
+                                                      tax_details_body(HOME))
+    assert answer.status_code == 200, answer.text
+    month = f"{on:%Y-%m}"
+
+    def report():
+        answer = case_worker.get(f"/api/v1/assignments/{assignment_id}/reports/{month}")
+        return answer.json()["meetings"] if answer.status_code == 200 else None
+    meetings = wait_until(report, timeout=20, interval=0.3, message="payments' närvarorapport")
+
     # The resources a path may name, by the kind of resource before its {id}.
-    ids = {"applicants": applicant_id, "checks": checks[0]["check_id"]}
-    return {"ids": ids, "intresseanmalan": body, "identifiers": [applicant_id, body["family_name"],
-                                                                 *(check["check_id"] for check in checks)]}
+    ids = {"applicants": applicant_id, "checks": checks[0]["check_id"], "municipalities": HOME,
+           "needs": need_id, "offers": assignment_id, "assignments": assignment_id, "meetings": "e2e-tenancy-m1",
+           "volunteers": volunteer_id, "reports": month, "payment-runs": f"{TODAY:%Y-%m}"}
+    return {"ids": ids, "intresseanmalan": body, "report_meeting_ids": [m["meeting_id"] for m in meetings],
+            "identifiers": [applicant_id, body["family_name"], *(check["check_id"] for check in checks),
+                            volunteer_id, need_id, assignment_id, "e2e-tenancy-m1"]}
 
 
 def path_of(route, home: dict) -> str:
@@ -68,54 +172,106 @@ def path_of(route, home: dict) -> str:
 
 
 def as_seen_by_home(system, home: dict) -> dict:
-    """What a recruiter of Stockholm sees of the applicant: what another municipality must not have changed."""
+    """What Stockholm's staff and volunteer see of their own: what another municipality or another volunteer must
+    not have changed."""
     recruiter = system.client("recruiter", [HOME])
     applicant_id = home["ids"]["applicants"]
     detail = recruiter.get(f"/api/v1/applicants/{applicant_id}").json()
     checks = recruiter.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"]
     registered = recruiter.get("/api/v1/applicants", params={"q": home["intresseanmalan"]["family_name"]}).json()
+    case_worker, finance = system.client("case_worker", [HOME]), system.client("finance", [HOME])
+    ids = home["ids"]
+
+    def read(client, path: str, **params):
+        answer = client.get(path, params=params)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
     return {"status": detail["status"], "interviews": detail["interviews"], "references": detail["references"],
             "availability": detail["availability"], "approved_roles": detail["approved_roles"],
             "checks": sorted((c["check_id"], c["state"], c["outcome"]) for c in checks),
-            "registrations": registered["total"]}
+            "registrations": registered["total"],
+            "need": read(case_worker, f"/api/v1/needs/{ids['needs']}"),
+            "assignment": read(case_worker, f"/api/v1/assignments/{ids['assignments']}"),
+            "needs": read(case_worker, f"/api/v1/municipalities/{HOME}/needs")["total"],
+            "tax_details": read(finance, f"/api/v1/volunteers/{ids['volunteers']}/tax-details", municipality=HOME),
+            "rates": read(system.client("admin", [HOME]), f"/api/v1/municipalities/{HOME}/rates"),
+            "runs": read(finance, f"/api/v1/municipalities/{HOME}/payment-runs")}
+
+
+def client_of(system, home: dict, roles, municipality: str):
+    """Staff of `municipality` with `roles`; for a volunteer's route, Stockholm's the home volunteer, anyone
+    else's a volunteer of their own (an applicant id that is not the home volunteer's)."""
+    if VOLUNTEER in roles:
+        return system.client(roles, [municipality],
+                             sub=home["ids"]["volunteers"] if municipality == HOME else str(uuid.uuid4()))
+    return system.client(roles, [municipality])
 
 
 def test_only_the_routes_meant_for_everyone_are_open_without_a_token():
     assert {route.template for route in ROUTES if route.roles == PUBLIC} == PUBLIC_ROUTES
     assert NOT_FOR_VOLUNTEERS, "the sweep below must have routes to sweep"
+    assert VOLUNTEERS_OWN, "the sweep below must have a volunteer's own routes to sweep"
+
+
+def body_for(route, home: dict) -> dict:
+    """The valid body of a write; a write this module has no body for fails until one is added above."""
+    if route.method == "GET":
+        return {}
+    bodies = valid_bodies(home)
+    if route.template not in bodies:
+        pytest.fail(f"{route.template}: no valid body to sweep with; add one to `valid_bodies`")
+    return bodies[route.template]
 
 
 @pytest.mark.parametrize("route", NOT_FOR_VOLUNTEERS, ids=lambda route: route.template)
 def test_a_volunteer_reaches_no_staff_route(system, home, route):
-    # given a volunteer of the applicant's own municipality
-    volunteer = system.client(VOLUNTEER, [HOME])
+    # given a volunteer of the municipality, with an applicant's id (the home volunteer's own)
+    volunteer = system.client(VOLUNTEER, [HOME], sub=home["ids"]["volunteers"])
     before = as_seen_by_home(system, home)
     # when the volunteer calls the route with a request its staff could make
-    answer = volunteer.request(route.method, path_of(route, home), valid_bodies(home).get(route.template, {}))
+    answer = volunteer.request(route.method, path_of(route, home), body_for(route, home),
+                               params=queries(HOME).get(route.template))
     # then it is forbidden, and nothing changed
     assert answer.status_code == 403, answer.text
     assert answer.headers["Content-Type"] == "application/problem+json"
     assert as_seen_by_home(system, home) == before
 
 
+@pytest.mark.parametrize("route", VOLUNTEERS_OWN, ids=lambda route: route.template)
+def test_a_volunteer_reaches_nothing_of_another_volunteers(system, home, route):
+    # given another volunteer of the same municipality than the one the assignment is offered to
+    other = system.client(VOLUNTEER, [HOME], sub=str(uuid.uuid4()))
+    before = as_seen_by_home(system, home)
+    # when they name the home volunteer's assignment: then it does not exist for them
+    answer = other.request(route.method, path_of(route, home), body_for(route, home))
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["detail"] == "No such resource."
+    # and nothing of it changed
+    assert as_seen_by_home(system, home) == before
+
+
 @pytest.mark.parametrize("route", STAFF_ROUTES, ids=lambda route: route.template)
 def test_another_municipality_can_neither_read_nor_change(system, home, route):
-    # given staff of Göteborg with every role the route allows, and an applicant of Stockholm
-    other = system.client(route.roles, [OTHER])
+    # given Göteborg with every role the route allows (a volunteer: one of Göteborg's), and Stockholm's resources
+    other = client_of(system, home, route.roles, OTHER)
     before = as_seen_by_home(system, home)
-    body = valid_bodies(home).get(route.template, {})
+    body = body_for(route, home)
     query_fields = set(route.query._declared_fields) if route.query else set()
 
     if "{" in route.path:
         # when Göteborg names Stockholm's resource: then it does not exist for Göteborg
-        answer = other.request(route.method, path_of(route, home), body)
+        answer = other.request(route.method, path_of(route, home), body, params=queries(OTHER).get(route.template))
         assert answer.status_code == 404, answer.text
         assert answer.json()["detail"] == "No such resource."
-        if route.method == "GET":  # while Stockholm's own staff reads it
-            mine = system.client(route.roles, [HOME]).get(path_of(route, home))
+        if route.template in queries(HOME):  # nor when it asks for it in Stockholm by name
+            answer = other.request(route.method, path_of(route, home), body, params=queries(HOME)[route.template])
+            assert answer.status_code == 404, answer.text
+        if route.method == "GET":  # while Stockholm's own (staff, or the volunteer) reads it
+            mine = client_of(system, home, route.roles, HOME).get(path_of(route, home),
+                                                                   params=queries(HOME).get(route.template))
             assert mine.status_code == 200, mine.text
     elif route.method == "GET":
-        # when Göteborg searches for Stockholm's applicant: then nothing of it is in the answer
+        # when Göteborg lists or searches for Stockholm's: then nothing of it is in the answer
         search = {name: value for name, value in (("q", home["intresseanmalan"]["family_name"]),
                                                   ("subject", home["ids"]["applicants"])) if name in query_fields}
         answer = other.get(route.path, params=search)
@@ -125,8 +281,10 @@ def test_another_municipality_can_neither_read_nor_change(system, home, route):
             answer = other.get(route.path, params={**search, "municipality": HOME})
             assert answer.status_code == 404, answer.text
     else:
-        # when Göteborg writes into Stockholm: then Stockholm does not exist for Göteborg
-        answer = other.request(route.method, route.path, {**body, "municipality": HOME})
+        # when Göteborg writes into Stockholm (the body names Stockholm or its resource): then it does not exist
+        if route.body is not None and "municipality" in route.body._declared_fields:
+            body = {**body, "municipality": HOME}
+        answer = other.request(route.method, route.path, body)
         assert answer.status_code == 404, answer.text
 
     # and nothing of Stockholm's changed

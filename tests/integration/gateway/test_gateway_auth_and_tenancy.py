@@ -113,9 +113,10 @@ def test_the_caller_reaches_the_services_as_context_data(gateway, stand_ins):
     # given an applicant of Boden
     applicant_id = stand_ins.add(HOME)
     client = Client(gateway, token("recruiter", municipalities=[HOME], sub="rekryterare-7", name="Rut R"))
-    # when the recruiter reads it
+    # when the recruiter reads it and its checks
     assert client.get(f"/api/v1/applicants/{applicant_id}").status_code == 200
-    # then both services were asked as that recruiter
+    assert client.get(f"/api/v1/applicants/{applicant_id}/checks").status_code == 200
+    # then each service was asked as that recruiter
     for method in ("get_applicant", "checks_for_applicant"):
         args, caller = stand_ins.called(method)[-1]
         assert args == (applicant_id,)
@@ -123,11 +124,10 @@ def test_the_caller_reaches_the_services_as_context_data(gateway, stand_ins):
                           "municipalities": [HOME], "system": False}
 
 
-def test_the_applicant_comes_with_its_checks(gateway, stand_ins):
+def test_the_applicants_checks_come_from_the_register_checks_service(gateway, stand_ins):
     applicant_id = stand_ins.add(HOME)
-    body = Client(gateway, token("recruiter")).get(f"/api/v1/applicants/{applicant_id}").json()
-    assert body["applicant_id"] == applicant_id
-    assert [check["check_id"] for check in body["checks"]] == [f"check-{applicant_id}"]
+    checks = Client(gateway, token("recruiter")).get(f"/api/v1/applicants/{applicant_id}/checks").json()
+    assert [check["check_id"] for check in checks["items"]] == [f"check-{applicant_id}"]
 
 
 def test_a_refusal_lists_its_fields(gateway, stand_ins):

@@ -29,6 +29,8 @@ from tests.kernel.helpers import running_service, wait_until
 from payments_feeding import AssignmentFeed, a_personnummer, feed
 
 STOCKHOLM, GOTEBORG = "0180", "1480"
+# An approved applicant as the gateway names a volunteer in a token (the bare id); their events say "applicant-<id>".
+CECILIA = "3f0c2a9e-6b1d-4c55-9a7e-1d2b3c4d5e6f"
 
 
 def person(sub: str, *roles: str, municipalities=(STOCKHOLM, GOTEBORG)) -> dict:
@@ -43,6 +45,7 @@ CALLERS = {
     "other_case_worker": person("socialsekreterare-2", "case_worker"),
     "volunteer": person("v-anna", "volunteer", municipalities=()),
     "volunteer_gbg": person("v-bo", "volunteer", municipalities=()),
+    "volunteer_by_bare_id": person(CECILIA, "volunteer", municipalities=()),
     "goteborg_only": person("ekonom-9", "finance", municipalities=(GOTEBORG,)),
 }
 
@@ -178,6 +181,24 @@ def test_a_month_from_meetings_to_the_payroll_file(payments):
 
     # and a finance person of another municipality does not see the run at all
     assert refusal(payments["goteborg_only"].run_status, run_id).kind == "not_found"
+
+
+def test_a_volunteer_named_by_the_bare_applicant_id_sees_their_own_months(payments):
+    # given Cecilia's assignment and a meeting, as the assignments' events name her: "applicant-<id>"
+    feeder = AssignmentFeed(STOCKHOLM)
+    assignment_id, started = feeder.started(f"applicant-{CECILIA}")
+    _, meeting = feeder.meeting(assignment_id, f"applicant-{CECILIA}", "2025-02-05")
+    publish_as_assignments(started, meeting)
+
+    # when she looks with a token whose sub is her bare applicant id
+    pending = wait_until(lambda: payments["volunteer_by_bare_id"].my_payments()["pending_reports"], timeout=20,
+                         message="February pending for Cecilia")
+
+    # then the month waits for the case worker, and it is named as hers
+    assert [(p["assignment_id"], p["month"], p["meetings"]) for p in pending] == [(assignment_id, "2025-02", 1)]
+    assert payments["volunteer_by_bare_id"].my_payments()["volunteer_id"] == f"applicant-{CECILIA}"
+    # and another volunteer does not see it
+    assert assignment_id not in str(payments["volunteer"].my_payments())
 
 
 def test_a_meeting_corrected_after_payment_is_adjusted_in_the_next_run(payments):

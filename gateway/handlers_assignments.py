@@ -1,0 +1,223 @@
+"""What the assignments routes do (the RPC service `assignments`): client needs, matching, offers and the running
+assignment for case workers; a volunteer's own offers and assignments under /api/v1/me/.
+
+As in handlers.py: the route table says who may call; a municipality in the path is checked against the token
+before any service is asked; the service checks again; what comes back is checked once more where it names its
+municipality; and every read or change of personal data is noted for the audit log. Subjects in the audit are
+the ids the API shows: "need-<uuid>", "assignment-<uuid>" and the volunteer's (the applicant's) bare id, as the
+applicant routes write it, so that an auditor's `subject=<applicant id>` finds both.
+"""
+from __future__ import annotations
+
+import logging
+
+from werkzeug.wrappers import Response
+
+from .auth import require_municipality
+from .problems import Problem
+from .schemas import AssignmentQuery, CandidatesQuery, CaseWorkerWorklistQuery, NeedQuery
+from .web import Call
+
+log = logging.getLogger(__name__)
+
+CSV = "text/csv; charset=utf-8"
+
+
+def volunteer(volunteer_id: str | None) -> str | None:
+    """The volunteer's id as the applicant routes and the audit name it (the bare applicant id)."""
+    return volunteer_id.removeprefix("applicant-") if isinstance(volunteer_id, str) else volunteer_id
+
+
+def _own(call: Call, items: list[dict]) -> list[dict]:
+    own = [item for item in items if call.caller.may_act_in(item.get("municipality"))]
+    if len(own) != len(items):
+        log.error("%s answered %d items of municipalities the caller lacks; they were not shown",
+                  call.route.template, len(items) - len(own))
+    return own
+
+
+def _checked(call: Call, result: dict) -> dict:
+    """A case worker's answer: shown only if it is of one of the caller's municipalities."""
+    require_municipality(call.caller, result.get("municipality") if isinstance(result, dict) else None)
+    return result
+
+
+def _note_assignment(call: Call, result: dict, change: bool) -> None:
+    """One assignment read or changed: the assignment and its volunteer (whose data it holds)."""
+    note = call.changed if change else call.read
+    municipality = result.get("municipality")
+    note(result.get("assignment_id"), municipality)
+    if result.get("volunteer_id"):
+        note(volunteer(result["volunteer_id"]), result.get("volunteer_municipality") or municipality)
+
+
+def _mine(call: Call, result: dict) -> dict:
+    """A volunteer's answer: shown only if it is the caller's own assignment (the service checked it too)."""
+    if not isinstance(result, dict) or volunteer(result.get("volunteer_id")) != volunteer(call.caller.actor):
+        if isinstance(result, dict):
+            log.error("%s answered another volunteer's assignment; it was not shown", call.route.template)
+        raise Problem("not_found", "No such resource.")
+    return result
+
+
+# --- client needs ------------------------------------------------------------------------------------------------
+
+def register_need(call: Call, m: str):
+    """The municipality's decision (beslut) on an insats."""
+    require_municipality(call.caller, m)
+    need = _checked(call, call.assignments.register_need(m, call.body()))
+    call.changed(need["need_id"], m)
+    return 201, need
+
+
+def list_needs(call: Call, m: str):
+    query = call.query(NeedQuery)
+    require_municipality(call.caller, m)
+    page = call.assignments.list_needs(m, **query)
+    page["items"] = _own(call, page["items"])
+    for item in page["items"]:
+        call.read(item.get("need_id"), item.get("municipality"))
+    return 200, page
+
+
+def get_need(call: Call, id: str):
+    need = _checked(call, call.assignments.get_need(id))
+    call.read(need["need_id"], need["municipality"])
+    return 200, need
+
+
+def close_need(call: Call, id: str):
+    need = _checked(call, call.assignments.close_need(id, call.body()))
+    call.changed(need["need_id"], need["municipality"])
+    return 200, need
+
+
+def need_candidates(call: Call, id: str):
+    """The ranked candidates, each with its reasons: the need and every candidate shown are read."""
+    query = call.query(CandidatesQuery)
+    result = call.assignments.candidates(id, limit=query["limit"])
+    call.read(result["need_id"])
+    for candidate in result["candidates"]:
+        call.read(volunteer(candidate.get("volunteer_id")), candidate.get("municipality"))
+    return 200, result
+
+
+def make_offer(call: Call):
+    """AssignmentOffered: a volunteer of the pool asked to take a need."""
+    assignment = _checked(call, call.assignments.offer(call.body()))
+    _note_assignment(call, assignment, change=True)
+    return 201, assignment
+
+
+# --- assignments (case workers) ----------------------------------------------------------------------------------
+
+def list_assignments(call: Call, m: str):
+    query = call.query(AssignmentQuery)
+    require_municipality(call.caller, m)
+    items = _own(call, call.assignments.list_assignments(m, **query))
+    for item in items:
+        call.read(item.get("assignment_id"), item.get("municipality"))
+    return 200, {"items": items}
+
+
+def get_assignment(call: Call, id: str):
+    assignment = _checked(call, call.assignments.get_assignment(id))
+    _note_assignment(call, assignment, change=False)
+    return 200, assignment
+
+
+def _case_worker_command(rpc_method: str, name: str, doc: str):
+    def handler(call: Call, id: str):
+        assignment = _checked(call, getattr(call.assignments, rpc_method)(id, call.body()))
+        _note_assignment(call, assignment, change=True)
+        return 200, assignment
+    handler.__name__, handler.__doc__ = name, doc
+    return handler
+
+
+start_assignment = _case_worker_command("start_assignment", "start_assignment",
+                                        "AssignmentStarted with the genomförandeplan.")
+record_supervision = _case_worker_command("record_supervision", "record_supervision",
+                                          "Handledning or uppföljning held.")
+interrupt_assignment = _case_worker_command("interrupt_assignment", "interrupt_assignment", "Uppdraget avbrutet.")
+resume_assignment = _case_worker_command("resume_assignment", "resume_assignment", "Uppdraget återupptaget.")
+end_assignment = _case_worker_command("end_assignment", "end_assignment", "Uppdraget avslutat.")
+report_deviation = _case_worker_command("report_deviation", "report_deviation", "Avvikelse (by the case worker).")
+
+
+def case_worker_worklist(call: Call, m: str):
+    """Deviations, flags, requests to end and follow-ups due, for the case workers of `m`."""
+    query = call.query(CaseWorkerWorklistQuery)
+    require_municipality(call.caller, m)
+    items = call.assignments.worklist(m, **query)
+    for item in items:
+        call.read(item.get("assignment_id"), m)
+    return 200, {"items": items}
+
+
+def ivo_report(call: Call, m: str):
+    """Beslut som inte verkställts inom tre månader, to report to IVO."""
+    require_municipality(call.caller, m)
+    items = _own(call, call.assignments.ivo_report(m))
+    for item in items:
+        call.read(item.get("need_id"), m)
+    return 200, {"items": items}
+
+
+def ivo_csv(call: Call, m: str):
+    require_municipality(call.caller, m)
+    text = call.assignments.ivo_csv(m)
+    call.read(None, m)  # the whole list of the municipality
+    return Response(text, status=200, content_type=CSV,
+                    headers={"Content-Disposition": f'attachment; filename="ivo-{m}.csv"'})
+
+
+# --- the volunteer's own (/api/v1/me/) ---------------------------------------------------------------------------
+
+def _my_items(call: Call, items: list[dict]) -> list[dict]:
+    mine = [item for item in items if volunteer(item.get("volunteer_id")) == volunteer(call.caller.actor)]
+    if len(mine) != len(items):
+        log.error("%s answered %d items of other volunteers; they were not shown", call.route.template,
+                  len(items) - len(mine))
+    for item in mine:
+        call.read(item.get("assignment_id"), item.get("municipality"))
+    return mine
+
+
+def my_offers(call: Call):
+    return 200, {"items": _my_items(call, call.assignments.my_offers())}
+
+
+def my_assignments(call: Call):
+    return 200, {"items": _my_items(call, call.assignments.my_assignments())}
+
+
+def my_assignment(call: Call, id: str):
+    assignment = _mine(call, call.assignments.get_assignment(id))
+    call.read(assignment["assignment_id"], assignment.get("municipality"))
+    return 200, assignment
+
+
+def _volunteer_command(rpc_method: str, name: str, doc: str, body: str = "required"):
+    def handler(call: Call, id: str):
+        method = getattr(call.assignments, rpc_method)
+        assignment = _mine(call, method(id) if body == "none" else method(id, call.body(optional=body == "optional")))
+        call.changed(assignment["assignment_id"], assignment.get("municipality"))
+        return 200, assignment
+    handler.__name__, handler.__doc__ = name, doc
+    return handler
+
+
+accept_offer = _volunteer_command("accept_offer", "accept_offer", "Erbjudandet accepterat.", body="none")
+decline_offer = _volunteer_command("decline_offer", "decline_offer", "Erbjudandet avböjt (reason optional).",
+                                   body="optional")
+log_meeting = _volunteer_command("log_meeting", "log_meeting", "Träff loggad.")
+report_my_deviation = _volunteer_command("report_deviation", "report_my_deviation", "Avvikelse (by the volunteer).")
+request_end = _volunteer_command("request_end", "request_end", "The volunteer asks to end.", body="optional")
+
+
+def correct_meeting(call: Call, id: str, meeting_id: str):
+    """The whole meeting as it should have been, with a reason: a correction, never an overwrite."""
+    assignment = _mine(call, call.assignments.correct_meeting(id, meeting_id, call.body()))
+    call.changed(assignment["assignment_id"], assignment.get("municipality"))
+    return 200, assignment
