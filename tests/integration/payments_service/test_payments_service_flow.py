@@ -125,8 +125,9 @@ def test_a_month_from_meetings_to_the_payroll_file(payments):
         "withholding_basis": "default", "reason": "blankett från uppdragstagaren"})
 
     # when Anna looks, the month waits for the case worker
-    pending = wait_until(lambda: payments["volunteer"].my_payments()["pending_reports"], timeout=20,
-                         message="March pending")
+    # (both meetings: they arrive as separate events)
+    pending = wait_until(lambda: [p for p in payments["volunteer"].my_payments()["pending_reports"]
+                                  if p["meetings"] == 2], timeout=20, message="March pending with both meetings")
     assert [(p["assignment_id"], p["month"], p["meetings"]) for p in pending] == [(assignment_id, "2025-03", 2)]
 
     # and another case worker than the responsible one cannot approve it
