@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import socket
 import threading
 import time
 import zlib
@@ -38,8 +39,8 @@ class BrokerRefused(Exception):
 class ConfirmingPublisher:
     """Publishes a batch on one confirm-mode channel and waits until the broker confirmed all of it."""
 
-    def __init__(self, amqp_uri: str, service: str):
-        self.connection = Connection(amqp_uri, heartbeat=30, connect_timeout=10)
+    def __init__(self, amqp_uri: str, service: str, heartbeat: float = 30):
+        self.connection = Connection(amqp_uri, heartbeat=heartbeat, connect_timeout=10)
         self.connection.connect()
         declare_exchange(self.connection, service)
         self.exchange = f"{service}.events"
@@ -75,6 +76,15 @@ class ConfirmingPublisher:
         if self.nacked:
             raise BrokerRefused("the broker nacked a message; the batch stays in the outbox")
 
+    def keep_alive(self) -> None:
+        """Read what the broker sent meanwhile (its heartbeats) and send ours when due. An idle relay that never
+        read would take the broker for dead after two heartbeat intervals and reconnect for nothing."""
+        try:
+            self.connection.drain_events(timeout=0.001)
+        except socket.timeout:
+            pass
+        self.connection.heartbeat_check()  # raises if the broker connection is gone
+
     def close(self) -> None:
         try:
             self.connection.release()
@@ -88,12 +98,14 @@ def lock_key(service: str) -> int:
 
 class Relay:
     def __init__(self, service: str, database_url: str | None = None, amqp_uri: str | None = None,
-                 batch_size: int = 500, poll_interval: float = 1.0):
+                 batch_size: int = 500, poll_interval: float = 1.0, heartbeat: float = 30):
         self.service = service
         self.database_url = database_url or config.database_url(service)
         self.amqp_uri = amqp_uri or config.amqp_uri()
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.heartbeat = heartbeat
+        self.restarts = 0
         self.stopping = threading.Event()
         self.active = threading.Event()  # set while this relay holds the lock
         self.published_total = 0
@@ -108,6 +120,7 @@ class Relay:
                 self._run_once()
             except Exception as error:  # noqa: BLE001 - a lost connection: start again, nothing is lost
                 self.active.clear()
+                self.restarts += 1
                 log.warning("relay for %s restarting after %s: %s", self.service, type(error).__name__, error)
                 self.stopping.wait(0.5)
 
@@ -119,12 +132,12 @@ class Relay:
             conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             self.active.set()
             log.info("relay for %s active", self.service)
-            publisher = ConfirmingPublisher(self.amqp_uri, self.service)
+            publisher = ConfirmingPublisher(self.amqp_uri, self.service, self.heartbeat)
             try:
                 while not self.stopping.is_set():
                     if self._relay_batch(conn, publisher) < self.batch_size:
                         self._wait_for_work(conn)
-                        publisher.connection.heartbeat_check()  # raises if the broker connection is gone
+                        publisher.keep_alive()
             finally:
                 publisher.close()
                 self.active.clear()

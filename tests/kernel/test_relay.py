@@ -85,3 +85,18 @@ def test_only_one_relay_is_active_and_a_standby_takes_over(kernel_for, service_n
             wait_until(lambda: outbox_size(kernel) == 0, message="published by the standby")
             assert second.published_total == 1
     assert [b["stream_version"] for b in drain_queue(amqp_uri, queue, 2)] == [1, 2]
+
+
+def test_an_idle_relay_keeps_its_broker_connection(kernel_for, service_name, amqp_uri):
+    # given a relay with a 2-second heartbeat and nothing to publish
+    kernel = kernel_for(ledger.spec(service_name))
+    queue = subscribe(amqp_uri, service_name)
+    with running_relay(service_name, heartbeat=2) as relay:
+        wait_until(relay.active.is_set, message="relay active")
+        # when it idles for more than two heartbeat intervals
+        eventlet.sleep(6)
+        # then it has not taken the broker for dead, and still publishes at once
+        assert relay.restarts == 0
+        kernel.execute(ledger.counter, "counter-idle", ledger.Increment(1))
+        wait_until(lambda: outbox_size(kernel) == 0, message="published after idling")
+    assert len(drain_queue(amqp_uri, queue, 1)) == 1
