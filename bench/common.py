@@ -402,3 +402,18 @@ class NamekoRpc:
                 connection.release()
             except Exception:  # noqa: BLE001
                 pass
+
+
+def print_logs_of(env: "BenchEnv") -> None:
+    """On a failure: the last lines of every process the bench started, so the cause is on the screen."""
+    for name, *_ in env.processes:
+        tail = env.log_tail(name)
+        if tail:
+            print(f"--- last lines of {name}.log ---\n{tail}", file=sys.stderr)
+
+
+def print_summary(table: "Table", started: float, load_start: str) -> None:
+    print()
+    print(table.render())
+    print(f"total {time.monotonic() - started:.0f} s; load average {load_start} at the start, "
+          f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end (other processes share the machine)")

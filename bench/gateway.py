@@ -40,7 +40,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]  # benc
 sys.path.insert(0, str(_HERE.parent))
 
 from bench.common import (BenchEnv, NamekoRpc, Row, Table, free_port, percentile,  # noqa: E402
-                          procfile_commands, queue_consumers, registration_body, start_system, wait_until)
+                          print_logs_of, print_summary, procfile_commands, queue_consumers, registration_body, start_system, wait_until)
 
 MUNICIPALITY = "0180"
 RECRUITER_CLAIMS = {"sub": "bench-recruiter", "name": "Bench Rekryterare", "roles": ["recruiter"],
@@ -317,18 +317,12 @@ def main(argv=None) -> int:
                                f"{args.writers} threads, {post_seconds:g} s each; the cascade of the registrations "
                                f"(checks requested, answered, completed) took {drained:.0f} s more"))
         except BaseException:
-            for name, *_ in env.processes:
-                tail = env.log_tail(name)
-                if tail:
-                    print(f"--- last lines of {name}.log ---\n{tail}", file=sys.stderr)
+            print_logs_of(env)
             raise
         finally:
             if rpc is not None:
                 rpc.close()
-    print()
-    print(table.render())
-    print(f"total {time.monotonic() - started:.0f} s; load average {load_start} at the start, "
-          f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end (other processes share the machine)")
+    print_summary(table, started, load_start)
     return 0
 
 

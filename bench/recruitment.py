@@ -32,7 +32,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]  # benc
 sys.path.insert(0, str(_HERE.parent))
 
 from bench.common import (BenchEnv, NamekoRpc, Row, Table, percentile, queue_consumers,  # noqa: E402
-                          registration_body, start_system, wait_until)
+                          print_logs_of, print_summary, registration_body, start_system, wait_until)
 
 PROCESSES = ["applicants", "applicants_relay", "registry_checks", "registry_checks_relay", "register_simulator"]
 CHECKS_PER_APPLICANT = 4  # services.registry_checks.registers.DEFAULT_REGISTERS, no municipality extras
@@ -223,18 +223,12 @@ def main(argv=None) -> int:
             if errors:
                 print(f"  first refusal: {errors[0]}", flush=True)
         except BaseException:
-            for name, *_ in env.processes:
-                tail = env.log_tail(name)
-                if tail:
-                    print(f"--- last lines of {name}.log ---\n{tail}", file=sys.stderr)
+            print_logs_of(env)
             raise
         finally:
             if rpc is not None:
                 rpc.close()
-    print()
-    print(table.render())
-    print(f"total {time.monotonic() - started:.0f} s; load average {load_start} at the start, "
-          f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end (other processes share the machine)")
+    print_summary(table, started, load_start)
     return 0
 
 

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import eventlet
 import pytest
@@ -25,51 +22,12 @@ from services.common.decider import NewEvent
 from services.common.topology import declare
 from services.common.store import ConcurrencyError
 from tests.example import ledger, tally
+from tests.faults.processes import ROOT, Processes
 from tests.kernel.helpers import wait_until
 
 pytestmark = pytest.mark.faults
 
-ROOT = Path(__file__).resolve().parents[2]
 EVENTS, STREAMS, WRITERS = 10_000, 100, 10
-
-
-class Processes:
-    """The relay and consumer processes of one scenario, with their logs kept for a failure's report."""
-
-    def __init__(self, env: dict[str, str]):
-        self.env = env
-        self.logs = Path(tempfile.mkdtemp(prefix="kontakt-faults-"))
-        self.running: dict[str, subprocess.Popen] = {}
-        self.starts = 0
-
-    def start(self, name: str) -> None:
-        command = {
-            "relay": [sys.executable, "-m", "services.common.relay", self.env["EXAMPLE_LEDGER"],
-                      "--poll-interval", "0.2"],
-            "consumer": [sys.executable, "-m", "nameko", "run", "tests.example.tally:TallyService",
-                         "--broker", self.env["AMQP_URI"]],
-        }[name]
-        self.starts += 1
-        log = open(self.logs / f"{name}-{self.starts}.log", "w")
-        self.running[name] = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
-                                              stderr=subprocess.STDOUT)
-
-    def kill(self, name: str) -> None:
-        process = self.running.pop(name)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for process in self.running.values():
-            process.terminate()
-        for process in self.running.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    def tail(self) -> str:
-        return "\n".join(f"--- {p.name}\n" + p.read_text()[-3000:] for p in sorted(self.logs.glob("*.log")))
 
 
 @pytest.fixture
@@ -82,7 +40,11 @@ def scenario(kernel_for, amqp_uri):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "EXAMPLE_LEDGER": producer.spec.name,
            "EXAMPLE_TALLY": consumer_spec.name, "AMQP_URI": amqp_uri,
            "KONTAKT_DATABASE_URL_TEMPLATE": os.environ["KONTAKT_DATABASE_URL_TEMPLATE"]}
-    processes = Processes(env)
+    processes = Processes(env, lambda name: {
+        "relay": [sys.executable, "-m", "services.common.relay", env["EXAMPLE_LEDGER"], "--poll-interval", "0.2"],
+        "consumer": [sys.executable, "-m", "nameko", "run", "tests.example.tally:TallyService",
+                     "--broker", env["AMQP_URI"]],
+    }[name])
     processes.start("relay")
     processes.start("consumer")
     try:

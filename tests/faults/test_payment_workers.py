@@ -9,14 +9,10 @@ calculated, what the run lists, what was paid.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import uuid
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -27,45 +23,14 @@ from services.payments.payment_run_decider import ApprovePaymentRun, payment_run
 from services.payments.payment_run_decider import stream_id as run_stream
 from services.payments.spec import SPEC
 from tests.integration.payments_service.payments_feeding import seed_months
+from tests.faults.processes import ROOT, Processes
 from tests.kernel.helpers import wait_until
 
 pytestmark = pytest.mark.faults
 
-ROOT = Path(__file__).resolve().parents[2]
 KOMMUN, PERIOD = "0180", "2025-04"
 ASSIGNMENTS, MONTHS, VOLUNTEERS = 200, ("2025-02", "2025-03"), 100
 JOB_SIZE = 8  # two volunteers (eight assignment-months) a job: 50 jobs a phase
-
-
-class Workers:
-    def __init__(self, env: dict[str, str]):
-        self.env = env
-        self.logs = Path(tempfile.mkdtemp(prefix="kontakt-payment-workers-"))
-        self.running: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str) -> None:
-        log = open(self.logs / f"{name}.log", "w")
-        self.running[name] = subprocess.Popen(
-            [sys.executable, "-m", "services.payments.worker", "--name", name, "--prefetch", "2"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def kill(self, name: str) -> None:
-        process = self.running.pop(name)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for process in self.running.values():
-            process.terminate()
-        for process in self.running.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-
-    def tail(self) -> str:
-        return "\n".join(f"--- {p.name}\n" + p.read_text()[-2000:] for p in sorted(self.logs.glob("*.log")))
 
 
 @pytest.fixture
@@ -77,7 +42,8 @@ def setting(kernel_for, amqp_uri):
            "PAYMENTS_DATABASE_URL": config.database_url(name)}
     os.environ["PAYMENTS_JOB_QUEUE"] = queue  # this process publishes the jobs
     seed_months(kernel, KOMMUN, assignments=ASSIGNMENTS, months=MONTHS, volunteers=VOLUNTEERS)
-    workers = Workers(env)
+    workers = Processes(env, lambda name: [sys.executable, "-m", "services.payments.worker", "--name", name,
+                                           "--prefetch", "2"], prefix="kontakt-payment-workers-")
     try:
         yield kernel, workers, runs.JobQueue(amqp_uri)
     finally:
@@ -91,7 +57,7 @@ def phase(kernel, name: str) -> dict:
     return found[-1]
 
 
-def kill_mid_phase(kernel, workers: Workers, phase_name: str, victim: str) -> None:
+def kill_mid_phase(kernel, workers: Processes, phase_name: str, victim: str) -> None:
     """SIGKILL `victim` once a quarter of the phase's jobs are done, and check it was mid-run."""
     wait_until(lambda: phase(kernel, phase_name)["jobs_done"] >= phase(kernel, phase_name)["job_count"] // 4,
                timeout=30, interval=0.01, message=f"{phase_name} under way")
@@ -99,7 +65,7 @@ def kill_mid_phase(kernel, workers: Workers, phase_name: str, victim: str) -> No
     assert phase(kernel, phase_name)["status"] == "running", "the kill came too late to test anything"
 
 
-def run_with_a_kill(kernel, workers: Workers, jobs: runs.JobQueue, names: list[str], victims: dict[str, str]):
+def run_with_a_kill(kernel, workers: Processes, jobs: runs.JobQueue, names: list[str], victims: dict[str, str]):
     for name in names:
         workers.start(name)
     with kernel.connection() as conn:
