@@ -184,12 +184,7 @@ class ApplicantsService:
         """The applicant's key and municipality, if the caller may act there with one of `roles`; else not found
         (or forbidden)."""
         key = applicant_key(applicant_id)
-        if key is None:
-            raise NotFound("no such applicant")
-        with self.kernel.connection() as conn:
-            municipality = projection.municipality_of(conn, key)
-        if municipality is None:
-            raise NotFound("no such applicant")
+        municipality = self.kernel.find(key, projection.municipality_of, "applicant")
         self.caller.require(municipality, *roles)
         return key, municipality
 

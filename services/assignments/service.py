@@ -412,11 +412,8 @@ class AssignmentsService:
         """The caller's own assignment; anyone else's is not found."""
         volunteer_id = self._volunteer()
         key = assignment_key(assignment_id)
-        if key is None:
-            raise NotFound("no such assignment")
-        with self.kernel.connection() as conn:
-            header = projection.assignment_header(conn, key)
-        if header is None or header["volunteer_id"] != volunteer_id:
+        header = self.kernel.find(key, projection.assignment_header, "assignment")
+        if header["volunteer_id"] != volunteer_id:
             raise NotFound("no such assignment")
         if not (self.caller.may_act_in(header["municipality"])
                 or self.caller.may_act_in(header["volunteer_municipality"])):
@@ -425,24 +422,14 @@ class AssignmentsService:
 
     def _staff(self, assignment_id, roles) -> tuple[str, dict]:
         key = assignment_key(assignment_id)
-        if key is None:
-            raise NotFound("no such assignment")
-        with self.kernel.connection() as conn:
-            header = projection.assignment_header(conn, key)
-        if header is None:
-            raise NotFound("no such assignment")
+        header = self.kernel.find(key, projection.assignment_header, "assignment")
         self.caller.require(header["municipality"], *roles)
         return key, header
 
     def _need(self, need_id) -> tuple[str, str]:
         """The need's key and municipality, if the caller is a case worker there; else not found (or forbidden)."""
         key = need_key(need_id)
-        if key is None:
-            raise NotFound("no such need")
-        with self.kernel.connection() as conn:
-            municipality = projection.need_municipality(conn, key)
-        if municipality is None:
-            raise NotFound("no such need")
+        municipality = self.kernel.find(key, projection.need_municipality, "need")
         self.caller.require(municipality, *CASE_WORKER)
         return key, municipality
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 from marshmallow import ValidationError
 
 from .commands import CommandHandler
-from .decider import Decider
+from .decider import Decider, NotFound
 from .envelope import Event, Metadata, from_wire
 from .inbox import Inbox, Outcome
 from .projections import Projection
@@ -92,6 +92,18 @@ class Kernel:
 
     def connection(self):
         return self.pool.connection()
+
+    def find(self, key: str | None, query: Callable[[Any, str], Any], what: str = "resource") -> Any:
+        """What `query(conn, key)` finds in a projection; NotFound when the key did not parse (None) or names
+        nothing. Callers then check the caller's municipality on what was found, and answer a foreign one as not
+        found too, so that existence does not leak."""
+        if key is None:
+            raise NotFound(f"no such {what}")
+        with self.connection() as conn:
+            found = query(conn, key)
+        if found is None:
+            raise NotFound(f"no such {what}")
+        return found
 
 
 def all_subscriptions(specs: Iterable[ServiceSpec]) -> list[Subscription]:

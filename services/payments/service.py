@@ -341,13 +341,7 @@ class PaymentsService:
     def _assignment(self, assignment_id, *roles: str, volunteer_reads: bool = False) -> dict:
         """The assignment as payments knows it, if the caller may act on it with one of `roles` (or, with
         `volunteer_reads`, is its volunteer); else not found (or forbidden)."""
-        key = projection.assignment_key(assignment_id)
-        if key is None:
-            raise NotFound("no such assignment")
-        with self.kernel.connection() as conn:
-            found = projection.assignment(conn, key)
-        if found is None:
-            raise NotFound("no such assignment")
+        found = self.kernel.find(projection.assignment_key(assignment_id), projection.assignment, "assignment")
         caller = self.caller
         if volunteer_reads and not caller.system and VOLUNTEER in caller.roles \
                 and caller.actor == found["volunteer_id"]:

@@ -8,7 +8,7 @@ import eventlet
 import pytest
 from marshmallow import ValidationError
 
-from services.common.decider import CommandRefused, NewEvent
+from services.common.decider import CommandRefused, NewEvent, NotFound
 from services.common.envelope import Metadata, from_wire, to_wire, upcaster
 from services.common.projections import rebuild
 from services.common.store import START, ConcurrencyError, EventStore
@@ -247,3 +247,18 @@ def test_private_data_stays_in_the_store_and_is_removed_from_what_is_published(k
     # then the store keeps it whole and the outbox holds the published part only
     assert stored == {"amount": 1, "note": "only for the case worker"}
     assert published == {"amount": 1}
+
+
+def test_find_answers_not_found_alike_for_a_key_that_did_not_parse_and_one_that_names_nothing(kernel):
+    # given a projection query that knows one counter
+    kernel.execute(ledger.counter, "counter-known", ledger.Increment(4))
+
+    def total_of(conn, stream_id):
+        row = conn.execute("SELECT total FROM balances WHERE stream_id = %s", (stream_id,)).fetchone()
+        return row[0] if row else None
+
+    # then the known one is found, and both kinds of unknown are the same NotFound, naming only the kind
+    assert kernel.find("counter-known", total_of, "counter") == 4
+    for key in (None, "counter-unknown"):
+        with pytest.raises(NotFound, match="^no such counter$"):
+            kernel.find(key, total_of, "counter")
