@@ -300,14 +300,10 @@ def queue_consumers(amqp_uri: str, queue: str) -> int:
 
 
 def a_personnummer(rng, used: set[str] | None = None) -> str:
-    """A valid personnummer (Luhn checksum) of an adult born 1950-2000, 'YYYYMMDD-NNNC', not in `used`."""
-    from datetime import date, timedelta
-
-    from personnummer.personnummer import _luhn
+    """A valid personnummer of an adult born 1955-1994, 'YYYYMMDD-NNNC', not in `used`."""
+    from tests.people import a_personnummer as any_personnummer
     while True:
-        born = date(1950, 1, 1) + timedelta(days=rng.randrange(51 * 365))
-        digits = f"{born:%y%m%d}{rng.randrange(1, 1000):03d}"  # serial 000 is not valid
-        number = f"{born:%Y%m%d}-{digits[6:]}{_luhn(digits)}"
+        number = any_personnummer(rng)
         if used is None or number not in used:
             if used is not None:
                 used.add(number)

@@ -71,7 +71,7 @@ def seed_by_copy(url: str, months: int) -> None:
                           "FROM STDIN") as copy:
                 for v in range(volunteers):
                     born = date(1950 + v % 50, 1 + v % 12, 1 + v % 28)
-                    copy.write_row((KOMMUN, f"v-{v}", a_personnummer(born, rng), born, "default", None, None,
+                    copy.write_row((KOMMUN, f"v-{v}", a_personnummer(rng, born=born), born, "default", None, None,
                                     "ekonom-1", now))
             with cur.copy("COPY pay_assignments (assignment_id, municipality, volunteer_id, kind, case_worker_id, "
                           "start_date, plan, client_birth_date, updated_at) FROM STDIN") as copy:

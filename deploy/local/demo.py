@@ -30,9 +30,9 @@ import requests
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # imported by way of gateway.auth
 
-from personnummer import personnummer  # noqa: E402
 
 from gateway.auth import mint  # noqa: E402
+from services.applicants.identity import personnummer_for  # noqa: E402
 
 SWEDEN = ZoneInfo("Europe/Stockholm")
 CHECKS_TIMEOUT = 60.0  # seconds to wait for the register simulator (SIMULATOR_DELAY is 2 s under make run)
@@ -87,12 +87,7 @@ def today() -> date:
 
 def a_personnummer(rng: random.Random) -> str:
     """A random personnummer of an adult (born 1955-2000) with a valid check digit: YYYYMMDD-NNNC."""
-    while True:
-        born = date(1955, 1, 1) + timedelta(days=rng.randrange(45 * 365))
-        digits = f"{born:%y%m%d}{rng.randrange(1000):03d}"
-        number = f"{born:%Y%m%d}-{digits[6:]}{personnummer._luhn(digits)}"
-        if personnummer.valid(number):
-            return number
+    return personnummer_for(date(1955, 1, 1) + timedelta(days=rng.randrange(45 * 365)), rng.randrange(1, 1000))
 
 
 class Gateway:

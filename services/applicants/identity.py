@@ -73,3 +73,13 @@ def mask_personnummer(value: str) -> str:
         return "****"
     century, yy, month, day, separator, _ = match.groups()
     return f"{century or ''}{yy}{month}{day}{separator or '-'}****"
+
+
+def personnummer_for(born: date, serial: int) -> str:
+    """The personnummer "YYYYMMDD-NNNC" of someone born on `born` with the serial number 1-999, check digit
+    worked out. For test and demo data only: real numbers are Skatteverket's to issue. Serial 000 is never
+    issued, and the package refuses it."""
+    if not 1 <= serial <= 999:
+        raise ValueError("a serial number is 001-999")
+    digits = f"{born:%y%m%d}{serial:03d}"
+    return f"{born:%Y%m%d}-{digits[6:]}{personnummer._luhn(digits)}"

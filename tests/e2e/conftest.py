@@ -14,23 +14,21 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
 from honcho.environ import parse_procfile
-from personnummer.personnummer import _luhn
 
 from gateway.auth import mint
+from tests.people import a_personnummer
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = ROOT / "deploy" / "local" / "Procfile"
@@ -53,13 +51,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def a_personnummer(rng: random.Random = random) -> str:
-    """A valid (checksummed) personnummer of an adult born 1950-1999, YYYYMMDD-NNNC."""
-    born = date(1950, 1, 1) + timedelta(days=rng.randrange(50 * 365))
-    digits = f"{born:%y%m%d}{rng.randrange(1000):03d}"
-    return f"{born:%Y%m%d}-{digits[6:]}{_luhn(digits)}"
 
 
 def token(roles, municipalities, sub: str | None = None) -> str:

@@ -5,14 +5,12 @@ meetings logged, and the end; read back by the case worker, the volunteer, the r
 and the audit log."""
 from __future__ import annotations
 
-import random
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from personnummer.personnummer import _luhn
-
 from tests.e2e.test_e2e_applicant_journey import answered_checks, assess, decide
 from tests.kernel.helpers import wait_until
+from tests.people import a_childs_personnummer
 
 STOCKHOLM = "0180"
 SWEDEN = ZoneInfo("Europe/Stockholm")
@@ -25,13 +23,6 @@ def today() -> date:
 
 def days_ago(days: int) -> str:
     return (today() - timedelta(days=days)).isoformat()
-
-
-def a_childs_personnummer() -> str:
-    """A valid personnummer of a child born in 2014, 12 digits."""
-    born = date(2014, 1, 1) + timedelta(days=random.randrange(365))
-    digits = f"{born:%y%m%d}{random.randrange(1000):03d}"
-    return f"{born:%Y}{digits[2:]}{_luhn(digits)}"
 
 
 def approved_volunteer(system) -> str:

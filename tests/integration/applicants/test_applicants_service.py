@@ -28,6 +28,7 @@ from services.common.projections import rebuild
 from services.common.topology import declare, events_exchange
 from tests.conftest import prepare_database
 from tests.kernel.helpers import running_service, wait_until
+from tests.people import a_personnummer
 
 STOCKHOLM, GOTEBORG = "0180", "1480"
 
@@ -77,14 +78,6 @@ def inbox(test_environment):
     pool = make_pool(config.database_url(SPEC.name), max_size=2)
     yield Kernel(SPEC, pool)
     pool.close()
-
-
-def a_personnummer() -> str:
-    """A valid personnummer of someone between 30 and 70, not used by another test."""
-    born = date(1955, 1, 1) + timedelta(days=random.randrange(40 * 365))
-    digits = f"{born:%y%m%d}{random.randrange(1000):03d}"
-    total = sum(sum(divmod(int(d) * (2 - i % 2), 10)) for i, d in enumerate(digits))
-    return f"{born:%Y%m%d}-{digits[6:]}{(10 - total % 10) % 10}"
 
 
 def a_family_name() -> str:

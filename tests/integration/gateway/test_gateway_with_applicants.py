@@ -17,6 +17,7 @@ from services.registry_checks.service import RegistryChecksService
 from services.registry_checks.spec import SPEC as REGISTRY_CHECKS, declare_inbound
 from tests.conftest import prepare_database
 from tests.kernel.helpers import running_relay, running_service, wait_until
+from tests.people import a_personnummer
 
 from gateway_testing import Client, assert_problem, running_gateway, token
 
@@ -33,13 +34,6 @@ def system(test_environment):
     with running_service(ApplicantsService, amqp_uri), running_service(RegistryChecksService, amqp_uri), \
             running_relay("applicants"), running_relay("registry_checks"), running_gateway() as base:
         yield base
-
-
-def a_personnummer() -> str:
-    born = date(1955, 1, 1) + timedelta(days=random.randrange(40 * 365))
-    digits = f"{born:%y%m%d}{random.randrange(1000):03d}"
-    total = sum(sum(divmod(int(d) * (2 - i % 2), 10)) for i, d in enumerate(digits))
-    return f"{born:%Y%m%d}-{digits[6:]}{(10 - total % 10) % 10}"
 
 
 def intresseanmalan() -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Iterable
 
 from services.common.envelope import Event, Metadata, from_wire, to_wire
@@ -16,17 +16,9 @@ from services.payments.compensation_decider import ApproveReport, compensation_d
 from services.payments.compensation_decider import stream_id as compensation_stream
 from services.payments.tax_details import SetTaxDetails, tax_details_decider
 from services.payments.tax_details import stream_id as tax_details_stream
+from tests.people import a_personnummer
 
 CASE_WORKER = "socialsekreterare-1"
-
-
-def a_personnummer(born: date | None = None, rng: random.Random | None = None) -> str:
-    """A valid personnummer 'YYYYMMDD-NNNN' (checksum included)."""
-    rng = rng or random
-    born = born or date(1960, 1, 1) + timedelta(days=rng.randrange(30 * 365))
-    digits = f"{born:%y%m%d}{rng.randrange(1000):03d}"
-    total = sum(sum(divmod(int(d) * (2 - i % 2), 10)) for i, d in enumerate(digits))
-    return f"{born:%Y%m%d}-{digits[6:]}{(10 - total % 10) % 10}"
 
 
 class AssignmentFeed:
@@ -99,7 +91,7 @@ def approve_month(kernel, conn, assignment_id: str, month: str, *, by: str = CAS
 def set_tax_details(kernel, conn, municipality: str, volunteer_id: str, *, born: date | None = None,
                     rng: random.Random | None = None) -> None:
     command = SetTaxDetails(municipality, volunteer_id, "ekonom-1", date(2025, 1, 2), "uppgifter från blankett",
-                            "default", None, a_personnummer(born, rng))
+                            "default", None, a_personnummer(rng, born=born))
     kernel.execute(tax_details_decider, tax_details_stream(municipality, volunteer_id), command,
                    Metadata(municipality=municipality, actor="ekonom-1"), conn=conn)
 

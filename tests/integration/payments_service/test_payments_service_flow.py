@@ -121,7 +121,7 @@ def test_a_month_from_meetings_to_the_payroll_file(payments):
     _, second = feeder.meeting(assignment_id, "v-anna", "2025-03-11")
     publish_as_assignments(started, first, second)
     payments["finance"].set_tax_details("v-anna", {
-        "municipality": STOCKHOLM, "personnummer": a_personnummer(date(1980, 5, 1)),
+        "municipality": STOCKHOLM, "personnummer": a_personnummer(born=date(1980, 5, 1)),
         "withholding_basis": "default", "reason": "blankett från uppdragstagaren"})
 
     # when Anna looks, the month waits for the case worker
@@ -209,7 +209,7 @@ def test_a_meeting_corrected_after_payment_is_adjusted_in_the_next_run(payments)
     meeting_id, logged = feeder.meeting(assignment_id, "v-bo", "2025-03-20")
     feed(payments["kernel"], [started, logged])
     payments["finance"].set_tax_details("v-bo", {
-        "municipality": GOTEBORG, "personnummer": a_personnummer(date(1975, 2, 2)), "withholding_basis": "default",
+        "municipality": GOTEBORG, "personnummer": a_personnummer(born=date(1975, 2, 2)), "withholding_basis": "default",
         "reason": "blankett"})
     shown = [m["meeting_id"] for m in payments["case_worker"].report(assignment_id, "2025-03")["meetings"]]
     payments["case_worker"].approve_report(assignment_id, {"month": "2025-03", "meeting_ids": shown})
@@ -247,7 +247,7 @@ def test_rates_and_tax_details_are_changed_with_who_and_why_and_stay_private(pay
         "effective_from": "2026-01-01", "rates": [{"key": "kontaktperson.arvode.category_1.max", "value": "40"}],
         "reason": "Socialnämndens beslut 2025-11-20 § 12"})
     details = payments["finance"].set_tax_details("v-cecilia", {
-        "municipality": STOCKHOLM, "personnummer": a_personnummer(date(1950, 6, 1)),
+        "municipality": STOCKHOLM, "personnummer": a_personnummer(born=date(1950, 6, 1)),
         "withholding_basis": "jamkning", "withholding_percent": "12.5", "reason": "beslut om jämkning",
         "bank_account": {"clearing": "8327", "account": "9412345678"}})
     # then both say who and why, the personnummer and account are masked, and neither leaves the service

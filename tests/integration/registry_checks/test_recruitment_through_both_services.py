@@ -27,6 +27,7 @@ from services.registry_checks.service import RegistryChecksService
 from services.registry_checks.spec import SPEC as REGISTRY_CHECKS
 from tests.conftest import prepare_database
 from tests.kernel.helpers import running_relay, running_service, wait_until
+from tests.people import a_personnummer
 
 STOCKHOLM, NORRTALJE = "0180", "0188"  # the simulator finds remarks at Kronofogden for Norrtälje's applicants
 REGISTERS = ["polisen_belastningsregister", "polisen_misstankeregister", "socialregistret", "kronofogden"]
@@ -64,13 +65,6 @@ def system(test_environment):
     finally:
         simulator.stop()
         thread.wait()
-
-
-def a_personnummer() -> str:
-    born = date(1955, 1, 1) + timedelta(days=random.randrange(40 * 365))
-    digits = f"{born:%y%m%d}{random.randrange(1000):03d}"
-    total = sum(sum(divmod(int(d) * (2 - i % 2), 10)) for i, d in enumerate(digits))
-    return f"{born:%Y%m%d}-{digits[6:]}{(10 - total % 10) % 10}"
 
 
 def register(system, municipality: str) -> str:
