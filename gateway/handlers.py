@@ -200,7 +200,7 @@ def health(call: Call):
     try:
         with call.db.connection() as conn:
             conn.execute("SELECT 1")
-    except Exception:  # noqa: BLE001: any failure means unavailable
+    except Exception:  # noqa: BLE001 (any failure means unavailable)
         checks["database"] = "unavailable"
     try:
         with Connection(call.service.config["AMQP_URI"], connect_timeout=2) as connection:

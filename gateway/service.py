@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-import services.common.db  # noqa: F401: first, so psycopg waits cooperatively under eventlet
+import services.common.db  # noqa: F401 (first, so psycopg waits cooperatively under eventlet)
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider

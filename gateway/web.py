@@ -157,7 +157,7 @@ def serve(service, route: Route, request: Request, values: dict) -> Response:
     request_id = str(uuid.uuid4())
     try:
         response = _answer(service, route, request, values, request_id)
-    except Exception as error:  # noqa: BLE001: every error becomes problem+json; unknown ones a bare 500
+    except Exception as error:  # noqa: BLE001 (every error becomes problem+json; unknown ones a bare 500)
         response = problem_response(error, request.path)
     response.headers["X-Request-Id"] = request_id
     metrics.observe(request.method, route.path, response.status_code, time.perf_counter() - started)

@@ -11,13 +11,11 @@ import os
 import random
 import subprocess
 import sys
-import time
 import uuid
 
 import eventlet
 import pytest
 
-from services.common import config
 from services.common.decider import NewEvent
 from services.common.topology import declare
 from services.common.store import ConcurrencyError

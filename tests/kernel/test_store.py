@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 from services.common.decider import CommandRefused, NewEvent, NotFound
 from services.common.envelope import Metadata, from_wire, to_wire, upcaster
 from services.common.projections import rebuild
-from services.common.store import START, ConcurrencyError, EventStore
+from services.common.store import START, ConcurrencyError
 from tests.example import ledger
 from tests.kernel.helpers import wait_until
 
