@@ -303,8 +303,13 @@ def bench_e2e(env: BenchEnv, table: Table, args, ledger_url: str, tally_url: str
     wait_until(lambda: applied(tally_url, "warm-%") >= warm, timeout=60, message="warm-up applied")
 
     def until_applied():
-        wait_until(lambda: applied(tally_url, "e2e-%") >= n, timeout=600, interval=0.02,
-                   message="every event applied")
+        # One connection for the whole wait: a new one every poll cost PostgreSQL a backend fork each time,
+        # CPU the pipeline being measured then lacked.
+        from services.common.db import connect
+        with connect(tally_url, autocommit=True) as conn:
+            count = "SELECT count(*) FROM tally_applied WHERE stream_id LIKE 'e2e-%'"
+            wait_until(lambda: conn.execute(count).fetchone()[0] >= n, timeout=600, interval=0.05,
+                       message="every event applied")
         return time.monotonic()
 
     writers_rate, start, end, done = run_writers(ledger_url, "store", w, per_writer, 1, "e2e",

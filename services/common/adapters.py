@@ -10,10 +10,13 @@ import json
 import os
 
 import eventlet
+import eventlet.event
+import eventlet.queue
 from marshmallow import ValidationError
-from nameko.events import event_handler
-from nameko.exceptions import deserialize_to_instance
+from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
 from nameko.extensions import DependencyProvider
+from nameko.messaging import QueueConsumer
 
 from . import config
 from .decider import CommandRefused, NotFound
@@ -57,27 +60,107 @@ def _backoff() -> tuple[float, ...]:
     return tuple(float(part) for part in text.split(",") if part)
 
 
+# How many of a source's messages may be unacknowledged at once, and how many go into one transaction. The
+# prefetch is larger than a batch so that the next batch arrives while one is being applied.
+INBOX_PREFETCH = 200
+INBOX_BATCH = 100
+# How long a batch that is not full waits for more messages before it is applied: 20 ms of lag for fewer,
+# larger transactions when events arrive at a steady rate (bench/README.md measures both).
+INBOX_LINGER = float(os.environ.get("INBOX_LINGER_MS", "20")) / 1000
+
+
+class _InboxQueueConsumer(QueueConsumer):
+    """nameko's queue consumer (its own connection) with a prefetch of its own: nameko's takes the service's
+    max_workers, and a batch needs more messages in flight than a service has workers."""
+
+    @property
+    def prefetch_count(self):
+        return INBOX_PREFETCH
+
+    def handle_message(self, provider, body, message):
+        provider.handle_message(body, message)  # a put on the handler's queue: no thread of its own needed
+
+
+_STOP = object()
+
+
+class BatchEventHandler(EventHandler):
+    """nameko's event handler, but it hands its method a list of message bodies: whatever has arrived, up to
+    INBOX_BATCH, while the batch before was being handled. One batch at a time per handler, so batches of one
+    source never take their streams' locks in different orders. The messages are acknowledged after the method
+    returns; if it raises, they all go back to the queue."""
+
+    queue_consumer = _InboxQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        self._arrived = eventlet.queue.LightQueue()
+
+    def start(self):
+        super().start()
+        self.container.spawn_managed_thread(self._run_batches, identifier=f"{self.method_name}.batches")
+
+    def stop(self):
+        super().stop()  # no more deliveries
+        self._arrived.put(_STOP)
+
+    def handle_message(self, body, message):
+        self._arrived.put((body, message))
+
+    def _run_batches(self):
+        stopping = False
+        while not stopping:
+            first = self._arrived.get()
+            if first is _STOP:
+                return
+            batch = [first]
+            if self._arrived.qsize() < INBOX_BATCH - 1 and INBOX_LINGER > 0:
+                eventlet.sleep(INBOX_LINGER)  # let a few more arrive: one commit then serves them all
+            while len(batch) < INBOX_BATCH and not self._arrived.empty():
+                item = self._arrived.get_nowait()
+                if item is _STOP:  # nothing is delivered after it: handle what came before, then end
+                    stopping = True
+                    break
+                batch.append(item)
+            done = eventlet.event.Event()
+            messages = [message for _, message in batch]
+            try:
+                self.container.spawn_worker(self, ([body for body, _ in batch],), {},
+                                            handle_result=functools.partial(self._handled, messages, done))
+            except ContainerBeingKilled:
+                for message in messages:
+                    self.queue_consumer.requeue_message(message)
+                return
+            done.wait()
+
+    def _handled(self, messages, done, worker_ctx, result=None, exc_info=None):
+        for message in messages:
+            self.handle_message_processed(message, result, exc_info)
+        done.send()
+        return result, exc_info
+
+
 def inbox_receiver(source: str, kernel_attribute: str = "kernel"):
-    """A nameko event handler for every event of `source`, applied through the kernel's inbox.
+    """A nameko event handler for every event of `source`, applied through the kernel's inbox in batches.
 
     nameko's own `event_handler` acks and drops a message whose handler raised. This one never raises for a
     broken event: the inbox retries it, then keeps it as a dead letter with its error. It raises only when even
-    that fails (the database is unreachable), and then the message is requeued, not dropped.
+    that fails (the database is unreachable), and then the messages are requeued, not dropped.
 
         class ApplicantsService:
             kernel = KernelProvider(SPEC)
             receive_registry_checks_events = inbox_receiver("registry_checks")
     """
 
-    def receive(self, body):
+    def receive(self, bodies):
         try:
-            getattr(self, kernel_attribute).receive(body, source)
+            getattr(self, kernel_attribute).receive_batch(bodies, source)
         except Exception:
             eventlet.sleep(1)  # the database is down: requeue, but not in a tight loop
             raise
 
     receive.__name__ = receiver_name(source)
-    return event_handler(source, ALL_EVENTS, requeue_on_error=True)(receive)
+    return BatchEventHandler.decorator(source, ALL_EVENTS, requeue_on_error=True)(receive)
 
 
 # --- what crosses nameko RPC -------------------------------------------------------------------------------

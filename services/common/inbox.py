@@ -43,47 +43,61 @@ class Inbox:
     def receive(self, conn, event: Event, envelope: dict | None = None) -> Outcome:
         """Store and, where its turn has come, apply one received event; in one transaction of `conn`.
         `envelope` is the event as received, stored as it came (serialising it again costs a consumer dearly).
-
-        The kernel's part is two statements on the common path (store and lock; mark applied and look for a
-        parked successor): a consumer's throughput is its round trips to the database.
         """
-        source = event.source or "unknown"
         with conn.transaction():
-            # Store the event, lock its stream's row (an upsert locks it even when it changes nothing) and read
-            # how far the stream is applied; a receipt also clears a dead letter of the same event.
-            stored, applied_version, known_applied = conn.execute(
-                """WITH stored AS (
-                       INSERT INTO inbox (event_id, source, stream_id, stream_version, event_type, envelope)
-                       VALUES (%(id)s, %(source)s, %(stream)s, %(version)s, %(type)s, %(envelope)s)
-                       ON CONFLICT DO NOTHING RETURNING 1),
-                   stream AS (
-                       INSERT INTO inbox_streams (source, stream_id, applied_version) VALUES (%(source)s, %(stream)s, 0)
-                       ON CONFLICT (source, stream_id) DO UPDATE SET applied_version = inbox_streams.applied_version
-                       RETURNING applied_version),
-                   cleared AS (DELETE FROM dead_letters WHERE event_id = %(id)s)
-                   SELECT EXISTS (SELECT 1 FROM stored), (SELECT applied_version FROM stream),
-                          (SELECT applied_seq IS NOT NULL FROM inbox WHERE event_id = %(id)s)""",
-                {"id": event.event_id, "source": source, "stream": event.stream_id,
-                 "version": event.stream_version, "type": event.event_type,
-                 "envelope": Jsonb(envelope if envelope is not None else to_wire(event))}).fetchone()
-            if not stored:
-                if known_applied is None:  # a copy committed while this statement waited: its snapshot is older
-                    row = conn.execute("SELECT applied_seq IS NOT NULL FROM inbox WHERE event_id = %s",
-                                       (event.event_id,)).fetchone()
-                    known_applied = row[0] if row else None
-                if known_applied is None:
-                    raise InboxConflict(f"{source} stream {event.stream_id} version {event.stream_version} "
-                                        f"already holds another event than {event.event_id}")
-                if known_applied:
-                    return Outcome("duplicate")
-                # Stored but not applied: parked, or dead-lettered while parked. Its turn may have come.
-            if event.stream_version != applied_version + 1:
-                return Outcome("parked")
-            applied = 0
-            while event is not None:
-                applied += 1
-                event = self._apply_and_find_successor(conn, source, event, with_savepoint=applied > 1)
-            return Outcome("applied", applied)
+            return self._receive(conn, event, envelope)
+
+    def receive_all(self, conn, received: list[tuple[Event, dict | None]]) -> list[Outcome]:
+        """Receive several events, in order, in one transaction of `conn`: all of them or, if one fails, none.
+
+        A consumer's throughput is its round trips to the database: the kernel's part here is three statements
+        for the whole batch (store all and lock their streams; read the parked events of those streams; mark
+        what was applied and advance the streams), whatever its size. No savepoint per event (each would cost
+        two round trips): when one fails, the caller rolls the batch back and receives its events one by one,
+        so that only the failing one is retried and blamed.
+        """
+        with conn.transaction():
+            return _Batch(self, conn, received).receive()
+
+    def _receive(self, conn, event: Event, envelope: dict | None) -> Outcome:
+        """The kernel's part is two statements on the common path (store and lock; mark applied and look for a
+        parked successor)."""
+        source = event.source or "unknown"
+        # Store the event, lock its stream's row (an upsert locks it even when it changes nothing) and read
+        # how far the stream is applied; a receipt also clears a dead letter of the same event.
+        stored, applied_version, known_applied = conn.execute(
+            """WITH stored AS (
+                   INSERT INTO inbox (event_id, source, stream_id, stream_version, event_type, envelope)
+                   VALUES (%(id)s, %(source)s, %(stream)s, %(version)s, %(type)s, %(envelope)s)
+                   ON CONFLICT DO NOTHING RETURNING 1),
+               stream AS (
+                   INSERT INTO inbox_streams (source, stream_id, applied_version) VALUES (%(source)s, %(stream)s, 0)
+                   ON CONFLICT (source, stream_id) DO UPDATE SET applied_version = inbox_streams.applied_version
+                   RETURNING applied_version),
+               cleared AS (DELETE FROM dead_letters WHERE event_id = %(id)s)
+               SELECT EXISTS (SELECT 1 FROM stored), (SELECT applied_version FROM stream),
+                      (SELECT applied_seq IS NOT NULL FROM inbox WHERE event_id = %(id)s)""",
+            {"id": event.event_id, "source": source, "stream": event.stream_id,
+             "version": event.stream_version, "type": event.event_type,
+             "envelope": Jsonb(envelope if envelope is not None else to_wire(event))}).fetchone()
+        if not stored:
+            if known_applied is None:  # a copy committed while this statement waited: its snapshot is older
+                row = conn.execute("SELECT applied_seq IS NOT NULL FROM inbox WHERE event_id = %s",
+                                   (event.event_id,)).fetchone()
+                known_applied = row[0] if row else None
+            if known_applied is None:
+                raise InboxConflict(f"{source} stream {event.stream_id} version {event.stream_version} "
+                                    f"already holds another event than {event.event_id}")
+            if known_applied:
+                return Outcome("duplicate")
+            # Stored but not applied: parked, or dead-lettered while parked. Its turn may have come.
+        if event.stream_version != applied_version + 1:
+            return Outcome("parked")
+        applied = 0
+        while event is not None:
+            applied += 1
+            event = self._apply_and_find_successor(conn, source, event, with_savepoint=applied > 1)
+        return Outcome("applied", applied)
 
     def _apply_and_find_successor(self, conn, source: str, event: Event, with_savepoint: bool) -> Event | None:
         """Apply `event`, advance its stream, and return the parked event waiting for it, if any.
@@ -148,6 +162,174 @@ class Inbox:
                     store_dead_letter(conn, event, error, attempt)
                 return Outcome("dead_letter")
         raise AssertionError("unreachable")
+
+
+    def receive_batch(self, pool, received: list[tuple[Event, dict | None]], *,
+                      backoff: Iterable[float] = (0.05, 0.2, 1.0),
+                      sleep: Callable[[float], None] = time.sleep) -> list[Outcome]:
+        """Receive a batch in one transaction; if that fails, each of its events on its own, with retries and
+        dead letters (receive_with_retries). Raises, as that does, only when the database cannot be reached."""
+        if len(received) > 1:
+            try:
+                with pool.connection() as conn:
+                    return self.receive_all(conn, received)
+            except Exception as error:  # noqa: BLE001 - which event failed is found one by one below
+                log.warning("a batch of %d events failed (%s): receiving them one by one", len(received),
+                            type(error).__name__)
+        return [self.receive_with_retries(pool, event, envelope=envelope, backoff=backoff, sleep=sleep)
+                for event, envelope in received]
+
+
+class _Batch:
+    """One batch's receipt: the same rules as Inbox._receive, event by event in arrival order, with the kernel's
+    reads and writes done for the whole batch at once."""
+
+    def __init__(self, inbox: Inbox, conn, received: list[tuple[Event, dict | None]]):
+        self.inbox, self.conn, self.received = inbox, conn, received
+        self.applied_version: dict[tuple[str, str], int] = {}
+        self.waiting: dict[tuple[str, str, int], Event] = {}  # parked, earlier or in this batch, not yet applied
+        self.applied_ids: list[str] = []  # in the order applied
+        self.applied: set[str] = set()
+        self.deferred: list[Event] = []  # applied in order, not yet given to the projections
+        self.in_batch = {str(event.event_id) for event, _ in received}
+
+    def receive(self) -> list[Outcome]:
+        stored, known_applied = self._store_and_lock()
+        self._read_parked()
+        outcomes, seen = [], set()
+        for event, _ in self.received:
+            source, event_id = event.source or "unknown", str(event.event_id)
+            if event_id in seen or not stored[event_id]:
+                if event_id not in seen and known_applied.get(event_id) is None:
+                    raise InboxConflict(f"{source} stream {event.stream_id} version {event.stream_version} "
+                                        f"already holds another event than {event.event_id}")
+                if event_id in self.applied or known_applied.get(event_id):
+                    outcomes.append(Outcome("duplicate"))
+                    continue
+                # Stored but not applied: parked, or dead-lettered while parked. Its turn may have come.
+            seen.add(event_id)
+            stream = (source, event.stream_id)
+            if event.stream_version != self.applied_version[stream] + 1:
+                self.waiting[(source, event.stream_id, event.stream_version)] = event
+                outcomes.append(Outcome("parked"))
+                continue
+            outcomes.append(Outcome("applied", self._apply_with_successors(stream, event)))
+        self._apply_deferred()
+        self._mark_applied()
+        return outcomes
+
+    def _store_and_lock(self) -> tuple[dict[str, bool], dict[str, bool | None]]:
+        """Store every event (a repeat is not stored again), lock their streams' rows in one order (so that two
+        batches never wait for each other's locks crosswise), and read how far each stream is applied."""
+        # One JSON document for the whole batch: dumping it is one call of the json module's C encoder, where
+        # arrays of jsonb are quoted element by element in Python.
+        batch = Jsonb([{"event_id": str(e.event_id), "source": e.source or "unknown", "stream_id": e.stream_id,
+                        "stream_version": e.stream_version, "event_type": e.event_type,
+                        "envelope": envelope if envelope is not None else to_wire(e)}
+                       for e, envelope in self.received])
+        rows = self.conn.execute(
+            """WITH batch AS (
+                   SELECT (b->>'event_id')::uuid AS event_id, b->>'source' AS source, b->>'stream_id' AS stream_id,
+                          (b->>'stream_version')::int AS stream_version, b->>'event_type' AS event_type,
+                          b->'envelope' AS envelope, ord
+                   FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS a(b, ord)),
+               stored AS (
+                   INSERT INTO inbox (event_id, source, stream_id, stream_version, event_type, envelope)
+                   SELECT DISTINCT ON (event_id) event_id, source, stream_id, stream_version, event_type, envelope
+                   FROM batch ORDER BY event_id, ord
+                   ON CONFLICT DO NOTHING RETURNING event_id),
+               streams AS (
+                   INSERT INTO inbox_streams (source, stream_id, applied_version)
+                   SELECT DISTINCT source, stream_id, 0 FROM batch ORDER BY source, stream_id
+                   ON CONFLICT (source, stream_id) DO UPDATE SET applied_version = inbox_streams.applied_version
+                   RETURNING source, stream_id, applied_version),
+               cleared AS (DELETE FROM dead_letters WHERE event_id IN (SELECT event_id FROM batch))
+               SELECT 's', source, stream_id, applied_version FROM streams
+               UNION ALL SELECT 'e', event_id::text, NULL, NULL FROM stored""", (batch,)).fetchall()
+        stored = {str(event.event_id): False for event, _ in self.received}
+        for kind, first, stream_id, version in rows:
+            if kind == "s":
+                self.applied_version[(first, stream_id)] = version
+            else:
+                stored[first] = True
+        # Whether the events not stored now were applied before; read after the locks are held, so that a copy
+        # another consumer committed meanwhile is seen (None: no such event, another one holds its version).
+        not_stored = [event_id for event_id, was_stored in stored.items() if not was_stored]
+        known_applied: dict[str, bool | None] = {}
+        if not_stored:
+            known_applied = dict(self.conn.execute(
+                "SELECT event_id::text, applied_seq IS NOT NULL FROM inbox WHERE event_id = ANY(%s::uuid[])",
+                (not_stored,)).fetchall())
+        return stored, known_applied
+
+    def _read_parked(self) -> None:
+        """Events of these streams parked by earlier receipts: the batch may fill their gaps."""
+        sources, stream_ids = zip(*self.applied_version)
+        for source, envelope in self.conn.execute(
+                """SELECT i.source, i.envelope FROM inbox i
+                   JOIN unnest(%s::text[], %s::text[]) AS s(source, stream_id)
+                     ON i.source = s.source AND i.stream_id = s.stream_id
+                   WHERE i.applied_seq IS NULL AND i.event_id <> ALL(%s::uuid[])""",
+                (list(sources), list(stream_ids), list(self.in_batch))).fetchall():
+            event = from_wire(envelope, source=source)
+            self.waiting[(source, event.stream_id, event.stream_version)] = event
+
+    def _apply_with_successors(self, stream: tuple[str, str], event: Event) -> int:
+        """Apply `event`, then each waiting event it lets through. A successor parked by an earlier receipt is
+        applied in a savepoint: if it fails it becomes a dead letter and stays parked, without undoing the
+        events before it (a successor received in this batch fails the batch instead, as the event itself)."""
+        applied, earlier = 0, False
+        while event is not None:
+            if earlier:
+                self._apply_deferred()  # outside the savepoint: a failure there is the batch's, not this event's
+                try:
+                    with self.conn.transaction():
+                        self.inbox.apply(self.conn, event)
+                except Exception as error:  # noqa: BLE001 - kept as a dead letter, see store_dead_letter
+                    log.error("applying parked %s %s failed: dead letter", event.event_type, event.event_id)
+                    store_dead_letter(self.conn, event, error, 1)
+                    break
+            elif self.inbox.react is None:
+                self.deferred.append(event)
+            else:
+                self.inbox.apply(self.conn, event)
+            applied += 1
+            self.applied_ids.append(str(event.event_id))
+            self.applied.add(str(event.event_id))
+            self.applied_version[stream] = event.stream_version
+            nxt = self.waiting.pop((stream[0], stream[1], event.stream_version + 1), None)
+            earlier = nxt is not None and str(nxt.event_id) not in self.in_batch
+            event = nxt
+        return applied
+
+    def _apply_deferred(self) -> None:
+        """Without reactions, each projection gets the batch's events at once, in the order they were applied, as
+        rebuild hands them over (projections own disjoint tables, so only the order within one matters): a
+        projection that folds a batch into a few statements saves a consumer most of its round trips."""
+        for projection in self.inbox.projections:
+            if self.deferred:
+                projection.apply_batch(self.conn, self.deferred)
+        self.deferred = []
+
+    def _mark_applied(self) -> None:
+        """Number the applied events in the order they were applied (a foreign projection is rebuilt in that
+        order) and advance their streams."""
+        if not self.applied_ids:
+            return
+        sources, stream_ids, versions = zip(*[(source, stream_id, version)
+                                              for (source, stream_id), version in self.applied_version.items()])
+        # The sorted subquery (OFFSET 0 keeps it from being flattened) makes nextval run in the batch's order.
+        self.conn.execute(
+            """WITH numbered AS (
+                   SELECT id, nextval('kernel_apply_seq') AS seq FROM (
+                       SELECT id FROM unnest(%s::uuid[]) WITH ORDINALITY AS a(id, ord) ORDER BY ord OFFSET 0) o),
+               marked AS (
+                   UPDATE inbox SET applied_seq = numbered.seq FROM numbered WHERE inbox.event_id = numbered.id)
+               UPDATE inbox_streams SET applied_version = s.version
+               FROM unnest(%s::text[], %s::text[], %s::int[]) AS s(source, stream_id, version)
+               WHERE inbox_streams.source = s.source AND inbox_streams.stream_id = s.stream_id
+                 AND inbox_streams.applied_version < s.version""",
+            (self.applied_ids, list(sources), list(stream_ids), list(versions)))
 
 
 def _no_savepoint():

@@ -79,16 +79,27 @@ class Kernel:
 
     def receive(self, body: Any, source: str) -> Outcome:
         """One message from `source`'s exchange: validated, then applied exactly once, or kept as a dead letter."""
-        try:
-            event = from_wire(body, source=source)
-        except ValidationError as error:
-            # Not an envelope at all, so no event id to keep it by; the fields are named, no values logged.
-            log.error("dropped a malformed message from %s: invalid fields %s", source, sorted(error.messages))
-            return Outcome("malformed")
-        kwargs = {"backoff": self.retry_backoff, "envelope": body}
+        return self.receive_batch([body], source)[0]
+
+    def receive_batch(self, bodies: list[Any], source: str) -> list[Outcome]:
+        """Messages from `source`'s exchange, in the order they arrived: each validated, then all applied in one
+        transaction (or, if one fails, each on its own), exactly once; what fails for good is kept as a dead
+        letter. Returns each message's outcome, in order."""
+        outcomes: list[Outcome | None] = []
+        received = []
+        for body in bodies:
+            try:
+                received.append((from_wire(body, source=source), body))
+                outcomes.append(None)
+            except ValidationError as error:
+                # Not an envelope at all, so no event id to keep it by; the fields are named, no values logged.
+                log.error("dropped a malformed message from %s: invalid fields %s", source, sorted(error.messages))
+                outcomes.append(Outcome("malformed"))
+        kwargs = {"backoff": self.retry_backoff}
         if self.sleep is not None:
             kwargs["sleep"] = self.sleep
-        return self.inbox.receive_with_retries(self.pool, event, **kwargs)
+        applied = iter(self.inbox.receive_batch(self.pool, received, **kwargs) if received else ())
+        return [outcome or next(applied) for outcome in outcomes]
 
     def connection(self):
         return self.pool.connection()

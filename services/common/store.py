@@ -89,19 +89,26 @@ class EventStore:
                  e.occurred_at, e.recorded_at, Jsonb(e.data), e.municipality, e.actor, e.correlation_id,
                  e.causation_id) for e in events]
         one = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
-        # ON CONFLICT DO NOTHING rather than an error: the transaction stays usable, so the error can name the
-        # version the winner reached.
-        inserted = conn.execute(
-            f"INSERT INTO events ({_COLUMNS}) VALUES {', '.join([one] * len(rows))} "
-            "ON CONFLICT (stream_id, stream_version) DO NOTHING RETURNING position",
-            [value for row in rows for value in row]).fetchall()
-        if len(inserted) != len(rows):
+        outbox = [(e.event_id, e.event_type, Jsonb(to_wire(self.published(e)))) for e in events]
+        # One statement: the events, their outbox rows and the relay's wake-up call (delivered at commit, and only
+        # then). ON CONFLICT DO NOTHING rather than an error: the transaction stays usable, so the error can name
+        # the version the winner reached; the caller's rollback then takes the outbox rows with it.
+        values = ", ".join(["(%s::uuid, %s, %s::jsonb)"] * len(outbox))
+        inserted, _ = conn.execute(
+            f"""WITH inserted AS (
+                    INSERT INTO events ({_COLUMNS}) VALUES {', '.join([one] * len(rows))}
+                    ON CONFLICT (stream_id, stream_version) DO NOTHING RETURNING event_id),
+                outboxed AS (
+                    INSERT INTO outbox (event_id, routing_key, body)
+                    SELECT o.event_id, o.routing_key, o.body
+                    FROM (VALUES {values}) AS o(event_id, routing_key, body)
+                    WHERE o.event_id IN (SELECT event_id FROM inserted)),
+                notified AS (SELECT pg_notify('{NOTIFY_CHANNEL}', '') WHERE EXISTS (SELECT 1 FROM inserted))
+            SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM notified)""",
+            [value for row in rows for value in row] + [value for row in outbox for value in row]).fetchone()
+        if inserted != len(rows):
             raise ConcurrencyError(stream_id, expected_version, self.version(conn, stream_id))
 
-        conn.execute(
-            f"INSERT INTO outbox (event_id, routing_key, body) VALUES {', '.join(['(%s, %s, %s)'] * len(events))}",
-            [value for e in events for value in (e.event_id, e.event_type, Jsonb(to_wire(self.published(e))))])
-        conn.execute(f"NOTIFY {NOTIFY_CHANNEL}")
         for event in events:
             self.project(conn, event)
         return events

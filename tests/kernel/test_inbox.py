@@ -1,13 +1,14 @@
 """The inbox: each foreign event applied exactly once, each stream in version order, failures kept."""
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import replace
 
 import pytest
 from psycopg import OperationalError
 
-from services.common.envelope import Metadata, to_wire
+from services.common.envelope import Metadata, from_wire, to_wire
 from services.common.inbox import list_dead_letters, replay_dead_letters
 from services.common.projections import rebuild
 from tests.example import ledger, tally
@@ -29,8 +30,14 @@ def produce(producer, sid: str, count: int, **data) -> list[dict]:
         [event] = producer.execute(ledger.counter, sid, ledger.Increment(1), Metadata(municipality="2521"))
         if data:
             event = replace(event, data={**event.data, **data})
-        bodies.append(to_wire(event))
+        bodies.append(json.loads(json.dumps(to_wire(event))))  # as the broker delivers it
     return bodies
+
+
+def transactions(consumer) -> int:
+    """How many transactions wrote the tally's rows."""
+    with consumer.connection() as conn:
+        return conn.execute("SELECT count(DISTINCT xmin::text) FROM tally_applied").fetchone()[0]
 
 
 def applied(consumer) -> list[tuple[str, int]]:
@@ -159,3 +166,119 @@ def test_an_unreachable_database_sends_the_event_back_rather_than_dead_lettering
     assert consumer.receive(body, producer.spec.name).status == "applied"
     with consumer.connection() as conn:
         assert list_dead_letters(conn) == []
+
+
+# --- batches: what a consumer receives in one transaction ----------------------------------------------------
+
+def test_a_batch_applies_each_event_once_in_each_streams_order(pair):
+    # given two streams, one arriving out of order, and a repeat inside the same batch
+    producer, consumer = pair
+    one, two = produce(producer, "counter-1", 3), produce(producer, "counter-2", 2)
+    batch = [one[1], two[0], one[0], one[2], two[0], two[1]]
+    # when they arrive as one batch
+    outcomes = consumer.receive_batch(batch, producer.spec.name)
+    # then each has its own outcome, in the batch's order, and each event is applied once, in its stream's order
+    assert [o.status for o in outcomes] == ["parked", "applied", "applied", "applied", "duplicate", "applied"]
+    assert [a for a in applied(consumer) if a[0] == "counter-1"] == [("counter-1", v) for v in (1, 2, 3)]
+    assert [a for a in applied(consumer) if a[0] == "counter-2"] == [("counter-2", v) for v in (1, 2)]
+    # and all in one transaction
+    assert transactions(consumer) == 1
+    # and the same batch again changes nothing
+    assert {o.status for o in consumer.receive_batch(batch, producer.spec.name)} == {"duplicate"}
+    assert len(applied(consumer)) == 5
+
+
+def test_a_poison_event_in_a_batch_is_dead_lettered_alone_and_the_rest_is_applied(pair, monkeypatch):
+    # given a batch whose third event the handler fails on, and a malformed message
+    producer, consumer = pair
+    source = producer.spec.name
+    monkeypatch.setitem(tally.POISON, "enabled", True)
+    first = produce(producer, "counter-1", 2)
+    poisoned = produce(producer, "counter-2", 1, poison=True)
+    later = produce(producer, "counter-1", 1) + produce(producer, "counter-2", 1)
+    batch = first + poisoned + [{"event_id": "nope"}] + later
+    # when the batch arrives
+    outcomes = consumer.receive_batch(batch, source)
+    # then the batch's transaction was rolled back and its events received one by one: only the poison event
+    # is a dead letter, the one after it in its stream waits, every other event is applied once
+    assert [o.status for o in outcomes] == ["applied", "applied", "dead_letter", "malformed", "applied", "parked"]
+    assert applied(consumer) == [("counter-1", 1), ("counter-1", 2), ("counter-1", 3)]
+    with consumer.connection() as conn:
+        assert [d.event_id for d in list_dead_letters(conn)] == [poisoned[0]["event_id"]]
+    # and after the fix a replay applies the poison event and the one parked behind it
+    monkeypatch.setitem(tally.POISON, "enabled", False)
+    assert replay_dead_letters(consumer.pool, consumer.inbox) == {poisoned[0]["event_id"]: "applied"}
+    assert sorted(applied(consumer))[-2:] == [("counter-2", 1), ("counter-2", 2)]
+
+
+def test_an_unreachable_database_sends_a_whole_batch_back(pair):
+    producer, consumer = pair
+    bodies = produce(producer, "counter-1", 3)
+
+    class Unreachable:
+        def connection(self):
+            raise OperationalError("connection refused")
+
+    broken = type(consumer)(consumer.spec, Unreachable(), retry_backoff=(0.0,), sleep=lambda _: None)
+    with pytest.raises(OperationalError):
+        broken.receive_batch(bodies, producer.spec.name)
+    assert [o.status for o in consumer.receive_batch(bodies, producer.spec.name)] == ["applied"] * 3
+    with consumer.connection() as conn:
+        assert list_dead_letters(conn) == []
+
+
+def test_a_batch_fills_the_gap_before_events_parked_by_an_earlier_batch(pair):
+    # given versions 3 and 4 of a stream parked by one batch
+    producer, consumer = pair
+    source = producer.spec.name
+    bodies = produce(producer, "counter-1", 5)
+    assert [o.status for o in consumer.receive_batch([bodies[3], bodies[2]], source)] == ["parked", "parked"]
+    # when the next batch brings 2, 1 and 5
+    outcomes = consumer.receive_batch([bodies[1], bodies[0], bodies[4]], source)
+    # then 1 applies itself, 2 and the parked 3 and 4; 5 applies itself; all in version order, once
+    assert [(o.status, o.applied) for o in outcomes] == [("parked", 0), ("applied", 4), ("applied", 1)]
+    assert applied(consumer) == [("counter-1", v) for v in (1, 2, 3, 4, 5)]
+    # and a rebuild of the foreign projection replays them in that same order
+    with consumer.connection() as conn:
+        conn.execute("DELETE FROM tally_applied")
+        conn.execute("DELETE FROM tally_streams")
+        conn.commit()
+        assert rebuild(conn, consumer.spec.projections, progress=False) == 5
+    assert applied(consumer) == [("counter-1", v) for v in (1, 2, 3, 4, 5)]
+
+
+def test_a_parked_successor_that_fails_in_a_batch_is_dead_lettered_and_the_batch_stays_applied(pair, monkeypatch):
+    producer, consumer = pair
+    source = producer.spec.name
+    monkeypatch.setitem(tally.POISON, "enabled", True)
+    first = produce(producer, "counter-1", 1)[0]
+    poisoned = produce(producer, "counter-1", 1, poison=True)[0]
+    other = produce(producer, "counter-2", 1)[0]
+    # given the poisoned version 2 was parked by an earlier receipt
+    assert consumer.receive(poisoned, source).status == "parked"
+    # when a batch brings version 1 and another stream's event
+    outcomes = consumer.receive_batch([first, other], source)
+    # then the batch is applied, and version 2 is the dead letter, still parked
+    assert [o.status for o in outcomes] == ["applied", "applied"]
+    assert sorted(applied(consumer)) == [("counter-1", 1), ("counter-2", 1)]
+    with consumer.connection() as conn:
+        assert [d.event_id for d in list_dead_letters(conn)] == [poisoned["event_id"]]
+
+
+def test_the_example_projection_refuses_an_older_event_alone_and_in_a_batch(pair):
+    # the faults tests rely on it: a broken inbox must show, not pass unseen
+    producer, consumer = pair
+    bodies = produce(producer, "counter-1", 3)
+    events = [from_wire(body, source=producer.spec.name) for body in bodies]
+    [projection] = consumer.spec.projections
+    with consumer.connection() as conn:
+        projection.apply_batch(conn, events[1:])
+        with pytest.raises(tally.OutOfOrder):
+            projection.apply(conn, events[0])
+        conn.rollback()
+        projection.apply(conn, events[1])
+        with pytest.raises(tally.OutOfOrder):
+            projection.apply_batch(conn, [events[0], events[2]])
+        conn.rollback()
+        with pytest.raises(tally.OutOfOrder):
+            projection.apply_batch(conn, [events[1], events[0]])

@@ -49,6 +49,36 @@ def test_events_flow_from_one_service_to_another_and_a_poison_event_waits_as_a_d
         assert conn.execute("SELECT count(DISTINCT event_id) FROM tally_applied").fetchone() == (50,)
 
 
+def test_events_waiting_in_the_queue_are_applied_in_batches_each_exactly_once(kernel_for, amqp_uri):
+    suffix = uuid.uuid4().hex[:8]
+    producer = kernel_for(ledger.spec(f"ledger{suffix}"))
+    consumer_spec = tally.spec(f"tally{suffix}", source=producer.spec.name)
+    consumer = kernel_for(consumer_spec)
+    declare(amqp_uri, [producer.spec.name], consumer_spec.subscriptions)
+    # given 300 events on 3 streams already published while the consumer was not running
+    for n in range(100):
+        for s in range(3):
+            producer.execute(ledger.counter, f"counter-{s}", ledger.Increment(1))
+    with running_relay(producer.spec.name):
+        wait_until(lambda: _outbox(producer) == 0, timeout=15, message=lambda: "the relay published everything")
+    # when the tally service starts
+    with running_service(tally.service_class(consumer_spec), amqp_uri):
+        wait_until(lambda: _count(consumer) == 300, timeout=30, message=lambda: f"300 applied, got {_count(consumer)}")
+    # then each event is applied once, in its stream's order, and far fewer transactions than events did it
+    with consumer.connection() as conn:
+        rows = conn.execute("SELECT stream_id, stream_version, xmin::text FROM tally_applied ORDER BY seq").fetchall()
+    assert len({(sid, version) for sid, version, _ in rows}) == 300
+    for s in range(3):
+        assert [v for sid, v, _ in rows if sid == f"counter-{s}"] == list(range(1, 101))
+    transactions = len({xmin for _, _, xmin in rows})
+    assert transactions <= 30, f"300 waiting events took {transactions} transactions"
+
+
+def _outbox(kernel) -> int:
+    with kernel.connection() as conn:
+        return conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+
 def _count(kernel) -> int:
     with kernel.connection() as conn:
         return conn.execute("SELECT count(*) FROM tally_applied").fetchone()[0]
