@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from psycopg.types.json import Jsonb
+
 from services.common.adapters import Caller
 
 READ, CHANGE = "read", "change"
-ROWS_PER_INSERT = 1000
-_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s)"
+ROWS_PER_INSERT = 1000  # rows the group writer puts in one statement at most
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
@@ -27,20 +28,37 @@ class Access:
     municipality: str | None = None
 
 
+@dataclass(frozen=True)
+class Entry:
+    """What one request read or changed, by whom."""
+    caller: Caller
+    route: str
+    request_id: str
+    accesses: list[Access]
+
+
 def record(conn, caller: Caller, route: str, request_id: str, accesses: list[Access]) -> None:
-    """Append one row per access, in `conn`'s transaction. System callers (the public form) are not persons."""
-    if caller.system or not accesses:
-        return
-    roles, municipalities = sorted(caller.roles), sorted(caller.municipalities)
-    # One statement per ROWS_PER_INSERT subjects (one round trip for any usual request; PostgreSQL takes at most
-    # 65,535 parameters in one statement).
-    for start in range(0, len(accesses), ROWS_PER_INSERT):
-        chunk = accesses[start:start + ROWS_PER_INSERT]
-        params = [value for a in chunk
-                  for value in (caller.actor, roles, a.municipality, municipalities, a.action, route, a.subject,
-                                request_id)]
-        conn.execute("INSERT INTO audit_log (actor, roles, municipality, caller_municipalities, action, route,"
-                     " subject, request_id) VALUES " + ", ".join([_ROW] * len(chunk)), params)
+    """Append one row per access, in `conn`'s transaction (or, on an autocommit connection, in one of its own).
+    System callers (the public form) are not persons."""
+    record_all(conn, [Entry(caller, route, request_id, accesses)])
+
+
+def record_all(conn, entries: list[Entry]) -> None:
+    """The rows of several requests, in one statement: one JSON document of rows (one call of the json module's C
+    encoder, and the same statement text whatever the number, so PostgreSQL keeps it prepared)."""
+    rows = [{"actor": entry.caller.actor, "roles": roles, "municipality": a.municipality,
+             "caller_municipalities": municipalities, "action": a.action, "route": entry.route,
+             "subject": a.subject, "request_id": entry.request_id}
+            for entry in entries if not entry.caller.system
+            for roles, municipalities in [(sorted(entry.caller.roles), sorted(entry.caller.municipalities))]
+            for a in entry.accesses]
+    if rows:
+        conn.execute(
+            "INSERT INTO audit_log (actor, roles, municipality, caller_municipalities, action, route, subject,"
+            " request_id) SELECT actor, roles, municipality, caller_municipalities, action, route, subject,"
+            " request_id FROM jsonb_to_recordset(%s::jsonb) AS r(actor text, roles text[], municipality text,"
+            " caller_municipalities text[], action text, route text, subject text, request_id uuid)",
+            (Jsonb(rows),))
 
 
 def query(conn, municipalities: frozenset[str], subject: str | None = None, actor: str | None = None,

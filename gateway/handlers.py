@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 from nameko.exceptions import UnknownService
 from werkzeug.wrappers import Response
 
+from services.applicants.projection import applicant_key
 from services.common.config import env_float
 
 from . import audit, metrics, openapi
@@ -106,9 +107,9 @@ def _applicant_and_checks(call: Call, applicant_id: str) -> tuple[dict, list]:
 
 def get_applicant(call: Call, id: str):
     """The applicant as the applicants service has it, with the checks it has projected from registry_checks'
-    events (one RPC call: this is the recruiters' most frequent read), and the assignments of an applicant who
-    was ever approved (nobody else has any)."""
-    applicant = call.applicants.get_applicant(id)
+    events (one RPC call, or none while this process's read cache holds a fresh answer: this is the recruiters'
+    most frequent read), and the assignments of an applicant who was ever approved (nobody else has any)."""
+    applicant = dict(call.service.read_cache.fetch(applicant_key(id), lambda: call.applicants.get_applicant(id)))
     municipality = applicant.get("municipality")
     require_municipality(call.caller, municipality)
     call.read(id, municipality)

@@ -7,6 +7,9 @@ LATENCY = Histogram("kontakt_gateway_request_seconds", "Time to answer an HTTP r
                     ["method", "route", "status"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
 
+READ_CACHE = Counter("kontakt_gateway_read_cache", "Applicant reads answered from the gateway's cache or not",
+                     ["result"])  # hit, miss
+
 
 def observe(method: str, route: str, status: int, seconds: float) -> None:
     REQUESTS.labels(method, route, str(status)).inc()
@@ -15,3 +18,7 @@ def observe(method: str, route: str, status: int, seconds: float) -> None:
 
 def exposition() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+def read_cache(result: str) -> None:
+    READ_CACHE.labels(result).inc()

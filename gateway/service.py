@@ -12,22 +12,28 @@ import warnings
 import services.common.db  # noqa: F401 (first, so psycopg waits cooperatively under eventlet)
 
 from nameko.dependency_providers import Config
+from nameko.events import BROADCAST, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
 from services.applicants import schemas as applicants
 from services.assignments import schemas as assignments
 from services.common.adapters import KernelProvider
-from services.common.config import env_float, env_int
+from services.common.config import database_url, env_float, env_int
+from services.common.db import make_pool
+from services.common.topology import ALL_EVENTS
 from services.payments import schemas as payments
 from services.payments.tax_details import SetTaxDetailsBody
 from services.registry_checks import schemas as registry_checks
 
 from . import handlers as h
+from . import metrics
 from . import handlers_assignments as ha
 from . import handlers_payments as hp
 from .audit import CHANGE, READ
+from .audit_writer import GroupAuditWriter
 from .auth import ADMIN, AUDITOR, CASE_WORKER, FINANCE, RECRUITER, VOLUNTEER
+from .cache import ReadCache, ids_in
 from .ratelimit import TokenBuckets
 from .schemas import (ApplicantPage, ApplicantQuery, ApplicantRegistered, AssignmentQuery, AuditPage, AuditQuery,
                       CandidatesQuery, CaseWorkerWorklistQuery, Health, InterestAccepted, Items, NeedQuery, Page,
@@ -207,24 +213,89 @@ class RateLimits(DependencyProvider):
         return self.buckets
 
 
+class ServiceCalls(RpcProxy):
+    """nameko's RpcProxy, made when first used: a request uses one or two of the gateway's eight, and making
+    all eight for every request showed in its profile."""
+
+    def get_dependency(self, worker_ctx):
+        return _WhenUsed(lambda: super(ServiceCalls, self).get_dependency(worker_ctx))
+
+
+class _WhenUsed:
+    def __init__(self, make):
+        self._make, self._made = make, None
+
+    def __getattr__(self, name):
+        if self._made is None:
+            self._made = self._make()
+        return getattr(self._made, name)
+
+
+class AuditLog(DependencyProvider):
+    """The audit rows of reads, written together with those of concurrent requests (audit_writer.py), over
+    autocommit connections: one statement, one round trip, committed alone."""
+
+    def setup(self):
+        self.pool = make_pool(database_url(SPEC.name), max_size=env_int("GATEWAY_AUDIT_POOL", 4),
+                              name="gateway-audit", autocommit=True)
+        self.writer = GroupAuditWriter(self.pool)
+
+    def stop(self):
+        self.pool.close()
+
+    def kill(self):
+        self.pool.close()
+
+    def get_dependency(self, worker_ctx):
+        return self.writer
+
+
+class ReadCacheProvider(DependencyProvider):
+    """This process's cache of recent applicant reads (gateway/cache.py); GATEWAY_CACHE_SECONDS=0 turns it off."""
+
+    def setup(self):
+        self.cache = ReadCache(ttl=env_float("GATEWAY_CACHE_SECONDS", 5.0), observe=metrics.read_cache)
+
+    def get_dependency(self, worker_ctx):
+        return self.cache
+
+
+def _forgets_what_events_name(source: str):
+    """A handler for every event of `source` that drops the cached reads of the applicants it names. A queue of
+    this process's own (BROADCAST), gone with it: what it missed meanwhile, the cache's expiry covers."""
+
+    def forget(self, body):
+        if isinstance(body, dict):
+            self.read_cache.drop(ids_in([body.get("stream_id"), body.get("data")]))
+
+    forget.__name__ = f"forget_reads_named_by_{source}"
+    return event_handler(source, ALL_EVENTS, handler_type=BROADCAST, reliable_delivery=False)(forget)
+
+
 class GatewayService:
     name = "gateway"
     routes = ROUTES
 
     db = KernelProvider(SPEC)
+    audit_writer = AuditLog()
     config = Config()
     act_as = CallerContext()
     rate_limits = RateLimits()
     # Commands publish with confirms (a call to a service that is not running fails at once: UnknownService);
     # reads without (one round trip less per request; a lost one is the read timeout's 503). web.Call picks.
-    applicants = RpcProxy("applicants")
-    applicants_reads = RpcProxy("applicants", use_confirms=False)
-    registry_checks = RpcProxy("registry_checks")
-    registry_checks_reads = RpcProxy("registry_checks", use_confirms=False)
-    assignments = RpcProxy("assignments")
-    assignments_reads = RpcProxy("assignments", use_confirms=False)
-    payments = RpcProxy("payments")
-    payments_reads = RpcProxy("payments", use_confirms=False)
+    applicants = ServiceCalls("applicants")
+    applicants_reads = ServiceCalls("applicants", use_confirms=False)
+    registry_checks = ServiceCalls("registry_checks")
+    registry_checks_reads = ServiceCalls("registry_checks", use_confirms=False)
+    assignments = ServiceCalls("assignments")
+    assignments_reads = ServiceCalls("assignments", use_confirms=False)
+    payments = ServiceCalls("payments")
+    payments_reads = ServiceCalls("payments", use_confirms=False)
+
+    read_cache = ReadCacheProvider()
+    forget_reads_named_by_applicants = _forgets_what_events_name("applicants")
+    forget_reads_named_by_registry_checks = _forgets_what_events_name("registry_checks")
+    forget_reads_named_by_assignments = _forgets_what_events_name("assignments")
 
 
 def _entrypoint(route: Route):

@@ -35,7 +35,10 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
     return psycopg.connect(url, **kwargs)
 
 
-def make_pool(url: str, *, min_size: int = 1, max_size: int = 10, name: str | None = None) -> ConnectionPool:
-    pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=False, name=name)
+def make_pool(url: str, *, min_size: int = 1, max_size: int = 10, name: str | None = None,
+              autocommit: bool = False) -> ConnectionPool:
+    """`autocommit` for one-statement writes: each commits alone, without a BEGIN and a COMMIT round trip."""
+    pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=False, name=name,
+                          kwargs={"autocommit": True} if autocommit else None)
     pool.open(wait=True, timeout=30)
     return pool

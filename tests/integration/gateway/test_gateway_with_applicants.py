@@ -123,3 +123,40 @@ def test_a_registration_keyed_in_twice_with_one_key_is_one_applicant(system):
     assert first.status_code == again.status_code == 201, first.text
     assert again.json() == first.json()
     assert recruiter.get("/api/v1/applicants", params={"q": body["family_name"]}).json()["total"] == 1
+
+
+def read_cache_hits() -> float:
+    from gateway.metrics import READ_CACHE
+    return READ_CACHE.labels("hit")._value.get()
+
+
+def test_a_read_the_gateway_keeps_gives_way_at_once_to_a_change_made_elsewhere(system):
+    today = date.today().isoformat()
+    with running_gateway(GATEWAY_CACHE_SECONDS=300) as keeping:
+        # given a gateway process that keeps reads for five minutes, and an applicant it has read twice
+        recruiter = Client(keeping, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-cache"))
+        applicant_id, _ = registered(keeping, recruiter)
+        hits = read_cache_hits()
+        first = recruiter.get(f"/api/v1/applicants/{applicant_id}").json()
+        assert recruiter.get(f"/api/v1/applicants/{applicant_id}").json() == first
+        assert read_cache_hits() == hits + 1 and first["interviews"] == []
+        # and the audit has both reads: an answer from the cache is a read of personal data all the same
+        auditor = Client(keeping, token("auditor", municipalities=[STOCKHOLM]))
+        reads = [a for a in auditor.get("/api/v1/audit", params={"subject": applicant_id}).json()["items"]
+                 if a["route"] == "GET /api/v1/applicants/{id}" and a["actor"] == "rekryterare-cache"]
+        assert len(reads) == 2
+
+        # when the interview is recorded through another gateway process, which this one learns only by the event
+        other = Client(system, token("recruiter", municipalities=[STOCKHOLM]))
+        response = other.post(f"/api/v1/applicants/{applicant_id}/interviews",
+                              {"interviewed_on": today, "interviewer": "Rut Rekryterare"})
+        assert response.status_code == 200, response.text
+
+        # then this process's reads show it within seconds, not minutes
+        wait_until(lambda: recruiter.get(f"/api/v1/applicants/{applicant_id}").json()["interviews"], timeout=10,
+                   message="the interview, read through the keeping gateway")
+        # and a change through the process itself shows on its very next read
+        response = recruiter.post(f"/api/v1/applicants/{applicant_id}/references",
+                                  {"kind": "private", "name": "Vän", "contact": "08-543 21", "outcome": "positive"})
+        assert response.status_code == 200, response.text
+        assert len(recruiter.get(f"/api/v1/applicants/{applicant_id}").json()["references"]) == 1
