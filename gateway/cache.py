@@ -42,30 +42,31 @@ class ReadCache:
     def __init__(self, ttl: float = 5.0, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic,
                  observe: Callable[[str], None] = lambda result: None):
         self.ttl, self.max_entries, self.clock, self.observe = ttl, max_entries, clock, observe
-        self._entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, Any, dict]] = OrderedDict()  # expires, answer, memo
         self._drops = itertools.count(1)
         self._last_drop = 0
         # recent drops, by key: a read that overlapped its key's drop keeps nothing
         self._dropped_at: OrderedDict[str, int] = OrderedDict()
 
-    def fetch(self, key: str | None, read: Callable[[], Any]) -> Any:
-        """The entry for `key` while it is fresh, else what `read()` returns (kept, unless the key was dropped
-        while it read). A key of None is never cached. Errors of `read` pass through and keep nothing."""
+    def fetch(self, key: str | None, read: Callable[[], Any]) -> tuple[Any, dict]:
+        """(answer, memo): the entry for `key` while it is fresh, else what `read()` returns (kept, unless the key
+        was dropped while it read). `memo` lives as long as the entry: what a caller derives from the answer alone
+        (its JSON) can be kept there. A key of None is never cached. Errors of `read` pass through, keep nothing."""
         if key is None or self.ttl <= 0:
-            return read()
+            return read(), {}
         entry = self._entries.get(key)
         if entry is not None and entry[0] > self.clock():
             self.observe("hit")
-            return entry[1]
+            return entry[1], entry[2]
         self.observe("miss")
         started = self._last_drop
-        value = read()
+        value, memo = read(), {}
         if self._dropped_at.get(key, 0) <= started:
-            self._entries[key] = (self.clock() + self.ttl, value)
+            self._entries[key] = (self.clock() + self.ttl, value, memo)
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-        return value
+        return value, memo
 
     def drop(self, keys: Iterable[str]) -> None:
         for key in keys:

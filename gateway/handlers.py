@@ -6,6 +6,7 @@ gateway checks the municipality of what comes back before showing it.
 """
 from __future__ import annotations
 
+import json
 import logging
 
 import eventlet
@@ -109,14 +110,22 @@ def get_applicant(call: Call, id: str):
     """The applicant as the applicants service has it, with the checks it has projected from registry_checks'
     events (one RPC call, or none while this process's read cache holds a fresh answer: this is the recruiters'
     most frequent read), and the assignments of an applicant who was ever approved (nobody else has any)."""
-    applicant = dict(call.service.read_cache.fetch(applicant_key(id), lambda: call.applicants.get_applicant(id)))
-    municipality = applicant.get("municipality")
+    answer, memo = call.service.read_cache.fetch(applicant_key(id), lambda: call.applicants.get_applicant(id))
+    municipality = answer.get("municipality")
     require_municipality(call.caller, municipality)
     call.read(id, municipality)
-    applicant["checks"] = [check for check in applicant.get("checks") or []
-                           if check.get("municipality", municipality) == municipality]
-    applicant["assignments"] = _assignments_of(call, id, applicant) if applicant.get("approved_on") else []
-    return 200, applicant
+    if answer.get("approved_on"):
+        return 200, _applicant_detail(answer, _assignments_of(call, id, answer))
+    if "json" not in memo:  # the whole answer follows from the service's: encoded once per cached answer
+        memo["json"] = json.dumps(_applicant_detail(answer, []), ensure_ascii=False, default=str)
+    return Response(memo["json"], status=200, content_type="application/json")
+
+
+def _applicant_detail(answer: dict, assignments: list[dict] | None) -> dict:
+    municipality = answer.get("municipality")
+    return {**answer, "assignments": assignments,
+            "checks": [check for check in answer.get("checks") or []
+                       if check.get("municipality", municipality) == municipality]}
 
 
 def _assignments_of(call: Call, applicant_id: str, applicant: dict) -> list[dict] | None:

@@ -28,9 +28,9 @@ class Service:
 def test_a_fresh_answer_is_given_again_without_asking_the_service():
     clock, service, results = Clock(), Service(), []
     cache = ReadCache(ttl=5.0, clock=clock, observe=results.append)
-    assert cache.fetch("a", service.read) == "answer"
+    assert cache.fetch("a", service.read)[0] == "answer"
     clock.now = 4.9
-    assert cache.fetch("a", service.read) == "answer"
+    assert cache.fetch("a", service.read)[0] == "answer"
     assert service.reads == 1 and results == ["miss", "hit"]
 
 
@@ -62,10 +62,10 @@ def test_an_answer_read_while_its_key_was_dropped_is_not_kept():
         cache.drop(["a"])
         return service.read("maybe old")
 
-    assert cache.fetch("a", read_overtaken_by_an_event) == "maybe old"
+    assert cache.fetch("a", read_overtaken_by_an_event)[0] == "maybe old"
     # then the next read asks the service again
-    assert cache.fetch("a", lambda: service.read("new")) == "new"
-    assert cache.fetch("a", lambda: service.read("newer")) == "new"
+    assert cache.fetch("a", lambda: service.read("new"))[0] == "new"
+    assert cache.fetch("a", lambda: service.read("newer"))[0] == "new"
     assert service.reads == 2
 
 
@@ -117,3 +117,12 @@ def test_an_event_names_applicants_by_stream_or_anywhere_in_its_data():
                                   "visits": [{"volunteer_id": f"applicant-{three}"}], "count": 3}]
     assert sorted(ids_in(event)) == sorted([one, two, three])
     assert list(ids_in(["check-1", {"text": "not an id at all, of some length"}])) == []
+
+
+def test_the_memo_lives_as_long_as_the_entry():
+    service, cache = Service(), ReadCache(clock=Clock())
+    _, memo = cache.fetch("a", service.read)
+    memo["json"] = "encoded"
+    assert cache.fetch("a", service.read)[1] == {"json": "encoded"}
+    cache.drop(["a"])
+    assert cache.fetch("a", service.read)[1] == {}
