@@ -56,6 +56,8 @@ class Inbox:
         two round trips): when one fails, the caller rolls the batch back and receives its events one by one,
         so that only the failing one is retried and blamed.
         """
+        if not received:
+            return []
         with conn.transaction():
             return _Batch(self, conn, received).receive()
 
@@ -162,7 +164,6 @@ class Inbox:
                     store_dead_letter(conn, event, error, attempt)
                 return Outcome("dead_letter")
         raise AssertionError("unreachable")
-
 
     def receive_batch(self, pool, received: list[tuple[Event, dict | None]], *,
                       backoff: Iterable[float] = (0.05, 0.2, 1.0),

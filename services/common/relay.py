@@ -132,8 +132,7 @@ class Relay:
                     return
             conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             # The relay's deletes need not wait for the disk: one lost in a crash only publishes its event again,
-            # and every consumer drops a repeat by its event id. The writers' commits then share the disk's
-            # flushes with fewer others.
+            # and every consumer drops a repeat by its event id.
             conn.execute("SET synchronous_commit = off")
             self.active.set()
             log.info("relay for %s active", self.service)
