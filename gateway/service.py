@@ -231,7 +231,7 @@ class _WhenUsed:
         return getattr(self._made, name)
 
 
-class AuditLog(DependencyProvider):
+class AuditWriterProvider(DependencyProvider):
     """The audit rows of reads, written together with those of concurrent requests (audit_writer.py), over
     autocommit connections: one statement, one round trip, committed alone."""
 
@@ -277,7 +277,7 @@ class GatewayService:
     routes = ROUTES
 
     db = KernelProvider(SPEC)
-    audit_writer = AuditLog()
+    audit_writer = AuditWriterProvider()
     config = Config()
     act_as = CallerContext()
     rate_limits = RateLimits()
