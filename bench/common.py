@@ -408,8 +408,12 @@ def print_logs_of(env: "BenchEnv") -> None:
             print(f"--- last lines of {name}.log ---\n{tail}", file=sys.stderr)
 
 
+def load_average() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def print_summary(table: "Table", started: float, load_start: str) -> None:
     print()
     print(table.render())
     print(f"total {time.monotonic() - started:.0f} s; load average {load_start} at the start, "
-          f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end (other processes share the machine)")
+          f"{load_average()} at the end (other processes share the machine)")

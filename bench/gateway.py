@@ -39,8 +39,9 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]  # bench/ is not a package root
 sys.path.insert(0, str(_HERE.parent))
 
-from bench.common import (BenchEnv, NamekoRpc, Row, Table, free_port, percentile,  # noqa: E402
-                          print_logs_of, print_summary, procfile_commands, queue_consumers, registration_body, start_system, wait_until)
+from bench.common import (BenchEnv, NamekoRpc, Row, Table, free_port, load_average, percentile,  # noqa: E402
+                          print_logs_of, print_summary, procfile_commands, queue_consumers, registration_body,
+                          start_system, wait_until)
 
 MUNICIPALITY = "0180"
 RECRUITER_CLAIMS = {"sub": "bench-recruiter", "name": "Bench Rekryterare", "roles": ["recruiter"],
@@ -180,7 +181,7 @@ def main(argv=None) -> int:
     used: set[str] = set()
     table = Table()
     started = time.monotonic()
-    load_start = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    load_start = load_average()
     print(f"kontakt gateway bench{' (quick)' if args.quick else ''}: {os.cpu_count()} cpus, load {load_start}, "
           f"max_workers {args.workers or os.environ.get('NAMEKO_MAX_WORKERS', '10')}, "
           f"load generator {'wrk' if use_wrk else 'threads (requests.Session)'}, {args.connections} connections, "

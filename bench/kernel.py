@@ -32,7 +32,8 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]  # bench/ is not a package root
 sys.path.insert(0, str(_HERE.parent))
 
-from bench.common import REPO, BenchEnv, Row, Table, percentile, run_processes, wait_until  # noqa: E402
+from bench.common import (REPO, BenchEnv, Row, Table, load_average, percentile, print_logs_of,  # noqa: E402
+                          print_summary, run_processes, wait_until)
 
 LEDGER, TALLY = "ledger", "tally"
 LEDGER_MIGRATIONS = REPO / "tests/example/ledger_migrations"
@@ -429,7 +430,7 @@ def main(argv=None) -> int:
 
     table = Table()
     started = time.monotonic()
-    _load.at_start = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    _load.at_start = load_average()
     print(f"kontakt kernel bench{' (quick)' if args.quick else ''}: {os.cpu_count()} cpus, "
           f"{args.writers} writers", flush=True)
     with BenchEnv() as env:
@@ -460,15 +461,9 @@ def main(argv=None) -> int:
             if "rebuild" in only:
                 bench_rebuild(env, table, args)
         except BaseException:
-            for name, *_ in env.processes:
-                tail = env.log_tail(name)
-                if tail:
-                    print(f"--- last lines of {name}.log ---\n{tail}", file=sys.stderr)
+            print_logs_of(env)
             raise
-    print()
-    print(table.render())
-    print(f"total {time.monotonic() - started:.0f} s; load average {_load()} at the start, "
-          f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end (other processes share the machine)")
+    print_summary(table, started, _load())
     return 0  # a missed target is a finding to report, not a failure of the run
 
 

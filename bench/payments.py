@@ -37,18 +37,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kombu import Connection, Consumer, Queue  # noqa: E402
 
-from bench.common import BenchEnv, Row, Table, wait_until  # noqa: E402
+from bench.common import BenchEnv, Row, Table, load_average, print_logs_of, print_summary, wait_until  # noqa: E402
 from services.common.db import connect, make_pool, psycopg  # noqa: E402
-from services.common.envelope import Metadata  # noqa: E402
 from services.common.kernel import Kernel  # noqa: E402
 from services.payments import runs  # noqa: E402
 from services.payments.calculation import Meeting, month_end  # noqa: E402
 from services.payments.compensation_decider import ApproveReport, compensation_decider  # noqa: E402
 from services.payments.compensation_decider import stream_id as compensation_stream  # noqa: E402
-from services.payments.payment_run_decider import ApprovePaymentRun, payment_run_decider  # noqa: E402
 from services.payments.payment_run_decider import stream_id as run_stream  # noqa: E402
 from services.payments.spec import SPEC  # noqa: E402
-from tests.integration.payments_service.payments_feeding import a_personnummer, seed_months  # noqa: E402
+from tests.integration.payments_service.payments_feeding import (a_personnummer,  # noqa: E402
+                                                                   approve_and_start_issuing, seed_months)
 
 KOMMUN, PERIOD, MONTHS = "0180", "2025-04", ("2025-02", "2025-03")
 MONTHS_PER_VOLUNTEER = 5
@@ -159,14 +158,7 @@ def timed_run(env: BenchEnv, url: str, workers: int, months: int, job_size: int)
                                 message="calculated")
         t1 = time.monotonic()
         assert calculated["outcome"]["prepared"] and calculated["outcome"]["item_count"] == months, calculated
-        with kernel.connection() as conn:
-            with conn.transaction():
-                kernel.execute(payment_run_decider, run_stream(KOMMUN, PERIOD),
-                               ApprovePaymentRun(KOMMUN, PERIOD, "ekonom-2", date(2025, 4, 26)),
-                               Metadata(municipality=KOMMUN, actor="ekonom-2"), conn=conn)
-                issuing = runs.start_issuing(conn, run_stream(KOMMUN, PERIOD), KOMMUN, PERIOD, "ekonom-2",
-                                             date(2025, 4, 26), job_size=job_size)
-        jobs.publish(issuing["job_ids"])
+        jobs.publish(approve_and_start_issuing(kernel, KOMMUN, PERIOD, job_size=job_size))
         wait_until(lambda: phase_done(kernel, "issue"), timeout=7200, interval=0.2, message="paid")
         t2 = time.monotonic()
         with kernel.connection() as conn:
@@ -218,7 +210,7 @@ def main(argv=None) -> int:
     sample = args.sample or (200 if args.quick else 1_000)
     table = Table()
     started = time.monotonic()
-    load_at_start = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    load_at_start = load_average()
     print(f"kontakt payments bench{' (quick)' if args.quick else ''}: {os.cpu_count()} cpus, {months:,} "
           f"assignment-months, jobs of {args.job_size}", flush=True)
     with BenchEnv() as env:
@@ -251,15 +243,9 @@ def main(argv=None) -> int:
                           note=f"inbox + ApproveReport + tax details; {months:,} would take "
                                f"{months / rate / 60:.0f} min, so the bench sets up by COPY"))
         except BaseException:
-            for name, *_ in env.processes:
-                tail = env.log_tail(name)
-                if tail:
-                    print(f"--- last lines of {name}.log ---\n{tail}", file=sys.stderr)
+            print_logs_of(env)
             raise
-    print()
-    print(table.render())
-    print(f"total {time.monotonic() - started:.0f} s; load average {load_at_start} at the start, "
-          f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} at the end (other processes share the machine)")
+    print_summary(table, started, load_at_start)
     return 0
 
 

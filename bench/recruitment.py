@@ -31,7 +31,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]  # bench/ is not a package root
 sys.path.insert(0, str(_HERE.parent))
 
-from bench.common import (BenchEnv, NamekoRpc, Row, Table, percentile, queue_consumers,  # noqa: E402
+from bench.common import (BenchEnv, NamekoRpc, Row, Table, load_average, percentile, queue_consumers,  # noqa: E402
                           print_logs_of, print_summary, registration_body, start_system, wait_until)
 
 PROCESSES = ["applicants", "applicants_relay", "registry_checks", "registry_checks_relay", "register_simulator"]
@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     used: set[str] = set()
     table = Table()
     started = time.monotonic()
-    load_start = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    load_start = load_average()
     print(f"kontakt recruitment bench{' (quick)' if args.quick else ''}: {n:,} registrations at {args.rate:g}/s, "
           f"{os.cpu_count()} cpus, load {load_start}", flush=True)
     with BenchEnv() as env:

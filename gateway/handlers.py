@@ -22,7 +22,7 @@ from . import audit, metrics, openapi
 from .auth import require_municipality
 from .problems import Problem, problem, validation_errors
 from .schemas import ApplicantQuery, AuditQuery, MunicipalityOfBody, WorklistQuery
-from .web import Call
+from .web import Call, person_id
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +36,6 @@ def _municipality_of_body(body: dict) -> str:
 
 def _municipality_of(result) -> str | None:
     return result.get("municipality") if isinstance(result, dict) else None
-
-
-def _applicant(applicant_id: str | None) -> str | None:
-    """The applicant's id as the API and the audit name it: registry_checks says "applicant-<uuid>"."""
-    return applicant_id.removeprefix("applicant-") if isinstance(applicant_id, str) else applicant_id
-
-
-def _own(call: Call, items: list[dict]) -> list[dict]:
-    """Only the items of the caller's municipalities (the service should have sent no others)."""
-    own = [item for item in items if call.caller.may_act_in(item.get("municipality"))]
-    if len(own) != len(items):
-        log.error("%s answered %d items of municipalities the caller lacks; they were not shown",
-                  call.route.template, len(items) - len(own))
-    return own
 
 
 # --- intresseanmälan -------------------------------------------------------------------------------------------
@@ -84,7 +70,7 @@ def list_applicants(call: Call):
     if query["municipality"] is not None:
         require_municipality(call.caller, query["municipality"])
     page = call.applicants.list_applicants(**query)
-    page["items"] = _own(call, page["items"])
+    page["items"] = call.own(page["items"])
     for item in page["items"]:
         call.read(item.get("applicant_id"), item.get("municipality"))
     return 200, page
@@ -177,7 +163,7 @@ def record_check_result(call: Call, id: str):
     """A recruiter keys in a paper registerutdrag."""
     result = call.registry_checks.record_manual_result(id, call.body())
     subject = result.get("applicant_id", id) if isinstance(result, dict) else id
-    call.changed(_applicant(subject), _municipality_of(result))
+    call.changed(person_id(subject), _municipality_of(result))
     return 200, result if result is not None else {"check_id": id}
 
 
@@ -186,9 +172,9 @@ def worklist(call: Call):
     if query["municipality"] is not None:
         require_municipality(call.caller, query["municipality"])
     result = call.registry_checks.worklist(municipality=query["municipality"])
-    items = _own(call, result["items"] if isinstance(result, dict) else result)
+    items = call.own(result["items"] if isinstance(result, dict) else result)
     for item in items:
-        call.read(_applicant(item.get("applicant_id")), item.get("municipality"))
+        call.read(person_id(item.get("applicant_id")), item.get("municipality"))
     return 200, {"items": items}
 
 

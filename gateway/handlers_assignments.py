@@ -16,24 +16,11 @@ from werkzeug.wrappers import Response
 from .auth import require_municipality
 from .problems import Problem
 from .schemas import AssignmentQuery, CandidatesQuery, CaseWorkerWorklistQuery, NeedQuery
-from .web import Call
+from .web import Call, person_id
 
 log = logging.getLogger(__name__)
 
 CSV = "text/csv; charset=utf-8"
-
-
-def volunteer(volunteer_id: str | None) -> str | None:
-    """The volunteer's id as the applicant routes and the audit name it (the bare applicant id)."""
-    return volunteer_id.removeprefix("applicant-") if isinstance(volunteer_id, str) else volunteer_id
-
-
-def _own(call: Call, items: list[dict]) -> list[dict]:
-    own = [item for item in items if call.caller.may_act_in(item.get("municipality"))]
-    if len(own) != len(items):
-        log.error("%s answered %d items of municipalities the caller lacks; they were not shown",
-                  call.route.template, len(items) - len(own))
-    return own
 
 
 def _checked(call: Call, result: dict) -> dict:
@@ -48,12 +35,12 @@ def _note_assignment(call: Call, result: dict, change: bool) -> None:
     municipality = result.get("municipality")
     note(result.get("assignment_id"), municipality)
     if result.get("volunteer_id"):
-        note(volunteer(result["volunteer_id"]), result.get("volunteer_municipality") or municipality)
+        note(person_id(result["volunteer_id"]), result.get("volunteer_municipality") or municipality)
 
 
 def _mine(call: Call, result: dict) -> dict:
     """A volunteer's answer: shown only if it is the caller's own assignment (the service checked it too)."""
-    if not isinstance(result, dict) or volunteer(result.get("volunteer_id")) != volunteer(call.caller.actor):
+    if not isinstance(result, dict) or person_id(result.get("volunteer_id")) != person_id(call.caller.actor):
         if isinstance(result, dict):
             log.error("%s answered another volunteer's assignment; it was not shown", call.route.template)
         raise Problem("not_found", "No such resource.")
@@ -74,7 +61,7 @@ def list_needs(call: Call, m: str):
     query = call.query(NeedQuery)
     require_municipality(call.caller, m)
     page = call.assignments.list_needs(m, **query)
-    page["items"] = _own(call, page["items"])
+    page["items"] = call.own(page["items"])
     for item in page["items"]:
         call.read(item.get("need_id"), item.get("municipality"))
     return 200, page
@@ -98,7 +85,7 @@ def need_candidates(call: Call, id: str):
     result = call.assignments.candidates(id, limit=query["limit"])
     call.read(result["need_id"])
     for candidate in result["candidates"]:
-        call.read(volunteer(candidate.get("volunteer_id")), candidate.get("municipality"))
+        call.read(person_id(candidate.get("volunteer_id")), candidate.get("municipality"))
     return 200, result
 
 
@@ -114,7 +101,7 @@ def make_offer(call: Call):
 def list_assignments(call: Call, m: str):
     query = call.query(AssignmentQuery)
     require_municipality(call.caller, m)
-    items = _own(call, call.assignments.list_assignments(m, **query))
+    items = call.own(call.assignments.list_assignments(m, **query))
     for item in items:
         call.read(item.get("assignment_id"), item.get("municipality"))
     return 200, {"items": items}
@@ -158,7 +145,7 @@ def case_worker_worklist(call: Call, m: str):
 def ivo_report(call: Call, m: str):
     """Beslut som inte verkställts inom tre månader, to report to IVO."""
     require_municipality(call.caller, m)
-    items = _own(call, call.assignments.ivo_report(m))
+    items = call.own(call.assignments.ivo_report(m))
     for item in items:
         call.read(item.get("need_id"), m)
     return 200, {"items": items}
@@ -175,7 +162,7 @@ def ivo_csv(call: Call, m: str):
 # --- the volunteer's own (/api/v1/me/) ---------------------------------------------------------------------------
 
 def _my_items(call: Call, items: list[dict]) -> list[dict]:
-    mine = [item for item in items if volunteer(item.get("volunteer_id")) == volunteer(call.caller.actor)]
+    mine = [item for item in items if person_id(item.get("volunteer_id")) == person_id(call.caller.actor)]
     if len(mine) != len(items):
         log.error("%s answered %d items of other volunteers; they were not shown", call.route.template,
                   len(items) - len(mine))

@@ -16,10 +16,10 @@ from werkzeug.wrappers import Response
 
 from .auth import require_municipality
 from .handlers import _municipality_of_body
-from .handlers_assignments import CSV, _own, volunteer
+from .handlers_assignments import CSV
 from .problems import Problem
 from .schemas import PendingReportsQuery, TaxDetailsQuery
-from .web import Call
+from .web import Call, person_id
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -73,7 +73,7 @@ def approve_report(call: Call, id: str):
 def pending_reports(call: Call, k: str):
     call.query(PendingReportsQuery)
     require_municipality(call.caller, k)
-    items = _own(call, call.payments.pending_reports(k))
+    items = call.own(call.payments.pending_reports(k))
     for item in items:
         call.read(item.get("assignment_id"), k)
     return 200, {"items": items}
@@ -132,7 +132,7 @@ def set_tax_details(call: Call, id: str):
     municipality = _municipality_of_body(body)
     require_municipality(call.caller, municipality)
     result = call.payments.set_tax_details(volunteer_stream_id(id), body)
-    call.changed(volunteer(id), municipality)
+    call.changed(person_id(id), municipality)
     return 200, result
 
 
@@ -140,7 +140,7 @@ def get_tax_details(call: Call, id: str):
     municipality = call.query(TaxDetailsQuery)["municipality"]
     require_municipality(call.caller, municipality)
     result = call.payments.tax_details(municipality, volunteer_stream_id(id))
-    call.read(volunteer(id), municipality)
+    call.read(person_id(id), municipality)
     return 200, result
 
 
@@ -149,5 +149,5 @@ def get_tax_details(call: Call, id: str):
 def my_payments(call: Call):
     """What I was paid and why, and which months wait for the case worker's approval."""
     result = call.payments.my_payments()
-    call.read(volunteer(call.caller.actor))
+    call.read(person_id(call.caller.actor))
     return 200, result

@@ -125,12 +125,26 @@ class Call:
         except ValidationError as error:
             raise Problem("invalid", "Some query parameters are invalid.", validation_errors(error)) from None
 
+    def own(self, items: list[dict]) -> list[dict]:
+        """Only the items of the caller's municipalities (the service should have sent no others)."""
+        own = [item for item in items if self.caller.may_act_in(item.get("municipality"))]
+        if len(own) != len(items):
+            log.error("%s answered %d items of municipalities the caller lacks; they were not shown",
+                      self.route.template, len(items) - len(own))
+        return own
+
     def read(self, subject: str | None, municipality: str | None = None) -> None:
         self.accesses.append(audit.Access(audit.READ, subject, municipality))
 
     def changed(self, subject: str | None, municipality: str | None = None) -> None:
         self.accesses.append(audit.Access(audit.CHANGE, subject, municipality))
         self.service.read_cache.drop(ids_in(subject))  # this process's next read of it asks the service again
+
+
+def person_id(value: str | None) -> str | None:
+    """An applicant's (a volunteer's) id as the API and the audit name it: the services' events say
+    "applicant-<uuid>", the routes the bare uuid."""
+    return value.removeprefix("applicant-") if isinstance(value, str) else value
 
 
 def nul_fields(value, path: str = "") -> list[str]:

@@ -18,7 +18,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from services.common.envelope import Event
-from services.common.projections import Projection
+from services.common.projections import Projection, update_row
 
 from .checks import CheckStatus, check_status_after
 from .domain import ROLES, STREAM_TYPE
@@ -116,9 +116,7 @@ class Applicants(Projection):
     def _touch(conn, event: Event, **columns: Any) -> None:
         """Set `columns` (fixed names from this class, never input) and the version the row now reflects."""
         columns.update(version=event.stream_version, updated_at=event.recorded_at)
-        assignments = ", ".join(f"{name} = %s" for name in columns)
-        conn.execute(f"UPDATE applicants SET {assignments} WHERE applicant_id = %s",
-                     (*columns.values(), applicant_key(event.data["applicant_id"])))
+        update_row(conn, "applicants", "applicant_id", applicant_key(event.data["applicant_id"]), columns)
 
     # --- registry_checks' events (foreign, through the inbox) ----------------------------------------------
 

@@ -24,7 +24,7 @@ from nameko.rpc import rpc
 from services.common.adapters import (
     CallerProvider, KernelProvider, ServiceProblem, inbox_receiver, reports_problems)
 from services.common.db import psycopg
-from services.common.decider import CommandRefused, NotFound, Problem
+from services.common.decider import CommandRefused, Problem
 from services.common.envelope import Metadata
 
 from . import projection, schemas
@@ -174,8 +174,7 @@ class ApplicantsService:
     @rpc
     @reports_problems
     def health(self):
-        with self.kernel.connection() as conn:
-            conn.execute("SELECT 1").fetchone()
+        self.kernel.check_database()
         return {"database": True}
 
     # --- helpers ---------------------------------------------------------------------------------------------
@@ -201,8 +200,4 @@ class ApplicantsService:
         return self._detail(key)
 
     def _detail(self, key: str) -> dict:
-        with self.kernel.connection() as conn:
-            found = projection.detail(conn, key)
-        if found is None:
-            raise NotFound("no such applicant")
-        return found
+        return self.kernel.find(key, projection.detail, "applicant")

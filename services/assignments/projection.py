@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from services.common.envelope import Event
-from services.common.projections import Projection
+from services.common.projections import Projection, update_row
 
 from .dates import SWEDEN, age_on
 from .matching import AVAILABILITY_KINDS, PoolEntry
@@ -119,9 +119,8 @@ class MatchingPool(Projection):
     @staticmethod
     def _set(conn, event: Event, **columns: Any) -> None:
         columns["updated_at"] = event.recorded_at
-        sets = ", ".join(f"{name} = %s" for name in columns)  # names from this class, never input
-        conn.execute(f"UPDATE pool_volunteers SET {sets}, {_NEW_VERSION} WHERE volunteer_id = %s",
-                     (*columns.values(), volunteer_key(event.data["applicant_id"])))
+        update_row(conn, "pool_volunteers", "volunteer_id", volunteer_key(event.data["applicant_id"]), columns,
+                   also=_NEW_VERSION)
 
     # registry_checks' events. A clear result stays in force while its check is renewed (requested again),
     # until it expires or a new result replaces it.

@@ -28,7 +28,7 @@ from marshmallow import ValidationError
 from nameko.rpc import rpc
 
 from services.common.adapters import (
-    CallerProvider, KernelProvider, ServiceProblem, inbox_receiver, reports_problems)
+    CallerProvider, KernelProvider, ServiceProblem, body_of, inbox_receiver, reports_problems)
 from services.common.decider import CommandRefused, NotFound, Problem
 from services.common.envelope import Metadata
 
@@ -62,14 +62,6 @@ def today() -> date:
     return local_date(now())
 
 
-def _body(body) -> dict:
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise ValidationError({"_schema": ["the body must be a JSON object"]})
-    return body
-
-
 def _whole_number(name: str, value, low: int, high: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise ValidationError({name: [f"a whole number from {low} to {high}"]})
@@ -98,7 +90,7 @@ class AssignmentsService:
     def register_need(self, municipality, body):
         """The municipality's decision (beslut): `body` is a RegisterClientNeedBody. Returns the need's detail."""
         self.caller.require(municipality, *CASE_WORKER)
-        command = load_command(RegisterClientNeed, _body(body), municipality=municipality, by=self._actor(),
+        command = load_command(RegisterClientNeed, body_of(body), municipality=municipality, by=self._actor(),
                                at=now())
         need_id = f"need-{uuid.uuid4()}"
         self.kernel.execute(NEED, need_id, command, self._metadata(municipality))
@@ -128,7 +120,7 @@ class AssignmentsService:
     def close_need(self, need_id, body):
         """`body`: {"closed_on", "reason"}. Returns the need's detail."""
         key, municipality = self._need(need_id)
-        command = load_command(CloseClientNeed, _body(body), municipality=municipality, by=self._actor(), at=now())
+        command = load_command(CloseClientNeed, body_of(body), municipality=municipality, by=self._actor(), at=now())
         self.kernel.execute(NEED, key, command, self._metadata(municipality))
         return self._need_detail(key)
 
@@ -161,7 +153,7 @@ class AssignmentsService:
     def offer(self, body):
         """`body`: {"need_id", "volunteer_id"}. Refused, naming why, unless the volunteer may take the need today.
         Returns the assignment as the case worker sees it."""
-        loaded = OfferAssignmentBody().load(_body(body))
+        loaded = OfferAssignmentBody().load(body_of(body))
         key, municipality = self._need(loaded["need_id"])
         volunteer_id = volunteer_key(loaded["volunteer_id"])
         if volunteer_id is None:
@@ -367,21 +359,14 @@ class AssignmentsService:
     def pool_status(self, applicant_id):
         """What the matching pool holds of one volunteer (status, roles, checks clear until, capacity), for
         staff of their municipality: why someone is, or is not, a candidate."""
-        volunteer_id = volunteer_key(applicant_id)
-        if volunteer_id is None:
-            raise NotFound("no such volunteer")
-        with self.kernel.connection() as conn:
-            found = projection.pool_status(conn, volunteer_id)
-        if found is None:
-            raise NotFound("no such volunteer")
+        found = self.kernel.find(volunteer_key(applicant_id), projection.pool_status, "volunteer")
         self.caller.require(found["municipality"], *APPLICANT_VIEW_READERS)
         return found
 
     @rpc
     @reports_problems
     def health(self):
-        with self.kernel.connection() as conn:
-            conn.execute("SELECT 1").fetchone()
+        self.kernel.check_database()
         return {"database": True}
 
     # --- helpers: who is calling -----------------------------------------------------------------------------
@@ -437,38 +422,26 @@ class AssignmentsService:
 
     def _as_volunteer(self, assignment_id, command_class, body=None, **context) -> dict:
         key, header = self._own(assignment_id)
-        command = load_command(command_class, _body(body), municipality=header["municipality"],
+        command = load_command(command_class, body_of(body), municipality=header["municipality"],
                                by=header["volunteer_id"], at=now(), **context)
         self.kernel.execute(ASSIGNMENT, key, command, self._metadata(header["municipality"], header["volunteer_id"]))
         return self._volunteer_view(key)
 
     def _as_case_worker(self, assignment_id, command_class, body, **context) -> dict:
         key, header = self._staff(assignment_id, CASE_WORKER)
-        command = load_command(command_class, _body(body), municipality=header["municipality"], by=self._actor(),
+        command = load_command(command_class, body_of(body), municipality=header["municipality"], by=self._actor(),
                                at=now(), **context)
         self.kernel.execute(ASSIGNMENT, key, command, self._metadata(header["municipality"]))
         return self._case_worker_view(key)
 
     def _volunteer_view(self, key: str) -> dict:
-        with self.kernel.connection() as conn:
-            found = projection.assignment_for_volunteer(conn, key)
-        if found is None:
-            raise NotFound("no such assignment")
-        return found
+        return self.kernel.find(key, projection.assignment_for_volunteer, "assignment")
 
     def _case_worker_view(self, key: str) -> dict:
-        with self.kernel.connection() as conn:
-            found = projection.assignment_for_case_worker(conn, key)
-        if found is None:
-            raise NotFound("no such assignment")
-        return found
+        return self.kernel.find(key, projection.assignment_for_case_worker, "assignment")
 
     def _need_detail(self, key: str) -> dict:
-        with self.kernel.connection() as conn:
-            found = projection.need_detail(conn, key, self.caller.actor)
-        if found is None:
-            raise NotFound("no such need")
-        return found
+        return self.kernel.find(key, lambda conn, k: projection.need_detail(conn, k, self.caller.actor), "need")
 
     def _ivo_rows(self, municipality):
         self.caller.require(municipality, *IVO_READERS)

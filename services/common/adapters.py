@@ -195,6 +195,15 @@ def _problems_of_validation(error: ValidationError) -> list[dict]:
     return list(walk(error.messages))
 
 
+def body_of(body) -> dict:
+    """An RPC command's body: a JSON object, or none at all (an empty one); anything else is invalid."""
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ValidationError({"_schema": ["the body must be a JSON object"]})
+    return body
+
+
 def reports_problems(method):
     """Wrap an RPC method so that domain errors reach the caller as a ServiceProblem, never as a 500."""
 

@@ -104,6 +104,11 @@ class Kernel:
     def connection(self):
         return self.pool.connection()
 
+    def check_database(self) -> None:
+        """Raises unless the service's database answers (for a health check)."""
+        with self.connection() as conn:
+            conn.execute("SELECT 1").fetchone()
+
     def find(self, key: str | None, query: Callable[[Any, str], Any], what: str = "resource") -> Any:
         """What `query(conn, key)` finds in a projection; NotFound when the key did not parse (None) or names
         nothing. Callers then check the caller's municipality on what was found, and answer a foreign one as not

@@ -34,6 +34,13 @@ class Projection:
             self.apply(conn, event)
 
 
+def update_row(conn, table: str, key_column: str, key, columns: dict, *, also: str | None = None) -> None:
+    """Set `columns` of the row whose `key_column` is `key`. Table and column names, and `also` (one more SQL
+    assignment, such as a sequence's next value), come from the projection's code, never from input."""
+    sets = [f"{name} = %s" for name in columns] + ([also] if also else [])
+    conn.execute(f"UPDATE {table} SET {', '.join(sets)} WHERE {key_column} = %s", (*columns.values(), key))
+
+
 def rebuild(conn, projections: Iterable[Projection], *, batch_size: int = 10000,
             progress: bool = True, on_progress: Callable[[int], None] | None = None) -> int:
     """Empty every projection's tables and replay the service's own and received events, in the order they were

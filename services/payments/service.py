@@ -25,7 +25,7 @@ from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from services.common.adapters import (CallerProvider, KernelProvider, ServiceProblem, inbox_receiver,
+from services.common.adapters import (CallerProvider, KernelProvider, ServiceProblem, body_of, inbox_receiver,
                                       reports_problems)
 from services.common.config import env_int
 from services.common.decider import NotFound
@@ -81,14 +81,6 @@ def _run_of(run_id) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
-def _body(body) -> dict:
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise ValidationError({"_schema": ["the body must be a JSON object"]})
-    return body
-
-
 class PaymentsService:
     name = "payments"
 
@@ -106,7 +98,7 @@ class PaymentsService:
         """RatesPublished: `body` is a PublishRatesBody {effective_from, rates: [{key, value}], reason}.
         Returns rates(municipality)."""
         self.caller.require(municipality, ADMIN)
-        command = schemas.publish_rates(_body(body), municipality=municipality, by=self.caller.actor)
+        command = schemas.publish_rates(body_of(body), municipality=municipality, by=self.caller.actor)
         self.kernel.execute(rates_decider, rates_stream(municipality), command,
                             Metadata(municipality=municipality, actor=self.caller.actor))
         return self._rates(municipality)
@@ -160,7 +152,7 @@ class PaymentsService:
         shown in report(); refused as a conflict when the month's meetings are no longer exactly those.
         Returns report(assignment_id, month)."""
         found = self._assignment(assignment_id, CASE_WORKER)
-        data = schemas.ApproveReportBody().load(_body(body))
+        data = schemas.ApproveReportBody().load(body_of(body))
         key, month = found["assignment_id"], data["month"]
         with self.kernel.connection() as conn:
             meetings = projection.month_meetings(conn, key, month)
@@ -206,7 +198,7 @@ class PaymentsService:
         (jobs for the workers). `body`: {"preparation"}, the preparation reviewed. Calling it again after an
         approval resumes paying whatever is still unpaid. Returns run_status."""
         self.caller.require(municipality, FINANCE)
-        command = schemas.approve_payment_run(_body(body), municipality=municipality, period=period,
+        command = schemas.approve_payment_run(body_of(body), municipality=municipality, period=period,
                                               by=self.caller.actor, approved_on=today())
         run_id = run_stream(municipality, period)
         try:
@@ -301,7 +293,7 @@ class PaymentsService:
     def set_tax_details(self, volunteer_id, body):
         """TaxDetailsChanged: `body` is SetTaxDetailsBody {municipality, personnummer (the first time),
         withholding_basis, withholding_percent, bank_account, reason}. Returns tax_details (masked)."""
-        data = SetTaxDetailsBody().load(_body(body))
+        data = SetTaxDetailsBody().load(body_of(body))
         municipality = data["municipality"]
         self.caller.require(municipality, FINANCE)
         if not isinstance(volunteer_id, str) or not volunteer_id.strip():
@@ -320,11 +312,8 @@ class PaymentsService:
         return self._tax_details(municipality, volunteer_id)
 
     def _tax_details(self, municipality: str, volunteer_id: str) -> dict:
-        with self.kernel.connection() as conn:
-            found = projection.tax_details(conn, municipality, volunteer_id)
-        if found is None:
-            raise NotFound("no tax details")
-        return found
+        return self.kernel.find(volunteer_id, lambda conn, v: projection.tax_details(conn, municipality, v),
+                                "tax details")
 
     # --- operations -----------------------------------------------------------------------------------------------
 

@@ -17,12 +17,10 @@ from datetime import date
 import pytest
 
 from services.common import config
-from services.common.envelope import Metadata
 from services.payments import runs
-from services.payments.payment_run_decider import ApprovePaymentRun, payment_run_decider
 from services.payments.payment_run_decider import stream_id as run_stream
 from services.payments.spec import SPEC
-from tests.integration.payments_service.payments_feeding import seed_months
+from tests.integration.payments_service.payments_feeding import approve_and_start_issuing, seed_months
 from tests.faults.processes import ROOT, Processes
 from tests.kernel.helpers import wait_until
 
@@ -77,14 +75,7 @@ def run_with_a_kill(kernel, workers: Processes, jobs: runs.JobQueue, names: list
         kill_mid_phase(kernel, workers, "calculate", victims["calculate"])
     try:
         wait_until(lambda: phase(kernel, "calculate")["status"] == "done", timeout=40, message="calculated")
-        with kernel.connection() as conn:
-            with conn.transaction():
-                kernel.execute(payment_run_decider, run_stream(KOMMUN, PERIOD),
-                               ApprovePaymentRun(KOMMUN, PERIOD, "ekonom-2", date(2025, 4, 26)),
-                               Metadata(municipality=KOMMUN, actor="ekonom-2"), conn=conn)
-                issuing = runs.start_issuing(conn, run_stream(KOMMUN, PERIOD), KOMMUN, PERIOD, "ekonom-2",
-                                             date(2025, 4, 26), job_size=JOB_SIZE)
-        jobs.publish(issuing["job_ids"])
+        jobs.publish(approve_and_start_issuing(kernel, KOMMUN, PERIOD, job_size=JOB_SIZE))
         if "issue" in victims:
             kill_mid_phase(kernel, workers, "issue", victims["issue"])
         wait_until(lambda: phase(kernel, "issue")["status"] == "done", timeout=40, message="paid")

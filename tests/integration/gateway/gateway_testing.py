@@ -58,6 +58,27 @@ def running_gateway(**environment):
                 os.environ[name] = value
 
 
+@contextlib.contextmanager
+def running_recruitment(**gateway_environment):
+    """applicants and registry_checks in this process, with their relays, and the gateway over them: its URL."""
+    from services.applicants.service import ApplicantsService
+    from services.applicants.spec import SPEC as APPLICANTS
+    from services.common.topology import declare
+    from services.registry_checks.service import RegistryChecksService
+    from services.registry_checks.spec import SPEC as REGISTRY_CHECKS, declare_inbound
+    from tests.kernel.helpers import running_relay, running_service
+
+    amqp_uri = config.amqp_uri()
+    for spec in (APPLICANTS, REGISTRY_CHECKS):
+        prepare_database(spec)
+    declare(amqp_uri, ["applicants", "registry_checks"], APPLICANTS.subscriptions + REGISTRY_CHECKS.subscriptions)
+    declare_inbound(amqp_uri)
+    with running_service(ApplicantsService, amqp_uri), running_service(RegistryChecksService, amqp_uri), \
+            running_relay("applicants"), running_relay("registry_checks"), \
+            running_gateway(**gateway_environment) as base:
+        yield base
+
+
 def forget_service(name: str) -> None:
     """Delete a stopped service's durable RPC queue, so that a call to it fails at once instead of waiting."""
     with Connection(config.amqp_uri()) as connection:

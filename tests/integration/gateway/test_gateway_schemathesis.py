@@ -20,16 +20,8 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
 
 from gateway import openapi
 from gateway.service import ROUTES
-from services.applicants.service import ApplicantsService
-from services.applicants.spec import SPEC as APPLICANTS
-from services.common import config
-from services.common.topology import declare
-from services.registry_checks.service import RegistryChecksService
-from services.registry_checks.spec import SPEC as REGISTRY_CHECKS, declare_inbound
-from tests.conftest import prepare_database
-from tests.kernel.helpers import running_relay, running_service
 
-from gateway_testing import running_gateway, token
+from gateway_testing import running_recruitment, token
 
 STOCKHOLM = "0180"
 MAX_EXAMPLES = int(os.environ.get("KONTAKT_SCHEMATHESIS_EXAMPLES", "12"))  # more for a deeper run by hand
@@ -54,14 +46,7 @@ CHECKS = [not_a_server_error, status_code_conformance, status_code_listed, conte
 @pytest.fixture(scope="module")
 def served(test_environment):
     """The gateway over the real services, in this process: its base URL."""
-    amqp_uri = config.amqp_uri()
-    for spec in (APPLICANTS, REGISTRY_CHECKS):
-        prepare_database(spec)
-    declare(amqp_uri, ["applicants", "registry_checks"], APPLICANTS.subscriptions + REGISTRY_CHECKS.subscriptions)
-    declare_inbound(amqp_uri)
-    with running_service(ApplicantsService, amqp_uri), running_service(RegistryChecksService, amqp_uri), \
-            running_relay("applicants"), running_relay("registry_checks"), \
-            running_gateway(GATEWAY_INTEREST_BURST=10_000) as base:
+    with running_recruitment(GATEWAY_INTEREST_BURST=10_000) as base:
         yield base
 
 

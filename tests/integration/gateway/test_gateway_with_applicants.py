@@ -9,30 +9,17 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.applicants.service import ApplicantsService
-from services.applicants.spec import SPEC as APPLICANTS
-from services.common import config
-from services.common.topology import declare
-from services.registry_checks.service import RegistryChecksService
-from services.registry_checks.spec import SPEC as REGISTRY_CHECKS, declare_inbound
-from tests.conftest import prepare_database
-from tests.kernel.helpers import running_relay, running_service, wait_until
+from tests.kernel.helpers import wait_until
 from tests.people import a_personnummer
 
-from gateway_testing import Client, assert_problem, running_gateway, token
+from gateway_testing import Client, assert_problem, running_gateway, running_recruitment, token
 
 STOCKHOLM, GOTEBORG = "0180", "1480"
 
 
 @pytest.fixture(scope="module")
 def system(test_environment):
-    amqp_uri = config.amqp_uri()
-    for spec in (APPLICANTS, REGISTRY_CHECKS):
-        prepare_database(spec)
-    declare(amqp_uri, ["applicants", "registry_checks"], APPLICANTS.subscriptions + REGISTRY_CHECKS.subscriptions)
-    declare_inbound(amqp_uri)
-    with running_service(ApplicantsService, amqp_uri), running_service(RegistryChecksService, amqp_uri), \
-            running_relay("applicants"), running_relay("registry_checks"), running_gateway() as base:
+    with running_recruitment() as base:
         yield base
 
 

@@ -124,3 +124,20 @@ def seed_months(kernel, municipality: str, *, assignments: int, months: Iterable
                         approve_month(kernel, conn, assignment_id, month)
                     ids.append(assignment_id)
     return ids
+
+
+def approve_and_start_issuing(kernel, municipality: str, period: str, job_size: int) -> list[str]:
+    """A second finance officer approves the calculated run (four eyes) and its payment jobs are made, in one
+    transaction; the ids of the jobs to publish."""
+    from services.payments import runs
+    from services.payments.payment_run_decider import ApprovePaymentRun, payment_run_decider
+    from services.payments.payment_run_decider import stream_id as run_stream
+
+    with kernel.connection() as conn:
+        with conn.transaction():
+            kernel.execute(payment_run_decider, run_stream(municipality, period),
+                           ApprovePaymentRun(municipality, period, "ekonom-2", date(2025, 4, 26)),
+                           Metadata(municipality=municipality, actor="ekonom-2"), conn=conn)
+            issuing = runs.start_issuing(conn, run_stream(municipality, period), municipality, period, "ekonom-2",
+                                         date(2025, 4, 26), job_size=job_size)
+    return issuing["job_ids"]

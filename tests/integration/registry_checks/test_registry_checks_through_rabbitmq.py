@@ -113,14 +113,20 @@ def test_a_register_that_reports_remarks_shows_on_that_check_only(stack):
     assert {c["outcome"] for c in checks.values()} == {"clear"}
 
 
-def test_a_manual_extract_and_a_withdrawal_while_registers_are_silent(stack):
-    # given registers that do not answer for this applicant
+def an_applicant_the_registers_are_silent_for(stack) -> str:
+    """A kontaktperson applicant of Stockholm whose checks are requested and stay pending."""
     applicant_id = f"applicant-{uuid.uuid4()}"
     stack["simulator"].rules = [register_simulator.Rule("none", applicant_id=applicant_id)]
     publish_applicant_event(stack, "ApplicantRegistered", applicant_id, 1, {
         "municipality": STOCKHOLM, "roles": ["kontaktperson"], "registered_on": date.today().isoformat(),
         "channel": "web", "by": None})
     checks_when(stack, applicant_id, lambda cs: all(c["state"] == "pending" for c in cs.values()), "pending checks")
+    return applicant_id
+
+
+def test_a_manual_extract_and_a_withdrawal_while_registers_are_silent(stack):
+    # given registers that do not answer for this applicant
+    applicant_id = an_applicant_the_registers_are_silent_for(stack)
     polisen = check_id_for(applicant_id, "polisen_belastningsregister")
     # when a recruiter of another municipality tries to key in an extract, it is not found
     with pytest.raises(ServiceProblem) as problem:
@@ -146,12 +152,7 @@ def test_a_manual_extract_and_a_withdrawal_while_registers_are_silent(stack):
 
 def test_a_forged_result_on_the_exchange_is_kept_for_admins_and_changes_nothing(stack):
     # given a pending check (the registers are silent for this applicant)
-    applicant_id = f"applicant-{uuid.uuid4()}"
-    stack["simulator"].rules = [register_simulator.Rule("none", applicant_id=applicant_id)]
-    publish_applicant_event(stack, "ApplicantRegistered", applicant_id, 1, {
-        "municipality": STOCKHOLM, "roles": ["kontaktperson"], "registered_on": date.today().isoformat(),
-        "channel": "web", "by": None})
-    checks_when(stack, applicant_id, lambda cs: all(c["state"] == "pending" for c in cs.values()), "pending checks")
+    applicant_id = an_applicant_the_registers_are_silent_for(stack)
     check_id = check_id_for(applicant_id, "kronofogden")
     # when someone publishes a result for it signed with the wrong key, and a message that is not JSON at all
     body = json.dumps({"register_id": "kronofogden", "check_id": check_id, "outcome": "clear",
@@ -184,12 +185,7 @@ def test_a_forged_result_on_the_exchange_is_kept_for_admins_and_changes_nothing(
 
 def test_a_result_near_its_end_is_on_the_worklist_until_the_expiry_ends_it(stack):
     # given a silent register and a paper extract valid for 30 more days, keyed in by the recruiter
-    applicant_id = f"applicant-{uuid.uuid4()}"
-    stack["simulator"].rules = [register_simulator.Rule("none", applicant_id=applicant_id)]
-    publish_applicant_event(stack, "ApplicantRegistered", applicant_id, 1, {
-        "municipality": STOCKHOLM, "roles": ["kontaktperson"], "registered_on": date.today().isoformat(),
-        "channel": "web", "by": None})
-    checks_when(stack, applicant_id, lambda cs: all(c["state"] == "pending" for c in cs.values()), "pending checks")
+    applicant_id = an_applicant_the_registers_are_silent_for(stack)
     check_id = check_id_for(applicant_id, "socialregistret")
     last_day = date.today() + timedelta(days=30)
     rpc(stack, RECRUITER, "record_manual_result", check_id,
