@@ -23,8 +23,11 @@ from .decider import CommandRefused, NotFound
 from .db import assert_cooperative_wait, make_pool
 from .kernel import Kernel, ServiceSpec, receiver_name
 from .migrations import migrate
+from .problems import ServiceProblem
+from .roles import Caller
 from .store import ConcurrencyError
 from .topology import ALL_EVENTS
+from .validation import body_of, field_problems  # noqa: F401 (body_of: for the services' wiring)
 
 
 class KernelProvider(DependencyProvider):
@@ -168,40 +171,7 @@ def inbox_receiver(source: str, kernel_attribute: str = "kernel"):
 CALLER_KEY = "kontakt_caller"  # nameko context data: propagated by nameko to every RPC call downstream
 
 
-@deserialize_to_instance
-class ServiceProblem(Exception):
-    """A refusal a service reports to its caller; re-raised as this same class in the caller (the gateway), which
-    maps `kind` to an HTTP status in one table. `problems` are [{"message", "field", "code"}]; no personal data.
-
-    kinds: invalid (400), forbidden (403), not_found (404), conflict (409), refused (422).
-    """
-
-    def __init__(self, kind: str, detail: str, problems: list | None = None):
-        self.kind, self.detail, self.problems = kind, detail, list(problems or [])
-        super().__init__(kind, detail, self.problems)
-
-
-def _problems_of_validation(error: ValidationError) -> list[dict]:
-    def walk(messages, prefix=""):
-        if isinstance(messages, dict):
-            for key, value in messages.items():
-                yield from walk(value, f"{prefix}.{key}" if prefix else str(key))
-        elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-            for message in messages:
-                yield {"message": message, "field": prefix or None, "code": "invalid"}
-        else:
-            for index, value in enumerate(messages):
-                yield from walk(value, f"{prefix}[{index}]")
-    return list(walk(error.messages))
-
-
-def body_of(body) -> dict:
-    """An RPC command's body: a JSON object, or none at all (an empty one); anything else is invalid."""
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise ValidationError({"_schema": ["the body must be a JSON object"]})
-    return body
+deserialize_to_instance(ServiceProblem)  # re-raised as itself in the caller, not as a RemoteError
 
 
 def reports_problems(method):
@@ -212,7 +182,7 @@ def reports_problems(method):
         try:
             return method(*args, **kwargs)
         except ValidationError as error:
-            raise ServiceProblem("invalid", "the request has invalid fields", _problems_of_validation(error))
+            raise ServiceProblem("invalid", "the request has invalid fields", field_problems(error))
         except CommandRefused as refused:
             raise ServiceProblem("refused", "the command was refused", [
                 {"message": p.message, "field": p.field, "code": p.code} for p in refused.problems])
@@ -222,33 +192,6 @@ def reports_problems(method):
             raise ServiceProblem("conflict", str(conflict))
 
     return wrapper
-
-
-class Caller:
-    """Who is calling, as the gateway vouched for them. Services check the municipality again on every call."""
-
-    def __init__(self, data: dict | None):
-        data = data or {}
-        self.actor: str | None = data.get("sub")
-        self.name: str | None = data.get("name")
-        self.roles: frozenset[str] = frozenset(data.get("roles", ()))
-        self.municipalities: frozenset[str] = frozenset(data.get("municipalities", ()))
-        self.system: bool = bool(data.get("system"))  # a service or the public form, not a person
-
-    def may_act_in(self, municipality: str | None) -> bool:
-        return self.system or (municipality is not None and municipality in self.municipalities)
-
-    def require(self, municipality: str | None, *roles: str) -> None:
-        """Refuse unless the caller has one of `roles` in `municipality`; a foreign municipality is 'not found',
-        so that existence does not leak across municipalities."""
-        if not self.may_act_in(municipality):
-            raise ServiceProblem("not_found", "no such resource")
-        if roles and not self.system and not (self.roles & set(roles)):
-            raise ServiceProblem("forbidden", "your role may not do this")
-
-    def as_context_data(self) -> str:
-        return json.dumps({"sub": self.actor, "name": self.name, "roles": sorted(self.roles),
-                           "municipalities": sorted(self.municipalities), "system": self.system})
 
 
 class CallerProvider(DependencyProvider):
