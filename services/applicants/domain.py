@@ -26,9 +26,9 @@ from typing import Any
 
 from services.common import places
 from services.common.decider import CommandRefused, Decider, EventLike, NewEvent, NotFound, Problem
+from services.common.identity import ADULT_AGE, IdentityNumber, InvalidIdentityNumber, parse_identity_number
 
 from .checks import DEFAULT_REQUIRED_REGISTERS, CheckStatus, check_problems, is_clear_on
-from .identity import ADULT_AGE, IdentityNumber, InvalidIdentityNumber, parse_identity_number
 
 STREAM_TYPE = "applicant"
 

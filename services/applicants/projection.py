@@ -18,11 +18,11 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from services.common.envelope import Event
+from services.common.identity import mask_personnummer
 from services.common.projections import Projection, update_row
 
 from .checks import CheckStatus, check_status_after
 from .domain import ROLES, STREAM_TYPE
-from .identity import mask_personnummer
 
 # Projection status of an applicant (the domain calls "registered" open).
 REGISTERED, APPROVED, REJECTED, WITHDRAWN = "registered", "approved", "rejected", "withdrawn"

@@ -26,10 +26,10 @@ from services.common.adapters import (
 from services.common.db import psycopg
 from services.common.decider import CommandRefused, Problem
 from services.common.envelope import Metadata
+from services.common.identity import InvalidIdentityNumber, normalise_identity_number
 
 from . import projection, schemas
 from .domain import applicant, duplicate_problem
-from .identity import InvalidIdentityNumber, normalise_identity_number
 from .projection import applicant_key, reference_of, stream_id_of
 from .spec import SPEC
 
