@@ -10,7 +10,7 @@ through the public web form). A change that is not backwards compatible gets a n
 """
 from marshmallow import Schema, fields, validate
 
-from .domain import CHANNELS, HOUSEHOLD_RELATIONS, REFERENCE_KINDS, REFERENCE_OUTCOMES, ROLES, WITHDRAWN_BY
+from .domain.applicant import CHANNELS, HOUSEHOLD_RELATIONS, REFERENCE_KINDS, REFERENCE_OUTCOMES, ROLES, WITHDRAWN_BY
 
 
 def _text(description: str, **kwargs) -> fields.String:

@@ -21,8 +21,8 @@ from services.common.envelope import Event
 from services.common.identity import mask_personnummer
 from services.common.projections import Projection, update_row
 
-from .checks import CheckStatus, check_status_after
-from .domain import ROLES, STREAM_TYPE
+from .domain.applicant import ROLES, STREAM_TYPE, reference_of
+from .domain.checks import CheckStatus, check_status_after
 
 # Projection status of an applicant (the domain calls "registered" open).
 REGISTERED, APPROVED, REJECTED, WITHDRAWN = "registered", "approved", "rejected", "withdrawn"
@@ -42,15 +42,6 @@ def applicant_key(applicant_id: Any) -> str | None:
         return str(uuid.UUID(text))
     except ValueError:
         return None
-
-
-def stream_id_of(key: str) -> str:
-    return f"{STREAM_TYPE}-{key}"
-
-
-def reference_of(key: str) -> str:
-    """A short reference people can read out on the phone: 'KP-' and the first 8 hex digits of the id."""
-    return "KP-" + key.replace("-", "")[:8].upper()
 
 
 class Applicants(Projection):

@@ -13,8 +13,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_load, validate
 
-from . import domain
-from .domain import CHANNELS, HOUSEHOLD_RELATIONS, REFERENCE_KINDS, REFERENCE_OUTCOMES, ROLES, WITHDRAWN_BY
+from .domain import applicant as domain
+from .domain.applicant import CHANNELS, HOUSEHOLD_RELATIONS, REFERENCE_KINDS, REFERENCE_OUTCOMES, ROLES, WITHDRAWN_BY
 
 _SHORT = validate.Length(min=1, max=200)
 _LONG = validate.Length(max=10_000)

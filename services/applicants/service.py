@@ -29,8 +29,8 @@ from services.common.envelope import Metadata
 from services.common.identity import InvalidIdentityNumber, normalise_identity_number
 
 from . import projection, schemas
-from .domain import applicant, duplicate_problem
-from .projection import applicant_key, reference_of, stream_id_of
+from .domain.applicant import APPLICANT, duplicate_problem, reference_of, stream_id
+from .projection import applicant_key
 from .spec import SPEC
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -70,7 +70,7 @@ class ApplicantsService:
 
         key = str(uuid.uuid4())
         on = today()
-        command = schemas.load_command(schemas.RegisterApplicantBody, body, applicant_id=stream_id_of(key),
+        command = schemas.load_command(schemas.RegisterApplicantBody, body, applicant_id=stream_id(key),
                                        municipality=municipality, by=caller.actor, on=on)
         try:
             personnummer = normalise_identity_number(command.personnummer, on)
@@ -79,7 +79,7 @@ class ApplicantsService:
         if personnummer is not None:
             self._refuse_duplicate(municipality, personnummer)
         try:
-            self.kernel.execute(applicant, stream_id_of(key), command,
+            self.kernel.execute(APPLICANT, stream_id(key), command,
                                 Metadata(municipality=municipality, actor=caller.actor))
         except psycopg.errors.UniqueViolation as violation:
             # Two registrations of one person raced past the lookup; the projection's index stopped the second.
@@ -193,9 +193,9 @@ class ApplicantsService:
 
     def _execute(self, key: str, municipality: str, schema, body, **context) -> dict:
         """Run the body's command on the applicant's stream as the caller; answer with the new detail."""
-        command = schemas.load_command(schema, body, applicant_id=stream_id_of(key), municipality=municipality,
+        command = schemas.load_command(schema, body, applicant_id=stream_id(key), municipality=municipality,
                                        by=self.caller.actor, **context)
-        self.kernel.execute(applicant, stream_id_of(key), command,
+        self.kernel.execute(APPLICANT, stream_id(key), command,
                             Metadata(municipality=municipality, actor=self.caller.actor))
         return self._detail(key)
 

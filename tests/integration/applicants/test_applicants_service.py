@@ -16,7 +16,7 @@ import pytest
 from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.applicants.checks import DEFAULT_REQUIRED_REGISTERS
+from services.applicants.domain.checks import DEFAULT_REQUIRED_REGISTERS
 from services.applicants.service import ApplicantsService, today
 from services.applicants.spec import SPEC
 from services.common import config

@@ -5,9 +5,9 @@ import pytest
 from applicant_examples import APPLICANT_ID, MUNICIPALITY, RECRUITER, TODAY, approved, ready, registered
 from marshmallow import ValidationError
 
-from services.applicants.domain import (
-    Address, Availability, ChangeAvailability, RegisterApplicant, WithdrawApplicant, WithdrawRegionalConsent,
-    applicant)
+from services.applicants.domain.applicant import (
+    APPLICANT, Address, Availability, ChangeAvailability, RegisterApplicant, WithdrawApplicant,
+    WithdrawRegionalConsent)
 from services.applicants.events import EVENT_SCHEMAS
 from services.applicants.schemas import (
     ApproveApplicantBody, ChangeAvailabilityBody, RegisterApplicantBody, RejectApplicantBody,
@@ -31,8 +31,8 @@ def _every_event_type():
     later = [ChangeAvailability(**ids, availability=Availability(evenings=True)), WithdrawRegionalConsent(**ids),
              WithdrawApplicant(**ids, withdrawn_by="applicant")]
     for command in later:
-        state_events += applicant.decide(applicant.fold(state_events), command)
-    rejected = applicant.decide(applicant.fold(ready),
+        state_events += APPLICANT.decide(APPLICANT.fold(state_events), command)
+    rejected = APPLICANT.decide(APPLICANT.fold(ready),
                                 load_command(RejectApplicantBody, {"reason": "olämplig"}, **ids))
     return state_events + rejected
 
@@ -65,7 +65,7 @@ def test_a_web_form_loads_into_a_registration():
     assert command.roles == ("kontaktfamilj",) and command.household[0].birth_year == 2015
     assert command.contact.address == Address("Storgatan 1", "111 22", "Stockholm")
     assert command.availability == Availability(weekends=True) and command.consents.regional_pool is False
-    assert applicant.decide(applicant.initial(), command)[0].type == "ApplicantRegistered"
+    assert APPLICANT.decide(APPLICANT.initial(), command)[0].type == "ApplicantRegistered"
 
 
 def test_bad_input_names_each_field():

@@ -1,7 +1,9 @@
 """The applicant: from intresseanmälan (registration of interest) to an approved volunteer, or not.
+See docs/domain.md, "Recruitment".
 
 Stream type "applicant", stream ids "applicant-<uuid>". Read top-down: the words the rules use, the commands,
-the state, `decide` (one function per command: collect every problem, then emit), `evolve`.
+the state, `decide` (one function per command: collect every problem, then emit), `evolve`, and last the
+`APPLICANT` decider that joins them.
 
     RegisterApplicant        -> ApplicantRegistered
     RecordInterview          -> InterviewRecorded
@@ -13,9 +15,10 @@ the state, `decide` (one function per command: collect every problem, then emit)
     GiveRegionalConsent /
     WithdrawRegionalConsent  -> RegionalConsentChanged
 
-Two things the decision needs are read by the service, not folded here: the register checks (registry_checks
-owns them; the service passes its projection's `CheckStatus` list into ApproveApplicant) and whether the person
-already has an open registration in the municipality (the service refuses with `duplicate_problem`).
+Two things the decision needs are read by the use cases (app.py), not folded here: the register checks
+(registry_checks owns them; app.py passes its projection's `CheckStatus` list into ApproveApplicant, and
+checks.py says when they stand in the way) and whether the person already has an open registration in the
+municipality (app.py refuses with `duplicate_problem`).
 """
 from __future__ import annotations
 
@@ -31,6 +34,17 @@ from services.common.identity import ADULT_AGE, IdentityNumber, InvalidIdentityN
 from .checks import DEFAULT_REQUIRED_REGISTERS, CheckStatus, check_problems, is_clear_on
 
 STREAM_TYPE = "applicant"
+
+
+def stream_id(applicant_uuid: str) -> str:
+    """The stream of the applicant the API names by its uuid: "applicant-<uuid>"."""
+    return f"{STREAM_TYPE}-{applicant_uuid}"
+
+
+def reference_of(applicant_uuid: str) -> str:
+    """A short reference people can read out on the phone: 'KP-' and the first 8 hex digits of the id."""
+    return "KP-" + applicant_uuid.replace("-", "")[:8].upper()
+
 
 CHANNELS = ("web", "phone", "email", "letter")
 # kontaktperson, kontaktfamilj, särskilt kvalificerad kontaktperson, familjehem, jourhem
@@ -543,5 +557,5 @@ def evolve(state: Applicant, event: EventLike) -> Applicant:
 # (approve, reject, withdraw) was taken on what the recruiter read, so a conflict goes back to them.
 _RETRYABLE = (RecordInterview, RecordReference, ChangeAvailability, GiveRegionalConsent, WithdrawRegionalConsent)
 
-applicant = Decider(stream_type=STREAM_TYPE, initial=initial, decide=decide, evolve=evolve,
+APPLICANT = Decider(stream_type=STREAM_TYPE, initial=initial, decide=decide, evolve=evolve,
                     retry_on_conflict=lambda command: isinstance(command, _RETRYABLE))
