@@ -8,10 +8,11 @@ from marshmallow import ValidationError
 from services.applicants.domain.applicant import (
     APPLICANT, Address, Availability, ChangeAvailability, RegisterApplicant, WithdrawApplicant,
     WithdrawRegionalConsent)
+from services.applicants.app import (
+    approve_command, change_availability_command, register_command, reject_command,
+    withdraw_regional_consent_command)
 from services.applicants.events import EVENT_SCHEMAS
-from services.applicants.schemas import (
-    ApproveApplicantBody, ChangeAvailabilityBody, RegisterApplicantBody, RejectApplicantBody,
-    WithdrawRegionalConsentBody, load_command)
+from services.applicants.schemas import ApproveApplicantBody, RegisterApplicantBody
 
 ids = {"applicant_id": APPLICANT_ID, "municipality": MUNICIPALITY, "by": RECRUITER}
 
@@ -33,7 +34,7 @@ def _every_event_type():
     for command in later:
         state_events += APPLICANT.decide(APPLICANT.fold(state_events), command)
     rejected = APPLICANT.decide(APPLICANT.fold(ready),
-                                load_command(RejectApplicantBody, {"reason": "olämplig"}, **ids))
+                                reject_command({"reason": "olämplig"}, **ids))
     return state_events + rejected
 
 
@@ -59,8 +60,7 @@ def test_every_published_field_is_described():
 
 
 def test_a_web_form_loads_into_a_registration():
-    command = load_command(RegisterApplicantBody, web_form, applicant_id=APPLICANT_ID, municipality=MUNICIPALITY,
-                           by=None, on=TODAY)
+    command = register_command(web_form, applicant_id=APPLICANT_ID, municipality=MUNICIPALITY, by=None, on=TODAY)
     assert isinstance(command, RegisterApplicant) and command.channel == "web"
     assert command.roles == ("kontaktfamilj",) and command.household[0].birth_year == 2015
     assert command.contact.address == Address("Storgatan 1", "111 22", "Stockholm")
@@ -91,15 +91,14 @@ def test_unknown_fields_are_refused():
 
 
 def test_an_approval_body_carries_roles_and_last_day():
-    command = load_command(ApproveApplicantBody, {"roles": ["kontaktperson"], "valid_until": "2026-03-03"},
-                           **ids, on=TODAY, checks=())
+    command = approve_command({"roles": ["kontaktperson"], "valid_until": "2026-03-03"}, **ids, on=TODAY, checks=())
     assert command.roles == ("kontaktperson",) and command.valid_until == date(2026, 3, 3)
 
 
 def test_a_body_less_command_loads_from_nothing():
-    assert load_command(WithdrawRegionalConsentBody, None, **ids) == WithdrawRegionalConsent(**ids)
+    assert withdraw_regional_consent_command(None, **ids) == WithdrawRegionalConsent(**ids)
 
 
 def test_availability_is_replaced_whole():
-    command = load_command(ChangeAvailabilityBody, {"availability": {"evenings": True}}, **ids)
+    command = change_availability_command({"availability": {"evenings": True}}, **ids)
     assert command.availability == Availability(evenings=True)
