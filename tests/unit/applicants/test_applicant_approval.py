@@ -3,14 +3,14 @@ from datetime import date
 
 import pytest
 
-from applicant_examples import (
-    ALL_CHECKS_CLEAR, MUNICIPALITY, RECRUITER, TODAY, approve, approved, check, interviewed, private_reference_ok,
-    ready, reference, registered, with_check, work_reference_ok)
-
 from services.applicants.domain.applicant import APPLICANT, RejectApplicant, WithdrawApplicant
-from services.applicants.domain.checks import FORSAKRINGSKASSAN, POLISEN_BELASTNINGSREGISTER, KRONOFOGDEN
+from services.applicants.domain.checks import FORSAKRINGSKASSAN, KRONOFOGDEN, POLISEN_BELASTNINGSREGISTER
 from services.common.decider import NotFound
 from services.common.testing import given
+
+from .examples import (
+    ALL_CHECKS_CLEAR, MUNICIPALITY, RECRUITER, TODAY, approve, approved, check, interviewed, private_reference_ok,
+    ready, reference, registered, with_check, work_reference_ok)
 
 
 def test_an_assessed_applicant_with_every_check_clear_is_approved():

@@ -2,10 +2,10 @@
 from dataclasses import replace
 from datetime import date
 
-from applicant_examples import APPLICANT_ID, MUNICIPALITY, RECRUITER, TODAY, approved, ready, registered
-
 from services.applicants.domain.applicant import APPLICANT, RecordInterview, RecordReference
 from services.common.testing import given
+
+from .examples import APPLICANT_ID, MUNICIPALITY, RECRUITER, TODAY, approved, ready, registered
 
 interview = RecordInterview(applicant_id=APPLICANT_ID, municipality=MUNICIPALITY, by=RECRUITER, on=TODAY,
                             interviewed_on=date(2025, 2, 20), interviewer="Eva Lind", notes="hembesök gick bra",

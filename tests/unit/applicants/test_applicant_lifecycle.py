@@ -1,10 +1,10 @@
 """After registration: rejection, withdrawal, availability and the regional pool consent."""
-from applicant_examples import APPLICANT_ID, MUNICIPALITY, RECRUITER, approved, ready, registered
-
 from services.applicants.domain.applicant import (
     APPLICANT, Availability, ChangeAvailability, GiveRegionalConsent, RejectApplicant, WithdrawApplicant,
     WithdrawRegionalConsent)
 from services.common.testing import given
+
+from .examples import APPLICANT_ID, MUNICIPALITY, RECRUITER, approved, ready, registered
 
 ids = {"applicant_id": APPLICANT_ID, "municipality": MUNICIPALITY, "by": RECRUITER}
 

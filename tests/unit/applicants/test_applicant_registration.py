@@ -2,11 +2,12 @@
 from datetime import date
 
 import pytest
-from applicant_examples import ADULT, APPLICANT_ID, MUNICIPALITY, register, registered
 
 from services.applicants.domain.applicant import (
     APPLICANT, Address, Consents, Contact, HouseholdMember, Preferences, duplicate_problem)
 from services.common.testing import given
+
+from .examples import ADULT, APPLICANT_ID, MUNICIPALITY, register, registered
 
 
 def test_a_registration_records_the_intresseanmalan():

@@ -2,17 +2,18 @@
 from datetime import date
 
 import pytest
-from applicant_examples import APPLICANT_ID, MUNICIPALITY, RECRUITER, TODAY, approved, ready, registered
 from marshmallow import ValidationError
 
-from services.applicants.domain.applicant import (
-    APPLICANT, Address, Availability, ChangeAvailability, RegisterApplicant, WithdrawApplicant,
-    WithdrawRegionalConsent)
 from services.applicants.app import (
     approve_command, change_availability_command, register_command, reject_command,
     withdraw_regional_consent_command)
+from services.applicants.domain.applicant import (
+    APPLICANT, Address, Availability, ChangeAvailability, RegisterApplicant, WithdrawApplicant,
+    WithdrawRegionalConsent)
 from services.applicants.events import EVENT_SCHEMAS
 from services.applicants.schemas import ApproveApplicantBody, RegisterApplicantBody
+
+from .examples import APPLICANT_ID, MUNICIPALITY, RECRUITER, TODAY, approved, ready, registered
 
 ids = {"applicant_id": APPLICANT_ID, "municipality": MUNICIPALITY, "by": RECRUITER}
 
