@@ -1,4 +1,5 @@
 """The published contract: the data of every event on the applicant stream, with its schema version.
+See docs/contracts.md.
 
 Other services (registry_checks, assignments) load these. Dates travel as ISO strings ("2025-03-01"); every
 event's data repeats the applicant id, and `by` is the user id of whoever acted (None only for a registration

@@ -1,6 +1,6 @@
 """The applicants' read side: the list and detail tables, fed by the applicant's own events (inline, in the
-append's transaction) and by registry_checks' check events (through the inbox), and the queries the service
-answers from them.
+append's transaction) and by registry_checks' check events (through the inbox), and the queries the use cases
+(app.py) answer from.
 
 Ids: the API names an applicant by its uuid ("applicant_id"); its stream, and the `applicant_id` inside every
 event, is "applicant-<uuid>". The tables are keyed by the uuid (services.common.ids; docs/contracts.md, "Ids").
