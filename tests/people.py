@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from services.applicants.identity import personnummer_for
+from services.common.identity import personnummer_for
 
 
 def a_personnummer(rng: random.Random | None = None, born: date | None = None) -> str:

@@ -1,4 +1,5 @@
 """The published contract: the data of every event on the applicant stream, with its schema version.
+See docs/contracts.md.
 
 Other services (registry_checks, assignments) load these. Dates travel as ISO strings ("2025-03-01"); every
 event's data repeats the applicant id, and `by` is the user id of whoever acted (None only for a registration
@@ -10,7 +11,7 @@ through the public web form). A change that is not backwards compatible gets a n
 """
 from marshmallow import Schema, fields, validate
 
-from .domain import CHANNELS, HOUSEHOLD_RELATIONS, REFERENCE_KINDS, REFERENCE_OUTCOMES, ROLES, WITHDRAWN_BY
+from .domain.applicant import CHANNELS, HOUSEHOLD_RELATIONS, REFERENCE_KINDS, REFERENCE_OUTCOMES, ROLES, WITHDRAWN_BY
 
 
 def _text(description: str, **kwargs) -> fields.String:

@@ -1,16 +1,14 @@
 """The applicants' read side: the list and detail tables, fed by the applicant's own events (inline, in the
-append's transaction) and by registry_checks' check events (through the inbox), and the queries the service
-answers from them.
+append's transaction) and by registry_checks' check events (through the inbox), and the queries the use cases
+(app.py) answer from.
 
 Ids: the API names an applicant by its uuid ("applicant_id"); its stream, and the `applicant_id` inside every
-event, is "applicant-<uuid>". `applicant_key` turns either form into the uuid the tables are keyed by.
+event, is "applicant-<uuid>". The tables are keyed by the uuid (services.common.ids; docs/contracts.md, "Ids").
 
 Personal data: the full personnummer is returned by `detail` only; `list_page` masks it.
 """
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime, timezone
 from typing import Any
 
 from marshmallow import ValidationError
@@ -18,11 +16,13 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from services.common.envelope import Event
+from services.common.identity import mask_personnummer
+from services.common.ids import bare_uuid
 from services.common.projections import Projection, update_row
+from services.common.rows import json_row
 
-from .checks import CheckStatus, check_status_after
-from .domain import ROLES, STREAM_TYPE
-from .identity import mask_personnummer
+from .domain.applicant import ROLES, STREAM_TYPE, reference_of
+from .domain.checks import CheckStatus, check_status_after
 
 # Projection status of an applicant (the domain calls "registered" open).
 REGISTERED, APPROVED, REJECTED, WITHDRAWN = "registered", "approved", "rejected", "withdrawn"
@@ -31,26 +31,9 @@ OPEN_STATUSES = (REGISTERED, APPROVED)  # a second registration of the same pers
 MAX_PAGE_SIZE = 200
 
 
-def applicant_key(applicant_id: Any) -> str | None:
-    """The uuid of 'applicant-<uuid>' or '<uuid>'; None for anything else (which then names no applicant)."""
-    if not isinstance(applicant_id, str):
-        return None
-    text = applicant_id.strip()
-    if text.startswith(f"{STREAM_TYPE}-"):
-        text = text[len(STREAM_TYPE) + 1:]
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        return None
-
-
-def stream_id_of(key: str) -> str:
-    return f"{STREAM_TYPE}-{key}"
-
-
-def reference_of(key: str) -> str:
-    """A short reference people can read out on the phone: 'KP-' and the first 8 hex digits of the id."""
-    return "KP-" + key.replace("-", "")[:8].upper()
+def _key(applicant_id: Any) -> str | None:
+    """The uuid a table row is keyed by, from an event's "applicant-<uuid>"."""
+    return bare_uuid(STREAM_TYPE, applicant_id)
 
 
 class Applicants(Projection):
@@ -60,7 +43,7 @@ class Applicants(Projection):
 
     def on_ApplicantRegistered(self, conn, event: Event) -> None:
         d = event.data
-        key = applicant_key(d["applicant_id"])
+        key = _key(d["applicant_id"])
         conn.execute(
             "INSERT INTO applicants (applicant_id, stream_id, reference, municipality, status, channel, "
             "registered_on, registered_by, roles, given_name, family_name, personnummer, identity_kind, birth_date, "
@@ -80,7 +63,7 @@ class Applicants(Projection):
         conn.execute(
             "INSERT INTO applicant_interviews (event_id, applicant_id, interviewed_on, interviewer, home_visit, "
             "notes, recorded_by, recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (event.event_id, applicant_key(d["applicant_id"]), d["interviewed_on"], d["interviewer"],
+            (event.event_id, _key(d["applicant_id"]), d["interviewed_on"], d["interviewer"],
              d["home_visit"], d["notes"], d.get("by"), event.recorded_at))
         self._touch(conn, event)
 
@@ -89,7 +72,7 @@ class Applicants(Projection):
         conn.execute(
             "INSERT INTO applicant_references (event_id, applicant_id, kind, name, contact, outcome, notes, "
             "recorded_by, recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (event.event_id, applicant_key(d["applicant_id"]), d["kind"], d["name"], d["contact"], d["outcome"],
+            (event.event_id, _key(d["applicant_id"]), d["kind"], d["name"], d["contact"], d["outcome"],
              d["notes"], d.get("by"), event.recorded_at))
         self._touch(conn, event)
 
@@ -116,7 +99,7 @@ class Applicants(Projection):
     def _touch(conn, event: Event, **columns: Any) -> None:
         """Set `columns` (fixed names from this class, never input) and the version the row now reflects."""
         columns.update(version=event.stream_version, updated_at=event.recorded_at)
-        update_row(conn, "applicants", "applicant_id", applicant_key(event.data["applicant_id"]), columns)
+        update_row(conn, "applicants", "applicant_id", _key(event.data["applicant_id"]), columns)
 
     # --- registry_checks' events (foreign, through the inbox) ----------------------------------------------
 
@@ -143,7 +126,7 @@ class Applicants(Projection):
         row = conn.execute("SELECT check_id, register, state, outcome, valid_until FROM applicant_checks "
                            "WHERE check_id = %s", (d["check_id"],)).fetchone()
         status = check_status_after(CheckStatus(*row) if row else None, event.event_type, d)
-        columns = {"applicant_id": applicant_key(d["applicant_id"]) or d["applicant_id"],
+        columns = {"applicant_id": _key(d["applicant_id"]) or d["applicant_id"],
                    "municipality": d.get("municipality") or event.municipality, "register": status.register,
                    "state": status.state, "outcome": status.outcome, "valid_until": status.valid_until,
                    **details, "updated_at": event.recorded_at}
@@ -228,7 +211,7 @@ def list_page(conn, municipalities: list[str] | None, *, status: str | None = No
         checks = _checks_of(cur, [row["applicant_id"] for row in rows], full=False)
     items = []
     for row in rows:
-        item = _jsonable(row)
+        item = json_row(row)
         item["name"] = f"{row['given_name']} {row['family_name']}"
         item["personnummer"] = mask_personnummer(row["personnummer"])
         item["checks"] = checks.get(row["applicant_id"], [])
@@ -250,11 +233,11 @@ def detail(conn, key: str) -> dict[str, Any] | None:
             "SELECT kind, name, contact, outcome, notes, recorded_by, recorded_at "
             "FROM applicant_references WHERE applicant_id = %s ORDER BY recorded_at", (key,)).fetchall()
         checks = _checks_of(cur, [key], full=True).get(key, [])
-    result = _jsonable(row)
+    result = json_row(row)
     result["name"] = f"{row['given_name']} {row['family_name']}"
     result["consents"] = {"personal_data": True, "regional_pool": row["regional_consent"]}
-    result["interviews"] = [_jsonable(r) for r in interviews]
-    result["references"] = [_jsonable(r) for r in references]
+    result["interviews"] = [json_row(r) for r in interviews]
+    result["references"] = [json_row(r) for r in references]
     result["checks"] = checks
     return result
 
@@ -270,20 +253,8 @@ def _checks_of(cur, keys: list[str], *, full: bool) -> dict[str, list[dict[str, 
                        "ORDER BY register, check_id", (keys,)).fetchall()
     by_applicant: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        by_applicant.setdefault(row.pop("applicant_id"), []).append(_jsonable(row))
+        by_applicant.setdefault(row.pop("applicant_id"), []).append(json_row(row))
     return by_applicant
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    """What crosses RPC is JSON: dates as 'YYYY-MM-DD', instants as ISO 8601 in UTC."""
-    out = {}
-    for name, value in row.items():
-        if isinstance(value, datetime):
-            value = value.astimezone(timezone.utc).isoformat()
-        elif isinstance(value, date):
-            value = value.isoformat()
-        out[name] = value
-    return out
 
 
 def _escape_like(text: str) -> str:

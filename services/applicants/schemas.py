@@ -1,20 +1,15 @@
-"""Request bodies the gateway loads into applicant commands.
+"""Request bodies of the applicants' commands, as the gateway sends them (and its OpenAPI document shows them).
 
-A body holds what the user typed; the gateway adds what it knows itself (the applicant id from the path or a new
-one, the municipality, the acting user from the token, today's date):
-
-    command = load_command(RegisterApplicantBody, request_json, applicant_id=f"applicant-{uuid4()}",
-                           municipality="0180", by=None, on=date.today())
+A body holds what the user typed; app.py loads it (services.common.validation.load_body) and builds the command,
+adding what the service knows itself: the applicant id (from the path, or a new one), the municipality, the
+acting user from the caller, today's date.
 
 Bad input raises marshmallow.ValidationError naming each field; the domain then checks the rules (checksum and
 age of the personnummer, the municipality, what an approval still lacks) and raises CommandRefused.
 """
-from typing import Any
+from marshmallow import Schema, fields, validate
 
-from marshmallow import Schema, fields, post_load, validate
-
-from . import domain
-from .domain import CHANNELS, HOUSEHOLD_RELATIONS, REFERENCE_KINDS, REFERENCE_OUTCOMES, ROLES, WITHDRAWN_BY
+from .domain.applicant import CHANNELS, HOUSEHOLD_RELATIONS, REFERENCE_KINDS, REFERENCE_OUTCOMES, ROLES, WITHDRAWN_BY
 
 _SHORT = validate.Length(min=1, max=200)
 _LONG = validate.Length(max=10_000)
@@ -31,10 +26,6 @@ class AddressBody(Schema):
                                metadata={"description": "postnummer, '123 45' or '12345'"})
     city = fields.String(required=True, validate=_SHORT, metadata={"description": "postort"})
 
-    @post_load
-    def make(self, data: dict, **kwargs) -> domain.Address:
-        return domain.Address(**data)
-
 
 class ContactBody(Schema):
     email = fields.Email(load_default=None, allow_none=True, metadata={"description": "e-postadress"})
@@ -42,19 +33,11 @@ class ContactBody(Schema):
                           metadata={"description": "telefonnummer"})
     address = fields.Nested(AddressBody, load_default=None, allow_none=True, metadata={"description": "postadress"})
 
-    @post_load
-    def make(self, data: dict, **kwargs) -> domain.Contact:
-        return domain.Contact(**data)
-
 
 class HouseholdMemberBody(Schema):
     birth_year = fields.Integer(required=True, strict=True, metadata={"description": "födelseår"})
     relation = fields.String(load_default="other", validate=validate.OneOf(HOUSEHOLD_RELATIONS),
                              metadata={"description": "to the applicant: " + ", ".join(HOUSEHOLD_RELATIONS)})
-
-    @post_load
-    def make(self, data: dict, **kwargs) -> domain.HouseholdMember:
-        return domain.HouseholdMember(**data)
 
 
 class AvailabilityBody(Schema):
@@ -62,10 +45,6 @@ class AvailabilityBody(Schema):
     evenings = fields.Boolean(load_default=False, metadata={"description": "kvällar"})
     weekends = fields.Boolean(load_default=False, metadata={"description": "helger"})
     holidays = fields.Boolean(load_default=False, metadata={"description": "lov och helgdagar"})
-
-    @post_load
-    def make(self, data: dict, **kwargs) -> domain.Availability:
-        return domain.Availability(**data)
 
 
 class PreferencesBody(Schema):
@@ -76,10 +55,6 @@ class PreferencesBody(Schema):
     max_assignments = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1),
                                      metadata={"description": "högst så många uppdrag samtidigt"})
 
-    @post_load
-    def make(self, data: dict, **kwargs) -> domain.Preferences:
-        return domain.Preferences(**data)
-
 
 class ConsentsBody(Schema):
     personal_data = fields.Boolean(required=True, metadata={
@@ -87,15 +62,9 @@ class ConsentsBody(Schema):
     regional_pool = fields.Boolean(load_default=False, metadata={
         "description": "samtycke till att ingå i regionens gemensamma pool (optional, may be withdrawn)"})
 
-    @post_load
-    def make(self, data: dict, **kwargs) -> domain.Consents:
-        return domain.Consents(**data)
-
 
 class RegisterApplicantBody(Schema):
     """Intresseanmälan som kontaktperson, kontaktfamilj, SKKP, familjehem or jourhem."""
-    command = domain.RegisterApplicant
-
     channel = fields.String(load_default="web", validate=validate.OneOf(CHANNELS),
                             metadata={"description": "how the intresseanmälan came in: " + ", ".join(CHANNELS)})
     roles = _roles("roles of interest: " + ", ".join(ROLES))
@@ -109,25 +78,15 @@ class RegisterApplicantBody(Schema):
     languages = fields.List(fields.String(validate=_SHORT), load_default=list, metadata={"description": "språk"})
     interests = fields.List(fields.String(validate=_SHORT), load_default=list,
                             metadata={"description": "intressen och aktiviteter"})
-    availability = fields.Nested(AvailabilityBody, load_default=domain.Availability)
-    preferences = fields.Nested(PreferencesBody, load_default=domain.Preferences)
+    availability = fields.Nested(AvailabilityBody, load_default=dict)
+    preferences = fields.Nested(PreferencesBody, load_default=dict)
     experience = fields.String(load_default=None, allow_none=True, validate=_LONG,
                                metadata={"description": "erfarenhet av barn, ungdomar eller liknande uppdrag"})
     free_text = fields.String(load_default=None, allow_none=True, validate=_LONG, metadata={"description": "övrigt"})
     consents = fields.Nested(ConsentsBody, required=True)
 
-    @post_load
-    def as_tuples(self, data: dict, **kwargs) -> dict:
-        # Commands are frozen: their lists are tuples.
-        for name in ("roles", "languages", "interests", "household"):
-            if data.get(name) is not None:
-                data[name] = tuple(data[name])
-        return data
-
 
 class RecordInterviewBody(Schema):
-    command = domain.RecordInterview
-
     interviewed_on = fields.Date(required=True, metadata={"description": "day of the interview"})
     interviewer = fields.String(required=True, validate=_SHORT, metadata={"description": "who held the interview"})
     home_visit = fields.Boolean(load_default=False, metadata={"description": "hembesök"})
@@ -135,8 +94,6 @@ class RecordInterviewBody(Schema):
 
 
 class RecordReferenceBody(Schema):
-    command = domain.RecordReference
-
     kind = fields.String(required=True, validate=validate.OneOf(REFERENCE_KINDS),
                          metadata={"description": "work_or_studies (arbete/studier) or private (privat)"})
     name = fields.String(required=True, validate=_SHORT, metadata={"description": "the reference's name"})
@@ -148,51 +105,30 @@ class RecordReferenceBody(Schema):
 
 class ApproveApplicantBody(Schema):
     """Beslut: lämplig. The service adds the register checks from its projection."""
-    command = domain.ApproveApplicant
-
     roles = _roles("approved for these roles, among those applied for")
     valid_until = fields.Date(required=True, metadata={"description": "last day the approval holds"})
-
-    @post_load
-    def as_tuples(self, data: dict, **kwargs) -> dict:
-        data["roles"] = tuple(data["roles"])
-        return data
 
 
 class RejectApplicantBody(Schema):
     """Beslut: inte lämplig."""
-    command = domain.RejectApplicant
-
     reason = fields.String(required=True, validate=validate.Length(min=1, max=10_000),
                            metadata={"description": "the reason for the decision"})
 
 
 class WithdrawApplicantBody(Schema):
-    command = domain.WithdrawApplicant
-
     withdrawn_by = fields.String(required=True, validate=validate.OneOf(WITHDRAWN_BY),
                                  metadata={"description": "who asked for the withdrawal: applicant or recruiter"})
     reason = fields.String(load_default="", validate=_LONG, metadata={"description": "why, if told"})
 
 
 class ChangeAvailabilityBody(Schema):
-    command = domain.ChangeAvailability
-
     availability = fields.Nested(AvailabilityBody, required=True,
                                  metadata={"description": "the whole availability, replacing the old"})
 
 
 class GiveRegionalConsentBody(Schema):
-    command = domain.GiveRegionalConsent
+    """No fields: the request is the whole of it."""
 
 
 class WithdrawRegionalConsentBody(Schema):
-    command = domain.WithdrawRegionalConsent
-
-
-def load_command(schema: type[Schema], body: Any, **context: Any) -> Any:
-    """Load a request body with `schema` and build its command, adding what the gateway knows (`context`).
-
-    Raises marshmallow.ValidationError for bad input; a context field the command lacks is a TypeError (a bug).
-    """
-    return schema.command(**schema().load(body if body is not None else {}), **context)
+    """No fields: the request is the whole of it."""

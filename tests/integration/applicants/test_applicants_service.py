@@ -16,8 +16,8 @@ import pytest
 from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.applicants.checks import DEFAULT_REQUIRED_REGISTERS
-from services.applicants.service import ApplicantsService, today
+from services.applicants.domain.checks import DEFAULT_REQUIRED_REGISTERS
+from services.applicants.service import ApplicantsService
 from services.applicants.spec import SPEC
 from services.common import config
 from services.common.adapters import ServiceProblem
@@ -25,6 +25,7 @@ from services.common.db import make_pool
 from services.common.envelope import Event, to_wire
 from services.common.kernel import Kernel
 from services.common.projections import rebuild
+from services.common.sweden import today
 from services.common.topology import declare, events_exchange
 from tests.conftest import prepare_database
 from tests.kernel.helpers import running_service, wait_until

@@ -1,7 +1,7 @@
 """What the applicants projection learns of a check from registry_checks' events (check_status_after)."""
 from datetime import date
 
-from services.applicants.checks import CheckStatus, check_status_after
+from services.applicants.domain.checks import CheckStatus, check_status_after
 
 requested = {"check_id": "check-1", "register": "kronofogden", "applicant_id": "applicant-1"}
 

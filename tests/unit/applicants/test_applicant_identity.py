@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from personnummer import personnummer
 
-from services.applicants.identity import (
+from services.common.identity import (
     InvalidIdentityNumber, mask_personnummer, parse_identity_number, personnummer_for)
 
 ON = date(2025, 3, 3)

@@ -2,16 +2,18 @@
 from datetime import date
 
 import pytest
-from applicant_examples import APPLICANT_ID, MUNICIPALITY, RECRUITER, TODAY, approved, ready, registered
 from marshmallow import ValidationError
 
-from services.applicants.domain import (
-    Address, Availability, ChangeAvailability, RegisterApplicant, WithdrawApplicant, WithdrawRegionalConsent,
-    applicant)
+from services.applicants.app import (
+    approve_command, change_availability_command, register_command, reject_command,
+    withdraw_regional_consent_command)
+from services.applicants.domain.applicant import (
+    APPLICANT, Address, Availability, ChangeAvailability, RegisterApplicant, WithdrawApplicant,
+    WithdrawRegionalConsent)
 from services.applicants.events import EVENT_SCHEMAS
-from services.applicants.schemas import (
-    ApproveApplicantBody, ChangeAvailabilityBody, RegisterApplicantBody, RejectApplicantBody,
-    WithdrawRegionalConsentBody, load_command)
+from services.applicants.schemas import ApproveApplicantBody, RegisterApplicantBody
+
+from .examples import APPLICANT_ID, MUNICIPALITY, RECRUITER, TODAY, approved, ready, registered
 
 ids = {"applicant_id": APPLICANT_ID, "municipality": MUNICIPALITY, "by": RECRUITER}
 
@@ -31,9 +33,9 @@ def _every_event_type():
     later = [ChangeAvailability(**ids, availability=Availability(evenings=True)), WithdrawRegionalConsent(**ids),
              WithdrawApplicant(**ids, withdrawn_by="applicant")]
     for command in later:
-        state_events += applicant.decide(applicant.fold(state_events), command)
-    rejected = applicant.decide(applicant.fold(ready),
-                                load_command(RejectApplicantBody, {"reason": "olämplig"}, **ids))
+        state_events += APPLICANT.decide(APPLICANT.fold(state_events), command)
+    rejected = APPLICANT.decide(APPLICANT.fold(ready),
+                                reject_command({"reason": "olämplig"}, **ids))
     return state_events + rejected
 
 
@@ -59,13 +61,12 @@ def test_every_published_field_is_described():
 
 
 def test_a_web_form_loads_into_a_registration():
-    command = load_command(RegisterApplicantBody, web_form, applicant_id=APPLICANT_ID, municipality=MUNICIPALITY,
-                           by=None, on=TODAY)
+    command = register_command(web_form, applicant_id=APPLICANT_ID, municipality=MUNICIPALITY, by=None, on=TODAY)
     assert isinstance(command, RegisterApplicant) and command.channel == "web"
     assert command.roles == ("kontaktfamilj",) and command.household[0].birth_year == 2015
     assert command.contact.address == Address("Storgatan 1", "111 22", "Stockholm")
     assert command.availability == Availability(weekends=True) and command.consents.regional_pool is False
-    assert applicant.decide(applicant.initial(), command)[0].type == "ApplicantRegistered"
+    assert APPLICANT.decide(APPLICANT.initial(), command)[0].type == "ApplicantRegistered"
 
 
 def test_bad_input_names_each_field():
@@ -91,15 +92,14 @@ def test_unknown_fields_are_refused():
 
 
 def test_an_approval_body_carries_roles_and_last_day():
-    command = load_command(ApproveApplicantBody, {"roles": ["kontaktperson"], "valid_until": "2026-03-03"},
-                           **ids, on=TODAY, checks=())
+    command = approve_command({"roles": ["kontaktperson"], "valid_until": "2026-03-03"}, **ids, on=TODAY, checks=())
     assert command.roles == ("kontaktperson",) and command.valid_until == date(2026, 3, 3)
 
 
 def test_a_body_less_command_loads_from_nothing():
-    assert load_command(WithdrawRegionalConsentBody, None, **ids) == WithdrawRegionalConsent(**ids)
+    assert withdraw_regional_consent_command(None, **ids) == WithdrawRegionalConsent(**ids)
 
 
 def test_availability_is_replaced_whole():
-    command = load_command(ChangeAvailabilityBody, {"availability": {"evenings": True}}, **ids)
+    command = change_availability_command({"availability": {"evenings": True}}, **ids)
     assert command.availability == Availability(evenings=True)

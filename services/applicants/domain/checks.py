@@ -1,8 +1,9 @@
 """What the applicants service knows of register checks, and when they stand in the way of an approval.
+See docs/domain.md, "Register checks".
 
 Checks belong to registry_checks. The applicants service keeps their state in its projection, fed by the
 foreign events CheckRequested, CheckCompleted, CheckExpired and CheckCancelled (`check_status_after` folds
-them), and passes them into ApproveApplicant, so the decision stays a pure function.
+them), and app.py passes them into ApproveApplicant, so the decision stays a pure function (`check_problems`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any, Iterable
 
 from services.common.decider import Problem
 
-# Stable register ids, shared with registry_checks and the register services.
+# Stable register ids, the same in registry_checks and the register services.
 POLISEN_BELASTNINGSREGISTER = "polisen_belastningsregister"
 POLISEN_MISSTANKEREGISTER = "polisen_misstankeregister"
 SOCIALREGISTRET = "socialregistret"

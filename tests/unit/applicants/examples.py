@@ -2,10 +2,10 @@
 from dataclasses import replace
 from datetime import date
 
-from services.applicants.checks import DEFAULT_REQUIRED_REGISTERS, CheckStatus
-from services.applicants.domain import (
-    Address, ApproveApplicant, Availability, Consents, Contact, HouseholdMember, Preferences, RegisterApplicant,
-    applicant)
+from services.applicants.domain.applicant import (
+    APPLICANT, Address, ApproveApplicant, Availability, Consents, Contact, HouseholdMember, Preferences,
+    RegisterApplicant)
+from services.applicants.domain.checks import DEFAULT_REQUIRED_REGISTERS, CheckStatus
 from services.common.decider import NewEvent
 
 TODAY = date(2025, 3, 3)
@@ -27,7 +27,7 @@ def register(**changes) -> RegisterApplicant:
     ), **changes)
 
 
-registered = applicant.decide(applicant.initial(), register())[0]
+registered = APPLICANT.decide(APPLICANT.initial(), register())[0]
 
 interviewed = NewEvent("InterviewRecorded", {
     "applicant_id": APPLICANT_ID, "interviewed_on": "2025-02-20", "interviewer": RECRUITER, "home_visit": False,
@@ -64,4 +64,4 @@ def with_check(replacement: CheckStatus) -> tuple[CheckStatus, ...]:
 
 
 ready = (registered, interviewed, work_reference_ok, private_reference_ok)
-approved = applicant.decide(applicant.fold(ready), approve())[0]
+approved = APPLICANT.decide(APPLICANT.fold(ready), approve())[0]

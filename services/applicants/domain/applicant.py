@@ -1,7 +1,9 @@
 """The applicant: from intresseanmälan (registration of interest) to an approved volunteer, or not.
+See docs/domain.md, "Recruitment".
 
 Stream type "applicant", stream ids "applicant-<uuid>". Read top-down: the words the rules use, the commands,
-the state, `decide` (one function per command: collect every problem, then emit), `evolve`.
+the state, `decide` (one function per command: collect every problem, then emit), `evolve`, and last the
+`APPLICANT` decider that joins them.
 
     RegisterApplicant        -> ApplicantRegistered
     RecordInterview          -> InterviewRecorded
@@ -13,9 +15,10 @@ the state, `decide` (one function per command: collect every problem, then emit)
     GiveRegionalConsent /
     WithdrawRegionalConsent  -> RegionalConsentChanged
 
-Two things the decision needs are read by the service, not folded here: the register checks (registry_checks
-owns them; the service passes its projection's `CheckStatus` list into ApproveApplicant) and whether the person
-already has an open registration in the municipality (the service refuses with `duplicate_problem`).
+Two things the decision needs are read by the use cases (app.py), not folded here: the register checks
+(registry_checks owns them; app.py passes its projection's `CheckStatus` list into ApproveApplicant, and
+checks.py says when they stand in the way) and whether the person already has an open registration in the
+municipality (app.py refuses with `duplicate_problem`).
 """
 from __future__ import annotations
 
@@ -26,11 +29,22 @@ from typing import Any
 
 from services.common import places
 from services.common.decider import CommandRefused, Decider, EventLike, NewEvent, NotFound, Problem
+from services.common.identity import ADULT_AGE, IdentityNumber, InvalidIdentityNumber, parse_identity_number
 
 from .checks import DEFAULT_REQUIRED_REGISTERS, CheckStatus, check_problems, is_clear_on
-from .identity import ADULT_AGE, IdentityNumber, InvalidIdentityNumber, parse_identity_number
 
 STREAM_TYPE = "applicant"
+
+
+def stream_id(applicant_uuid: str) -> str:
+    """The stream of the applicant the API names by its uuid: "applicant-<uuid>"."""
+    return f"{STREAM_TYPE}-{applicant_uuid}"
+
+
+def reference_of(applicant_uuid: str) -> str:
+    """A short reference people can read out on the phone: 'KP-' and the first 8 hex digits of the id."""
+    return "KP-" + applicant_uuid.replace("-", "")[:8].upper()
+
 
 CHANNELS = ("web", "phone", "email", "letter")
 # kontaktperson, kontaktfamilj, särskilt kvalificerad kontaktperson, familjehem, jourhem
@@ -93,6 +107,14 @@ class Consents:
 # actor `by` (a user id). `on` is the day the command is given, from the service's clock.
 
 @dataclass(frozen=True, kw_only=True)
+class ApplicantCommand:
+    """The applicant, the municipality and the actor, which every command after the registration names."""
+    applicant_id: str  # "applicant-<uuid>"
+    municipality: str
+    by: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class RegisterApplicant:
     applicant_id: str  # "applicant-<uuid>", made by the service
     municipality: str  # kommunkod the applicant registers with
@@ -115,10 +137,7 @@ class RegisterApplicant:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RecordInterview:
-    applicant_id: str
-    municipality: str
-    by: str
+class RecordInterview(ApplicantCommand):
     on: date
     interviewed_on: date
     interviewer: str
@@ -127,10 +146,7 @@ class RecordInterview:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RecordReference:
-    applicant_id: str
-    municipality: str
-    by: str
+class RecordReference(ApplicantCommand):
     kind: str  # one of REFERENCE_KINDS
     name: str
     contact: str  # phone or e-mail of the reference
@@ -139,10 +155,7 @@ class RecordReference:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ApproveApplicant:
-    applicant_id: str
-    municipality: str
-    by: str
+class ApproveApplicant(ApplicantCommand):
     on: date
     roles: tuple[str, ...]  # approved for these; a subset of the roles of interest
     valid_until: date
@@ -151,42 +164,29 @@ class ApproveApplicant:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RejectApplicant:
-    applicant_id: str
-    municipality: str
-    by: str
+class RejectApplicant(ApplicantCommand):
     reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class WithdrawApplicant:
-    applicant_id: str
-    municipality: str
-    by: str
+class WithdrawApplicant(ApplicantCommand):
     withdrawn_by: str  # one of WITHDRAWN_BY: who asked for it
     reason: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChangeAvailability:
-    applicant_id: str
-    municipality: str
-    by: str
+class ChangeAvailability(ApplicantCommand):
     availability: Availability
 
 
 @dataclass(frozen=True, kw_only=True)
-class GiveRegionalConsent:
-    applicant_id: str
-    municipality: str
-    by: str
+class GiveRegionalConsent(ApplicantCommand):
+    pass
 
 
 @dataclass(frozen=True, kw_only=True)
-class WithdrawRegionalConsent:
-    applicant_id: str
-    municipality: str
-    by: str
+class WithdrawRegionalConsent(ApplicantCommand):
+    pass
 
 
 # --- State -------------------------------------------------------------------------------------------------
@@ -249,8 +249,7 @@ def _register(state: Applicant, c: RegisterApplicant) -> list[NewEvent]:
     if not c.consents.personal_data:
         problems.append(Problem("consent to the processing of personal data is required",
                                 "consents.personal_data", "consent_required"))
-    if problems:
-        raise CommandRefused(*problems)
+    _refuse_if(problems)
 
     return [NewEvent("ApplicantRegistered", {
         "applicant_id": c.applicant_id,
@@ -287,8 +286,7 @@ def _record_interview(state: Applicant, c: RecordInterview) -> list[NewEvent]:
                                 "interviewed_on", "in_future"))
     if not c.interviewer.strip():
         problems.append(Problem("required", "interviewer", "required"))
-    if problems:
-        raise CommandRefused(*problems)
+    _refuse_if(problems)
     return [NewEvent("InterviewRecorded", {
         "applicant_id": c.applicant_id, "interviewed_on": c.interviewed_on.isoformat(),
         "interviewer": c.interviewer.strip(), "home_visit": c.home_visit, "notes": c.notes, "by": c.by})]
@@ -304,8 +302,7 @@ def _record_reference(state: Applicant, c: RecordReference) -> list[NewEvent]:
     for text_field in ("name", "contact"):
         if not getattr(c, text_field).strip():
             problems.append(Problem("required", text_field, "required"))
-    if problems:
-        raise CommandRefused(*problems)
+    _refuse_if(problems)
     return [NewEvent("ReferenceRecorded", {
         "applicant_id": c.applicant_id, "kind": c.kind, "name": c.name.strip(), "contact": c.contact.strip(),
         "outcome": c.outcome, "notes": c.notes, "by": c.by})]
@@ -327,8 +324,7 @@ def _approve(state: Applicant, c: ApproveApplicant) -> list[NewEvent]:
         if kind not in state.positive_references:
             problems.append(Problem(f"positive {kind} reference missing", "references", "reference_missing"))
     problems += check_problems(c.checks, c.required_registers, c.on)
-    if problems:
-        raise CommandRefused(*problems)
+    _refuse_if(problems)
     return [NewEvent("ApplicantApproved", {
         "applicant_id": c.applicant_id, "roles": list(dict.fromkeys(c.roles)),
         "approved_on": c.on.isoformat(), "valid_until": c.valid_until.isoformat(),
@@ -340,8 +336,7 @@ def _reject(state: Applicant, c: RejectApplicant) -> list[NewEvent]:
     problems = _actor_problems(c)
     if not c.reason.strip():
         problems.append(Problem("a rejection must give its reason", "reason", "required"))
-    if problems:
-        raise CommandRefused(*problems)
+    _refuse_if(problems)
     return [NewEvent("ApplicantRejected", {"applicant_id": c.applicant_id, "reason": c.reason.strip(), "by": c.by})]
 
 
@@ -351,8 +346,7 @@ def _withdraw(state: Applicant, c: WithdrawApplicant) -> list[NewEvent]:
     problems = _actor_problems(c)
     if c.withdrawn_by not in WITHDRAWN_BY:
         problems.append(Problem(f"withdrawn_by must be one of {', '.join(WITHDRAWN_BY)}", "withdrawn_by", "invalid"))
-    if problems:
-        raise CommandRefused(*problems)
+    _refuse_if(problems)
     return [NewEvent("ApplicantWithdrawn", {
         "applicant_id": c.applicant_id, "withdrawn_by": c.withdrawn_by, "reason": c.reason, "by": c.by})]
 
@@ -374,7 +368,7 @@ def _withdraw_regional_consent(state: Applicant, c: WithdrawRegionalConsent) -> 
     return _set_regional_consent(state, c, False)
 
 
-def _set_regional_consent(state: Applicant, c: Any, given: bool) -> list[NewEvent]:
+def _set_regional_consent(state: Applicant, c: ApplicantCommand, given: bool) -> list[NewEvent]:
     _require_status(state, c, OPEN, APPROVED)
     _refuse_if(_actor_problems(c))
     if state.regional_pool == given:
@@ -397,7 +391,7 @@ _DECISIONS = {
 
 # --- The checks decide uses --------------------------------------------------------------------------------
 
-def _require_status(state: Applicant, command: Any, *allowed: str) -> None:
+def _require_status(state: Applicant, command: ApplicantCommand, *allowed: str) -> None:
     # Another municipality's applicant is treated as absent: the caller may not even learn that it exists.
     if state.status == NEW or state.municipality != command.municipality:
         raise NotFound(f"applicant {command.applicant_id} not found")
@@ -411,7 +405,7 @@ def _refuse_if(problems: list[Problem]) -> None:
         raise CommandRefused(*problems)
 
 
-def _actor_problems(command: Any) -> list[Problem]:
+def _actor_problems(command: ApplicantCommand) -> list[Problem]:
     return [] if (command.by or "").strip() else [Problem("the acting user is required", "by", "required")]
 
 
@@ -543,5 +537,5 @@ def evolve(state: Applicant, event: EventLike) -> Applicant:
 # (approve, reject, withdraw) was taken on what the recruiter read, so a conflict goes back to them.
 _RETRYABLE = (RecordInterview, RecordReference, ChangeAvailability, GiveRegionalConsent, WithdrawRegionalConsent)
 
-applicant = Decider(stream_type=STREAM_TYPE, initial=initial, decide=decide, evolve=evolve,
+APPLICANT = Decider(stream_type=STREAM_TYPE, initial=initial, decide=decide, evolve=evolve,
                     retry_on_conflict=lambda command: isinstance(command, _RETRYABLE))
