@@ -16,8 +16,9 @@ from datetime import datetime, time
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from services.common.places import is_municipality
+from services.common.sweden import SWEDEN
 
-from .domain import OUTCOMES, SWEDEN, RecordResult
+from .domain import OUTCOMES, RecordResult
 from .registers import KNOWN_ROLES, REGISTERS, ChecksConfig
 
 

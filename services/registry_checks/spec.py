@@ -28,7 +28,9 @@ from services.common.kernel import Kernel, ServiceSpec
 from services.common.store import ConcurrencyError
 
 from . import projection
-from .domain import (NEW, CancelCheck, CheckState, ExpireCheck, RequestCheck, local_date, make_check_decider,
+from services.common.sweden import today as today_in_sweden
+
+from .domain import (NEW, CancelCheck, CheckState, ExpireCheck, RequestCheck, make_check_decider,
                      requests_for_applicant, stream_id)
 from .inbound import Accepted, Refused, assess_inbound, check_id_named_in, refusal_from
 from .registers import REGISTERS, ChecksConfig
@@ -253,10 +255,6 @@ def renew_check(kernel: Kernel, check_id: str, *, municipality: str, by: str, no
         kernel.execute(decider, stream_id(check_id), command, Metadata(municipality=municipality, actor=by),
                        conn=conn)
         return projection.check_row(conn, check_id)
-
-
-def today_in_sweden(now: datetime | None = None) -> date:
-    return local_date(now or datetime.now(timezone.utc))
 
 
 def expire_due(kernel: Kernel, today: date | None = None, actor: str = ACTOR) -> int:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.common.decider import NewEvent
-from services.registry_checks.domain import check
+from services.registry_checks.domain import CHECK
 from services.registry_checks.inbound import Accepted, Refused, assess_inbound, check_id_named_in
 from services.registry_checks.signing import sign, timestamp_of
 
@@ -33,7 +33,7 @@ def signed(content: dict, key=b"key-kfm", sent_at=NOW) -> tuple[bytes, dict]:
 
 
 def assess(raw, headers, *events):
-    state = check.fold(events) if events else None
+    state = CHECK.fold(events) if events else None
     outcome = assess_inbound(raw, headers, KEYS, NOW, state)
     if isinstance(outcome, Refused):
         assert PERSONNUMMER not in outcome.message
@@ -49,7 +49,7 @@ def then_refused(outcome, reason: str) -> Refused:
 def test_a_signed_fresh_result_for_a_pending_check_becomes_a_record_result():
     outcome = assess(*signed(body()), requested)
     assert isinstance(outcome, Accepted)
-    [event] = check.decide(check.fold([requested]), outcome.command)
+    [event] = CHECK.decide(CHECK.fold([requested]), outcome.command)
     assert (event.type, event.data["outcome"], event.data["source"]) == ("CheckCompleted", "clear", "register")
 
 
@@ -121,13 +121,13 @@ def test_a_result_for_a_cancelled_check_is_refused_as_late():
 
 
 def test_a_result_for_an_expired_check_is_refused_as_late():
-    first = check.decide(check.fold([requested]), assess(*signed(body()), requested).command)[0]
+    first = CHECK.decide(CHECK.fold([requested]), assess(*signed(body()), requested).command)[0]
     expired = NewEvent("CheckExpired", {**requested.data, "valid_until": "2026-03-11", "expired_on": "2026-03-12"})
     then_refused(assess(*signed(body(register_reference="KFM-2")), requested, first, expired), "late")
 
 
 def test_a_second_result_for_a_completed_check_is_refused_as_a_repeat():
-    first = check.decide(check.fold([requested]), assess(*signed(body()), requested).command)[0]
+    first = CHECK.decide(CHECK.fold([requested]), assess(*signed(body()), requested).command)[0]
     then_refused(assess(*signed(body()), requested, first), "repeat")
 
 

@@ -8,7 +8,7 @@ import pytest
 from marshmallow import ValidationError
 
 from services.common.testing import given
-from services.registry_checks.domain import (CancelCheck, ExpireCheck, RecordResult, check,
+from services.registry_checks.domain import (CHECK, CancelCheck, ExpireCheck, RecordResult,
                                              requests_for_applicant)
 from services.registry_checks.events import EVENT_SCHEMAS
 from services.registry_checks.registers import ChecksConfig
@@ -60,13 +60,13 @@ def test_a_bad_configuration_names_each_field_at_fault():
 def test_every_event_the_decider_emits_follows_its_published_schema():
     [request] = [c for c in requests_for_applicant("a-1", ["kontaktperson"], "0180", NOW) if
                  c.register == "kronofogden"]
-    [requested] = given(check).when(request).then("CheckRequested")
+    [requested] = given(CHECK).when(request).then("CheckRequested")
     result = RecordResult(check_id=request.check_id, municipality="0180", outcome="clear", completed_at=NOW,
                           recorded_at=NOW, register="kronofogden", register_reference="KFM-1")
-    [completed] = given(check, requested).when(result).then("CheckCompleted")
-    [expired] = given(check, requested, completed).when(
+    [completed] = given(CHECK, requested).when(result).then("CheckCompleted")
+    [expired] = given(CHECK, requested, completed).when(
         ExpireCheck(request.check_id, "0180", date(2026, 3, 12))).then("CheckExpired")
-    [cancelled] = given(check, requested).when(
+    [cancelled] = given(CHECK, requested).when(
         CancelCheck(request.check_id, "0180", "applicant_rejected", NOW)).then("CheckCancelled")
     for event in (requested, completed, expired, cancelled):
         version, schema = EVENT_SCHEMAS[event.type]
