@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 
 from services.common.envelope import Event
 from services.common.projections import Projection
+from services.common.rows import json_row
 
 from .domain import EXPIRY_WARNING
 from .registers import REGISTERS
@@ -76,16 +77,8 @@ _CHECK_COLUMNS = ("check_id", "applicant_id", "register", "municipality", "roles
 _SELECT_CHECKS = f"SELECT {', '.join(_CHECK_COLUMNS)} FROM checks"
 
 
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    return value
-
-
 def _check(row) -> dict:
-    check = {name: _json_ready(value) for name, value in zip(_CHECK_COLUMNS, row)}
+    check = json_row(dict(zip(_CHECK_COLUMNS, row)))
     register = REGISTERS.get(check["register"])
     check["register_name"] = register.name if register else check["register"]
     check["stream_id"] = f"check-{check['check_id']}"
@@ -181,7 +174,7 @@ def refused_results(conn, *, limit: int = 100, municipalities: Iterable[str] | N
     rows = conn.execute(query + " ORDER BY received_at DESC, id DESC LIMIT %s", [*params, limit]).fetchall()
     results = []
     for row in rows:
-        result = {name: _json_ready(value) for name, value in zip(_REFUSED_COLUMNS, row)}
+        result = json_row(dict(zip(_REFUSED_COLUMNS, row)))
         result["raw_body"] = bytes(row[-1]).decode("utf-8", "replace")
         results.append(result)
     return results

@@ -10,11 +10,11 @@ field ("valid_untill") is reported rather than silently dropped.
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime, time
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
+from services.common.ids import bare_uuid
 from services.common.places import is_municipality
 from services.common.sweden import SWEDEN
 
@@ -22,11 +22,9 @@ from .domain import OUTCOMES, RecordResult
 from .registers import KNOWN_ROLES, REGISTERS, ChecksConfig
 
 
-def _uuid_text(value: str) -> None:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        raise ValidationError("Not a valid UUID.") from None
+def _check_id(value: str) -> None:
+    if bare_uuid("check", value) is None:
+        raise ValidationError("Not a valid UUID.")
 
 
 def _kommunkod(value: str) -> None:
@@ -48,7 +46,7 @@ class InboundResultSchema(Schema):
     register_id = fields.String(required=True, validate=_register,
                                 metadata={"description": "The register answering: the routing key and the key "
                                                          "that signs this body (polisen_belastningsregister, ...)."})
-    check_id = fields.String(required=True, validate=_uuid_text,
+    check_id = fields.String(required=True, validate=_check_id,
                              metadata={"description": "The check id from CheckRequested."})
     outcome = fields.String(required=True, validate=_outcome,
                             metadata={"description": "clear: nothing recorded; remarks: something recorded "
@@ -63,6 +61,11 @@ class InboundResultSchema(Schema):
                                                        "caps it at the configured validity."})
     summary = fields.String(load_default="", validate=validate.Length(max=2000),
                             metadata={"description": "Short text for the recruiter; for remarks, what was found."})
+
+    @post_load
+    def _canonical_check_id(self, data: dict, **kwargs) -> dict:
+        # The one spelling the check's stream has (services.common.ids), whatever the register sent.
+        return {**data, "check_id": bare_uuid("check", data["check_id"])}
 
 
 class ManualResultSchema(Schema):
