@@ -35,6 +35,9 @@ OUTCOMES = ("clear", "remarks", "not_found")  # not_found: the register could no
 SOURCES = ("register", "manual")
 CANCEL_REASONS = ("applicant_withdrawn", "applicant_rejected")
 
+# The actor recorded for what the service does by itself (requests on registration, cancellations, expiry).
+ACTOR = "registry_checks"
+
 NEW, PENDING, COMPLETED, EXPIRED, CANCELLED = "new", "pending", "completed", "expired", "cancelled"
 
 # Recruiters see checks whose clear result ends within this many days on their worklist.

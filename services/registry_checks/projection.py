@@ -3,6 +3,7 @@
     Checks                 projection: one row per check, in the append's transaction
     check_row / checks_of_applicant / pending_checks_of_applicant / worklist / due_for_expiry    queries
     record_refusal / refused_results                                                            refused results
+    health_counts                                                                               for health()
 
 `refused_results` is no projection (a refusal is not an event, and nothing about the check changes): it is written
 by the inbound handler and never emptied by a rebuild. Rows come back as JSON-ready dicts (dates as ISO text),
@@ -178,3 +179,15 @@ def refused_results(conn, *, limit: int = 100, municipalities: Iterable[str] | N
         result["raw_body"] = bytes(row[-1]).decode("utf-8", "replace")
         results.append(result)
     return results
+
+
+# --------------------------------------------------------------------------------------------- health
+
+def health_counts(conn) -> dict[str, int]:
+    """What health() reports of the tables: the kernel's backlog (outbox, dead letters) and the checks'."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM dead_letters), "
+        "       (SELECT count(*) FROM checks WHERE state = 'pending'), "
+        "       (SELECT count(*) FROM refused_results WHERE received_at > now() - interval '1 day')"
+    ).fetchone()
+    return dict(zip(("outbox", "dead_letters", "pending_checks", "refused_results_last_day"), row))

@@ -14,14 +14,17 @@ import pytest
 from marshmallow import ValidationError
 
 from services.common.decider import CommandRefused
-from services.registry_checks import projection, spec
+from services.common.roles import Caller
+from services.registry_checks import app, projection, spec
 from services.registry_checks.domain import check_id_for, stream_id
 from services.registry_checks.inbound import Accepted, Refused
+from services.registry_checks.settings import DEV_KEYS
 from services.registry_checks.signing import sign, timestamp_of
 
 STOCKHOLM, UPPSALA = "0180", "0380"
-KEYS = {register: key.encode() for register, key in spec.DEV_KEYS.items()}
+KEYS = {register: key.encode() for register, key in DEV_KEYS.items()}
 REGISTERS = ["polisen_belastningsregister", "polisen_misstankeregister", "socialregistret", "kronofogden"]
+RECRUITER_7 = Caller({"sub": "rekryterare-7", "roles": ["recruiter"], "municipalities": [STOCKHOLM]})
 
 
 @pytest.fixture
@@ -85,7 +88,7 @@ def checks_of(kernel, applicant_id) -> dict[str, dict]:
 
 
 def when_received(kernel, raw, headers) -> Accepted | Refused:
-    return spec.receive_result(kernel, raw, headers, keys=KEYS, routing_key="kronofogden")
+    return app.receive_result(kernel, raw, headers, keys=KEYS, routing_key="kronofogden")
 
 
 def then_refused_and_kept(kernel, outcome, reason: str, before: tuple, raw: bytes) -> dict:
@@ -212,7 +215,7 @@ def test_a_result_for_a_cancelled_check_is_refused_as_late_and_kept(kernel):
 def test_a_result_for_an_expired_check_is_refused_as_late_and_kept(kernel):
     check_id = check_id_for(given_registered(kernel), "kronofogden")
     assert isinstance(when_received(kernel, *signed(result(check_id))), Accepted)
-    assert spec.expire_due(kernel, date.today() + timedelta(days=400)) == 1
+    assert app.expire_due(kernel, date.today() + timedelta(days=400)) == 1
     raw, headers = signed(result(check_id))
     before = snapshot(kernel)
     then_refused_and_kept(kernel, when_received(kernel, raw, headers), "late", before, raw)
@@ -237,7 +240,7 @@ def test_a_malformed_result_is_refused_and_kept_listing_the_fields(kernel):
 
 def test_a_body_that_is_not_even_text_is_refused_and_kept(kernel):
     before = snapshot(kernel)
-    outcome = spec.receive_result(kernel, b"\xff\xfe binary", {}, keys=KEYS)
+    outcome = app.receive_result(kernel, b"\xff\xfe binary", {}, keys=KEYS)
     assert isinstance(outcome, Refused) and outcome.reason_code == "unsigned"
     assert snapshot(kernel) == before and refused_rows(kernel)[0]["raw_body"].endswith(" binary")
 
@@ -248,9 +251,8 @@ def test_a_recruiter_records_a_paper_extract_and_is_named_on_it(kernel):
     # given a pending Polisen check
     check_id = check_id_for(given_registered(kernel), "polisen_belastningsregister")
     # when a recruiter keys in the extract the applicant showed
-    check = spec.record_manual_result(kernel, f"check-{check_id}", {
-        "outcome": "clear", "completed_on": date.today().isoformat(), "register_reference": "PM-55"},
-        municipality=STOCKHOLM, by="rekryterare-7")
+    check = app.record_manual_result(kernel, RECRUITER_7, f"check-{check_id}", {
+        "outcome": "clear", "completed_on": date.today().isoformat(), "register_reference": "PM-55"})
     # then the check completed from a manual source, with the recruiter recorded
     assert (check["state"], check["outcome"], check["source"], check["entered_by"]) == \
         ("completed", "clear", "manual", "rekryterare-7")
@@ -263,8 +265,7 @@ def test_a_manual_result_with_bad_fields_names_them_and_changes_nothing(kernel):
     check_id = check_id_for(given_registered(kernel), "kronofogden")
     before = snapshot(kernel)
     with pytest.raises(ValidationError) as error:
-        spec.record_manual_result(kernel, check_id, {"outcome": "fine", "completed_on": "igår"},
-                                  municipality=STOCKHOLM, by="rekryterare-7")
+        app.record_manual_result(kernel, RECRUITER_7, check_id, {"outcome": "fine", "completed_on": "igår"})
     assert set(error.value.messages) == {"outcome", "completed_on"}
     assert snapshot(kernel) == before
 
@@ -273,8 +274,8 @@ def test_a_manual_result_for_a_check_that_already_has_one_is_refused(kernel):
     check_id = check_id_for(given_registered(kernel), "kronofogden")
     assert isinstance(when_received(kernel, *signed(result(check_id))), Accepted)
     with pytest.raises(CommandRefused, match="already has this result"):
-        spec.record_manual_result(kernel, check_id, {"outcome": "remarks", "completed_on": date.today().isoformat()},
-                                  municipality=STOCKHOLM, by="rekryterare-7")
+        app.record_manual_result(kernel, RECRUITER_7, check_id,
+                                 {"outcome": "remarks", "completed_on": date.today().isoformat()})
 
 
 # --------------------------------------------------------------------------------------------- expiry and worklist
@@ -291,9 +292,9 @@ def test_a_clear_result_near_its_end_is_on_the_worklist_and_expires_after_its_la
         assert [c["check_id"] for c in projection.worklist(conn, date.today(), [STOCKHOLM])] == [soon]
         assert projection.worklist(conn, date.today(), [UPPSALA]) == []
     # when the expiry runs on its last day, nothing expires; the day after, it does, once
-    assert spec.expire_due(kernel, last_day) == 0
-    assert spec.expire_due(kernel, last_day + timedelta(days=1)) == 1
-    assert spec.expire_due(kernel, last_day + timedelta(days=1)) == 0
+    assert app.expire_due(kernel, last_day) == 0
+    assert app.expire_due(kernel, last_day + timedelta(days=1)) == 1
+    assert app.expire_due(kernel, last_day + timedelta(days=1)) == 0
     with kernel.connection() as conn:
         row = projection.check_row(conn, soon)
         assert (row["state"], row["clear_until"], row["expired_on"]) == \
@@ -304,9 +305,9 @@ def test_a_clear_result_near_its_end_is_on_the_worklist_and_expires_after_its_la
 def test_an_expired_check_can_be_renewed_and_answered_again(kernel):
     check_id = check_id_for(given_registered(kernel), "kronofogden")
     when_received(kernel, *signed(result(check_id)))
-    spec.expire_due(kernel, date.today() + timedelta(days=400))
+    app.expire_due(kernel, date.today() + timedelta(days=400))
     # when a recruiter renews it
-    renewed = spec.renew_check(kernel, check_id, municipality=STOCKHOLM, by="rekryterare-7")
+    renewed = app.renew_check(kernel, RECRUITER_7, check_id)
     # then it is pending again, and a new result completes it
     assert renewed["state"] == "pending"
     assert isinstance(when_received(kernel, *signed(result(check_id))), Accepted)

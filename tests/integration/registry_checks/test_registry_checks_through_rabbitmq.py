@@ -20,7 +20,9 @@ from services.common.topology import declare, events_exchange
 from services.registry_checks import spec
 from services.registry_checks.domain import check_id_for
 from services.registry_checks.service import RegistryChecksService
+from services.registry_checks.settings import DEV_KEYS
 from services.registry_checks.signing import sign, timestamp_of
+from services.registry_checks.topology import INBOUND_EXCHANGE
 from tests.conftest import prepare_database
 from tests.kernel.helpers import running_relay, running_service, wait_until
 
@@ -161,7 +163,7 @@ def test_a_forged_result_on_the_exchange_is_kept_for_admins_and_changes_nothing(
     timestamp = timestamp_of(datetime.now(timezone.utc))
     garbage = f"not json {uuid.uuid4().hex}".encode()
     with Connection(stack["amqp_uri"], transport_options={"confirm_publish": True}) as connection:
-        producer = Producer(connection, exchange=Exchange(spec.INBOUND_EXCHANGE, type="topic"), auto_declare=False)
+        producer = Producer(connection, exchange=Exchange(INBOUND_EXCHANGE, type="topic"), auto_declare=False)
         producer.publish(body, routing_key="kronofogden", content_type="application/json", content_encoding="utf-8",
                          headers={"x-kontakt-timestamp": timestamp,
                                   "x-kontakt-signature": sign(b"stolen? no: guessed", timestamp, body)})
@@ -211,4 +213,4 @@ def test_a_result_near_its_end_is_on_the_worklist_until_the_expiry_ends_it(stack
 def test_health_reports_the_service_and_its_keys(stack):
     health = rpc(stack, {"system": True}, "health")
     assert (health["service"], health["status"], health["dev_keys"]) == ("registry_checks", "ok", True)
-    assert health["registers_with_keys"] == sorted(spec.DEV_KEYS)
+    assert health["registers_with_keys"] == sorted(DEV_KEYS)

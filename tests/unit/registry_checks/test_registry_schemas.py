@@ -12,8 +12,8 @@ from services.registry_checks.domain import (CHECK, CancelCheck, ExpireCheck, Re
                                              requests_for_applicant)
 from services.registry_checks.events import EVENT_SCHEMAS
 from services.registry_checks.registers import ChecksConfig
-from services.registry_checks.schemas import (InboundResultSchema, ManualResultSchema, manual_result,
-                                              parse_config)
+from services.registry_checks.app import manual_result_command
+from services.registry_checks.schemas import InboundResultSchema, ManualResultSchema, parse_config
 from services.registry_checks.signing import verify
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,7 +31,7 @@ def test_the_inbound_body_schema_names_each_field_at_fault():
 
 def test_a_manual_result_is_loaded_into_a_record_result_with_the_recruiter():
     data = ManualResultSchema().load({"outcome": "clear", "completed_on": "2025-03-01"})
-    command = manual_result(data, check_id=CHECK_ID, municipality="0180", by="rekryterare-1", recorded_at=NOW)
+    command = manual_result_command(data, check_id=CHECK_ID, municipality="0180", by="rekryterare-1", recorded_at=NOW)
     assert (command.source, command.by, command.completed_at.date()) == ("manual", "rekryterare-1",
                                                                         date(2025, 3, 1))
 
