@@ -14,17 +14,13 @@ import pytest
 from marshmallow import ValidationError
 
 from services.common.decider import CommandRefused
-from services.common.roles import Caller
 from services.registry_checks import app, projection, spec
 from services.registry_checks.domain import check_id_for, stream_id
 from services.registry_checks.inbound import Accepted, Refused
-from services.registry_checks.settings import DEV_KEYS
-from services.registry_checks.signing import sign, timestamp_of
+from tests.unit.registry_checks.examples import (DEFAULT_REGISTERS, KEYS, STOCKHOLM, UPPSALA, a_recruiter,
+                                                 applicant_event, registration, result, signed)
 
-STOCKHOLM, UPPSALA = "0180", "0380"
-KEYS = {register: key.encode() for register, key in DEV_KEYS.items()}
-REGISTERS = ["polisen_belastningsregister", "polisen_misstankeregister", "socialregistret", "kronofogden"]
-RECRUITER_7 = Caller({"sub": "rekryterare-7", "roles": ["recruiter"], "municipalities": [STOCKHOLM]})
+RECRUITER_7 = a_recruiter("rekryterare-7", STOCKHOLM)
 
 
 @pytest.fixture
@@ -34,40 +30,14 @@ def kernel(kernel_for, service_name):
 
 # --------------------------------------------------------------------------------------------- helpers
 
-def envelope(event_type: str, applicant_id: str, version: int, data: dict, municipality=STOCKHOLM) -> dict:
-    now = datetime.now(timezone.utc).isoformat()
-    return {"event_id": str(uuid.uuid4()), "event_type": event_type, "schema_version": 1, "stream_id": applicant_id,
-            "stream_type": "applicant", "stream_version": version, "municipality": municipality,
-            "occurred_at": now, "recorded_at": now, "actor": "rekryterare-1", "correlation_id": None,
-            "causation_id": None, "data": {"applicant_id": applicant_id, **data}}
-
-
-def registered(applicant_id: str, municipality=STOCKHOLM, roles=("kontaktperson",)) -> dict:
-    # The fields registry_checks reads; the rest of ApplicantRegistered (name, personnummer, ...) it ignores.
-    return envelope("ApplicantRegistered", applicant_id, 1, {
-        "municipality": municipality, "roles": list(roles), "registered_on": date.today().isoformat(),
-        "channel": "web", "by": None}, municipality)
+def registered(applicant_id: str, municipality=STOCKHOLM) -> dict:
+    return applicant_event("ApplicantRegistered", applicant_id, 1, registration(municipality), municipality)
 
 
 def given_registered(kernel, municipality=STOCKHOLM) -> str:
     applicant_id = f"applicant-{uuid.uuid4()}"
     assert kernel.receive(registered(applicant_id, municipality), "applicants").status == "applied"
     return applicant_id
-
-
-def result(check_id: str, register="kronofogden", outcome="clear", reference=None, **changes) -> dict:
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    return {"register_id": register, "check_id": check_id, "outcome": outcome,
-            "register_reference": reference or f"REF-{uuid.uuid4().hex[:8]}", "completed_at": now.isoformat(),
-            "valid_until": (now.date() + timedelta(days=365)).isoformat() if outcome == "clear" else None,
-            "summary": "", **changes}
-
-
-def signed(body: dict, key: bytes | None = None, sent_at: datetime | None = None) -> tuple[bytes, dict]:
-    raw = json.dumps(body).encode()
-    timestamp = timestamp_of(sent_at or datetime.now(timezone.utc))
-    return raw, {"x-kontakt-timestamp": timestamp,
-                 "x-kontakt-signature": sign(key or KEYS[body["register_id"]], timestamp, raw)}
 
 
 def snapshot(kernel) -> tuple:
@@ -112,9 +82,9 @@ def test_a_registration_requests_one_check_per_required_register_with_ids_a_rede
     assert kernel.receive(again, "applicants").status == "applied"
     # then one pending check per default register, each with the id derived from applicant and register
     checks = checks_of(kernel, applicant_id)
-    assert list(checks) == REGISTERS
+    assert list(checks) == DEFAULT_REGISTERS
     assert all(c["state"] == "pending" and c["municipality"] == STOCKHOLM for c in checks.values())
-    assert {c["check_id"] for c in checks.values()} == {check_id_for(applicant_id, r) for r in REGISTERS}
+    assert {c["check_id"] for c in checks.values()} == {check_id_for(applicant_id, r) for r in DEFAULT_REGISTERS}
     with kernel.connection() as conn:
         assert conn.execute("SELECT count(*) FROM events WHERE event_type = 'CheckRequested'").fetchone() == (4,)
         assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (4,)
@@ -126,7 +96,7 @@ def test_a_municipality_that_asks_for_forsakringskassan_gets_that_check_too(kern
     # when an applicant registers there
     applicant_id = given_registered(kernel, UPPSALA)
     # then five checks are requested
-    assert list(checks_of(kernel, applicant_id)) == [*REGISTERS, "forsakringskassan"]
+    assert list(checks_of(kernel, applicant_id)) == [*DEFAULT_REGISTERS, "forsakringskassan"]
 
 
 @pytest.mark.parametrize("event_type, reason", [("ApplicantWithdrawn", "applicant_withdrawn"),
@@ -139,7 +109,7 @@ def test_withdrawal_or_rejection_cancels_the_pending_checks_and_leaves_completed
     # when the applicant withdraws, or is rejected
     data = {"withdrawn_by": "applicant", "reason": "", "by": "rekryterare-1"} if event_type == "ApplicantWithdrawn" \
         else {"reason": "olämplig", "by": "rekryterare-1"}
-    assert kernel.receive(envelope(event_type, applicant_id, 2, data), "applicants").status == "applied"
+    assert kernel.receive(applicant_event(event_type, applicant_id, 2, data), "applicants").status == "applied"
     # then every pending check is cancelled with the reason, and the completed one is kept
     checks = checks_of(kernel, applicant_id)
     assert checks.pop("kronofogden")["state"] == "completed"
@@ -205,8 +175,8 @@ def test_a_result_from_another_register_is_refused_and_kept_with_the_checks_muni
 
 def test_a_result_for_a_cancelled_check_is_refused_as_late_and_kept(kernel):
     applicant_id = given_registered(kernel)
-    kernel.receive(envelope("ApplicantWithdrawn", applicant_id, 2,
-                            {"withdrawn_by": "applicant", "reason": "", "by": "rekryterare-1"}), "applicants")
+    kernel.receive(applicant_event("ApplicantWithdrawn", applicant_id, 2,
+                                   {"withdrawn_by": "applicant", "reason": "", "by": "rekryterare-1"}), "applicants")
     raw, headers = signed(result(check_id_for(applicant_id, "kronofogden")))
     before = snapshot(kernel)
     then_refused_and_kept(kernel, when_received(kernel, raw, headers), "late", before, raw)

@@ -8,17 +8,16 @@ import pytest
 from marshmallow import ValidationError
 
 from services.common.testing import given
-from services.registry_checks.domain import (CHECK, CancelCheck, ExpireCheck, RecordResult,
-                                             requests_for_applicant)
+from services.registry_checks.app import manual_result_command
+from services.registry_checks.domain import CHECK, CancelCheck, ExpireCheck, RecordResult, requests_for_applicant
 from services.registry_checks.events import EVENT_SCHEMAS
 from services.registry_checks.registers import ChecksConfig
-from services.registry_checks.app import manual_result_command
 from services.registry_checks.schemas import InboundResultSchema, ManualResultSchema, parse_config
 from services.registry_checks.signing import verify
+from tests.unit.registry_checks.examples import CHECK_ID
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2025, 3, 11, 9, 0, tzinfo=timezone.utc)
-CHECK_ID = "0b7d6a0e-5d1c-4f61-9a57-7b3f1c2e4d10"
 
 
 def test_the_inbound_body_schema_names_each_field_at_fault():
