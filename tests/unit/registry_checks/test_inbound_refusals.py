@@ -132,3 +132,12 @@ def test_a_body_handed_over_as_text_is_checked_as_its_utf8_bytes():
     # py-amqp decodes a body that has a content_encoding; the signature is over the bytes sent.
     raw, headers = signed(body(summary="Åsa, Östersund"))
     assert isinstance(assess(raw.decode("utf-8"), headers, requested()), Accepted)
+
+
+def test_a_check_id_in_another_spelling_names_the_same_check():
+    # given a result naming the check in capitals, with its stream prefix (services.common.ids takes any spelling)
+    raw, headers = signed(body(check_id=f"CHECK-{CHECK_ID.upper()}"))
+    # then the service loads that check, and the result is recorded for it under its one spelling
+    assert check_id_named_in(raw) == CHECK_ID
+    outcome = assess(raw, headers, requested())
+    assert isinstance(outcome, Accepted) and outcome.command.check_id == CHECK_ID
