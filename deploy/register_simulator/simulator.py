@@ -20,7 +20,7 @@ Environment:
                                  [{"register": "kronofogden", "municipality": "0188", "outcome": "remarks"},
                                   {"applicant_id_suffix": "f", "register": "socialregistret", "outcome": "not_found"}]
     REGISTRY_CHECKS_KEYS       the registers' signing keys, as the registry_checks service reads them (default: the
-                               development keys of services/registry_checks/spec.py)
+                               development keys of services/registry_checks/settings.py)
 
 Why no rule on the personnummer: CheckRequested carries no personal data (it is published to every consumer of
 registry_checks.events), so the simulator sees the applicant id, the register and the municipality only. A demo
@@ -47,8 +47,8 @@ from kombu import Connection, Exchange, Producer, Queue
 
 from services.common import config
 from services.common.topology import events_exchange
-from services.registry_checks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, timestamp_of
-from services.registry_checks.spec import INBOUND_EXCHANGE, declare_inbound, register_keys
+from services.registry_checks.contract import (INBOUND_EXCHANGE, SIGNATURE_HEADER, TIMESTAMP_HEADER, declare_inbound,
+                                               register_keys, sign, timestamp_of)
 
 log = logging.getLogger("kontakt.register_simulator")
 

@@ -20,13 +20,13 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
 from services.common.decider import CommandRefused, Decider, EventLike, NewEvent, NotFound, Problem
 from services.common.places import is_municipality
+from services.common.sweden import add_months, local_date
 
 from .registers import (DEFAULT_CONFIG, DEFAULT_VALIDITY_MONTHS, KNOWN_ROLES, REGISTERS, ChecksConfig,
-                        add_months, required_registers, validity)
+                        required_registers, validity)
 from .signing import MAX_CLOCK_SKEW
 
 STREAM_TYPE = "check"
@@ -35,13 +35,13 @@ OUTCOMES = ("clear", "remarks", "not_found")  # not_found: the register could no
 SOURCES = ("register", "manual")
 CANCEL_REASONS = ("applicant_withdrawn", "applicant_rejected")
 
+# The actor recorded for what the service does by itself (requests on registration, cancellations, expiry).
+ACTOR = "registry_checks"
+
 NEW, PENDING, COMPLETED, EXPIRED, CANCELLED = "new", "pending", "completed", "expired", "cancelled"
 
 # Recruiters see checks whose clear result ends within this many days on their worklist.
 EXPIRY_WARNING = timedelta(days=60)
-
-# Dates on extracts are Swedish dates: an extract completed 00:30 Swedish time belongs to that day.
-SWEDEN = ZoneInfo("Europe/Stockholm")
 
 # Fixed forever: check ids derived from it must stay the same across releases.
 _CHECK_NAMESPACE = uuid.UUID("6f1f4a52-3c1e-4b8e-9d0a-2a7c5e3b9f10")
@@ -131,14 +131,11 @@ def is_expiring(state: CheckState, today: date) -> bool:
     return state.clear_until is not None and state.clear_until - today <= EXPIRY_WARNING
 
 
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(SWEDEN).date()
-
-
 # ---------------------------------------------------------------- decide
 
 def make_check_decider(config: ChecksConfig = DEFAULT_CONFIG) -> Decider[CheckState]:
-    """The check decider for a deployment's configuration (it decides the validity of new requests)."""
+    """The check decider for a deployment's configuration (it decides the validity of new requests); CHECK is the
+    one for the default configuration."""
 
     def decide(state: CheckState, command) -> list[NewEvent]:
         if isinstance(command, RequestCheck):
@@ -215,6 +212,7 @@ def decide_result(state: CheckState, command: RecordResult) -> list[NewEvent]:
     if times:
         raise CommandRefused(*problems)
 
+    # Dates on extracts are Swedish dates: an extract completed 00:30 Swedish time belongs to that day.
     completed_on = local_date(command.completed_at)
     longest = add_months(completed_on, state.validity_months)
     valid_until = min(command.valid_until or longest, longest)
@@ -311,4 +309,4 @@ def evolve(state: CheckState, event: EventLike) -> CheckState:
     return state
 
 
-check = make_check_decider()  # with the default configuration; the service builds its own from the environment
+CHECK = make_check_decider()  # the service builds its own from REGISTRY_CHECKS_CONFIG (settings.check_decider)

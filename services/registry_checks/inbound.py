@@ -19,6 +19,7 @@ from typing import Any, Mapping
 from marshmallow import ValidationError
 
 from services.common.decider import CommandRefused
+from services.common.ids import bare_uuid
 
 from .domain import NEW, CheckState, RecordResult, decide_result
 from .schemas import InboundResultSchema
@@ -125,9 +126,10 @@ def refusal_from(refused: CommandRefused, register: str | None = None, check_id:
 
 
 def check_id_named_in(raw_body: bytes | str) -> str | None:
-    """The check id a body names, unverified: for the service to load the check's state before
-    assess_inbound (a read by an unauthenticated id is harmless; nothing is written before the signature holds)."""
-    return _named_in(raw_body, "check_id")
+    """The check id a body names (canonical, as InboundResultSchema loads it), unverified: for the service to load
+    the check's state before assess_inbound (a read by an unauthenticated id is harmless; nothing is written before
+    the signature holds)."""
+    return bare_uuid("check", _named_in(raw_body, "check_id"))
 
 
 def _register_named_in(raw_body: bytes) -> str | None:

@@ -3,6 +3,7 @@
     Checks                 projection: one row per check, in the append's transaction
     check_row / checks_of_applicant / pending_checks_of_applicant / worklist / due_for_expiry    queries
     record_refusal / refused_results                                                            refused results
+    health_counts                                                                               for health()
 
 `refused_results` is no projection (a refusal is not an event, and nothing about the check changes): it is written
 by the inbound handler and never emptied by a rebuild. Rows come back as JSON-ready dicts (dates as ISO text),
@@ -18,6 +19,7 @@ from psycopg.types.json import Jsonb
 
 from services.common.envelope import Event
 from services.common.projections import Projection
+from services.common.rows import json_row
 
 from .domain import EXPIRY_WARNING
 from .registers import REGISTERS
@@ -76,16 +78,8 @@ _CHECK_COLUMNS = ("check_id", "applicant_id", "register", "municipality", "roles
 _SELECT_CHECKS = f"SELECT {', '.join(_CHECK_COLUMNS)} FROM checks"
 
 
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    return value
-
-
 def _check(row) -> dict:
-    check = {name: _json_ready(value) for name, value in zip(_CHECK_COLUMNS, row)}
+    check = json_row(dict(zip(_CHECK_COLUMNS, row)))
     register = REGISTERS.get(check["register"])
     check["register_name"] = register.name if register else check["register"]
     check["stream_id"] = f"check-{check['check_id']}"
@@ -181,7 +175,19 @@ def refused_results(conn, *, limit: int = 100, municipalities: Iterable[str] | N
     rows = conn.execute(query + " ORDER BY received_at DESC, id DESC LIMIT %s", [*params, limit]).fetchall()
     results = []
     for row in rows:
-        result = {name: _json_ready(value) for name, value in zip(_REFUSED_COLUMNS, row)}
+        result = json_row(dict(zip(_REFUSED_COLUMNS, row)))
         result["raw_body"] = bytes(row[-1]).decode("utf-8", "replace")
         results.append(result)
     return results
+
+
+# --------------------------------------------------------------------------------------------- health
+
+def health_counts(conn) -> dict[str, int]:
+    """What health() reports of the tables: the kernel's backlog (outbox, dead letters) and the checks'."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM dead_letters), "
+        "       (SELECT count(*) FROM checks WHERE state = 'pending'), "
+        "       (SELECT count(*) FROM refused_results WHERE received_at > now() - interval '1 day')"
+    ).fetchone()
+    return dict(zip(("outbox", "dead_letters", "pending_checks", "refused_results_last_day"), row))

@@ -11,9 +11,7 @@ with `schemas.parse_config`, and tests build it directly.
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Iterable, Mapping
 
 
@@ -38,7 +36,7 @@ REGISTERS: dict[str, Register] = {r.id: r for r in (
     Register(FORSAKRINGSKASSAN, "Försäkringskassan"),
 )}
 
-# Checked for every role (DOMAIN.md, "Recruitment of volunteers"); Försäkringskassan only where a
+# Checked for every role (docs/domain.md, "Register checks"); Försäkringskassan only where a
 # municipality asks for it, through ChecksConfig.extra_registers.
 DEFAULT_REGISTERS: tuple[str, ...] = (
     POLISEN_BELASTNINGSREGISTER, POLISEN_MISSTANKEREGISTER, SOCIALREGISTRET, KRONOFOGDEN)
@@ -117,9 +115,3 @@ def validity(register: str, roles: Iterable[str], config: ChecksConfig = DEFAULT
             months = min(months, cap.max_months)
     return months
 
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later; the month's last day where it is shorter (31 Jan + 1 -> 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -1,7 +1,7 @@
 """Input schemas: what the inbound exchange, the HTTP gateway and the environment hand to this service.
 
     InboundResultSchema   the JSON body a register service publishes (docs/register-contract.md)
-    ManualResultSchema    a recruiter keys in a paper extract (gateway body) -> manual_result(...) -> RecordResult
+    ManualResultSchema    a recruiter keys in a paper extract (gateway body) -> app.record_manual_result
     ChecksConfigSchema    REGISTRY_CHECKS_CONFIG -> parse_config(...) -> ChecksConfig
 
 Bad input is a marshmallow ValidationError naming each field; unknown fields are refused, so a misspelt
@@ -10,22 +10,19 @@ field ("valid_untill") is reported rather than silently dropped.
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import datetime, time
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
+from services.common.ids import bare_uuid
 from services.common.places import is_municipality
 
-from .domain import OUTCOMES, SWEDEN, RecordResult
+from .domain import OUTCOMES
 from .registers import KNOWN_ROLES, REGISTERS, ChecksConfig
 
 
-def _uuid_text(value: str) -> None:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        raise ValidationError("Not a valid UUID.") from None
+def _check_id(value: str) -> None:
+    if bare_uuid("check", value) is None:
+        raise ValidationError("Not a valid UUID.")
 
 
 def _kommunkod(value: str) -> None:
@@ -47,7 +44,7 @@ class InboundResultSchema(Schema):
     register_id = fields.String(required=True, validate=_register,
                                 metadata={"description": "The register answering: the routing key and the key "
                                                          "that signs this body (polisen_belastningsregister, ...)."})
-    check_id = fields.String(required=True, validate=_uuid_text,
+    check_id = fields.String(required=True, validate=_check_id,
                              metadata={"description": "The check id from CheckRequested."})
     outcome = fields.String(required=True, validate=_outcome,
                             metadata={"description": "clear: nothing recorded; remarks: something recorded "
@@ -62,6 +59,11 @@ class InboundResultSchema(Schema):
                                                        "caps it at the configured validity."})
     summary = fields.String(load_default="", validate=validate.Length(max=2000),
                             metadata={"description": "Short text for the recruiter; for remarks, what was found."})
+
+    @post_load
+    def _canonical_check_id(self, data: dict, **kwargs) -> dict:
+        # The one spelling the check's stream has (services.common.ids), whatever the register sent.
+        return {**data, "check_id": bare_uuid("check", data["check_id"])}
 
 
 class ManualResultSchema(Schema):
@@ -80,17 +82,6 @@ class ManualResultSchema(Schema):
                               metadata={"description": "Last valid day printed on the extract, if any."})
     summary = fields.String(load_default="", validate=validate.Length(max=2000),
                             metadata={"description": "What the extract says, for remarks."})
-
-
-def manual_result(data: dict, *, check_id: str, municipality: str, by: str, recorded_at: datetime) -> RecordResult:
-    """The command for a loaded ManualResultSchema body (check, municipality and recruiter come from the
-    route and the token, never from the body)."""
-    # A paper extract has a date, not a time: the start of that Swedish day.
-    completed_at = datetime.combine(data["completed_on"], time(0, 0), tzinfo=SWEDEN)
-    return RecordResult(check_id=check_id, municipality=municipality, outcome=data["outcome"],
-                        completed_at=completed_at, recorded_at=recorded_at, source="manual", register=None,
-                        register_reference=data["register_reference"], valid_until=data["valid_until"],
-                        summary=data["summary"], by=by)
 
 
 class ChecksConfigSchema(Schema):

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 from services.common import config
 
 from .registers import REGISTERS
-from .spec import INBOUND_EXCHANGE
+from .topology import INBOUND_EXCHANGE
 
 CONFIGURE = "^$"
 WRITE = "^" + INBOUND_EXCHANGE.replace(".", r"\.") + "$"

@@ -28,9 +28,9 @@ from services.registry_checks.spec import SPEC as REGISTRY_CHECKS
 from tests.conftest import prepare_database
 from tests.kernel.helpers import running_relay, running_service, wait_until
 from tests.people import a_personnummer
+from tests.unit.registry_checks.examples import DEFAULT_REGISTERS, STOCKHOLM
 
-STOCKHOLM, NORRTALJE = "0180", "0188"  # the simulator finds remarks at Kronofogden for Norrtälje's applicants
-REGISTERS = ["polisen_belastningsregister", "polisen_misstankeregister", "socialregistret", "kronofogden"]
+NORRTALJE = "0188"  # the simulator finds remarks at Kronofogden for Norrtälje's applicants
 WEB_FORM = {"sub": None, "roles": [], "municipalities": [], "system": True}
 RECRUITER = {"sub": "rekryterare-1", "name": "Rut Rekryterare", "roles": ["recruiter"],
              "municipalities": [STOCKHOLM, NORRTALJE], "system": False}
@@ -90,7 +90,7 @@ def completed_checks(system, applicant_id: str) -> dict[str, dict]:
     def every_check_completed():
         checks = system["recruiter"].applicants.get_applicant(applicant_id)["checks"]
         done = {c["register"]: c for c in checks if c["state"] == "completed"}
-        return done if len(done) == len(REGISTERS) else None
+        return done if len(done) == len(DEFAULT_REGISTERS) else None
     return wait_until(every_check_completed, timeout=30, interval=0.1,
                       message="the applicant to show every check completed")
 
@@ -105,10 +105,10 @@ def test_registration_to_approval_with_every_register_clear(system):
     # when the registers have answered
     checks = completed_checks(system, applicant_id)
     # then the applicant shows every required check clear, as registry_checks does
-    assert sorted(checks) == sorted(REGISTERS)
+    assert sorted(checks) == sorted(DEFAULT_REGISTERS)
     assert {c["outcome"] for c in checks.values()} == {"clear"}
     assert {c["register"]: c["outcome"] for c in
-            system["recruiter"].registry_checks.checks_for_applicant(applicant_id)} == dict.fromkeys(REGISTERS, "clear")
+            system["recruiter"].registry_checks.checks_for_applicant(applicant_id)} == dict.fromkeys(DEFAULT_REGISTERS, "clear")
     # and the approval succeeds
     detail = system["recruiter"].applicants.approve(applicant_id, APPROVAL)
     assert detail["status"] == "approved"

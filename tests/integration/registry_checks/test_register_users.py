@@ -14,7 +14,7 @@ from kombu import Connection
 from services.common import config
 from services.common.topology import declare_exchange
 from services.registry_checks import users
-from services.registry_checks.spec import INBOUND_EXCHANGE, INBOUND_QUEUE, declare_inbound
+from services.registry_checks.topology import INBOUND_EXCHANGE, INBOUND_QUEUE, declare_inbound
 
 
 @pytest.fixture(scope="module")

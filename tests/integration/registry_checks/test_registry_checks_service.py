@@ -14,14 +14,13 @@ import pytest
 from marshmallow import ValidationError
 
 from services.common.decider import CommandRefused
-from services.registry_checks import projection, spec
+from services.registry_checks import app, projection, spec
 from services.registry_checks.domain import check_id_for, stream_id
 from services.registry_checks.inbound import Accepted, Refused
-from services.registry_checks.signing import sign, timestamp_of
+from tests.unit.registry_checks.examples import (DEFAULT_REGISTERS, KEYS, STOCKHOLM, UPPSALA, a_recruiter,
+                                                 applicant_event, registration, result, signed)
 
-STOCKHOLM, UPPSALA = "0180", "0380"
-KEYS = {register: key.encode() for register, key in spec.DEV_KEYS.items()}
-REGISTERS = ["polisen_belastningsregister", "polisen_misstankeregister", "socialregistret", "kronofogden"]
+RECRUITER_7 = a_recruiter("rekryterare-7", STOCKHOLM)
 
 
 @pytest.fixture
@@ -31,40 +30,14 @@ def kernel(kernel_for, service_name):
 
 # --------------------------------------------------------------------------------------------- helpers
 
-def envelope(event_type: str, applicant_id: str, version: int, data: dict, municipality=STOCKHOLM) -> dict:
-    now = datetime.now(timezone.utc).isoformat()
-    return {"event_id": str(uuid.uuid4()), "event_type": event_type, "schema_version": 1, "stream_id": applicant_id,
-            "stream_type": "applicant", "stream_version": version, "municipality": municipality,
-            "occurred_at": now, "recorded_at": now, "actor": "rekryterare-1", "correlation_id": None,
-            "causation_id": None, "data": {"applicant_id": applicant_id, **data}}
-
-
-def registered(applicant_id: str, municipality=STOCKHOLM, roles=("kontaktperson",)) -> dict:
-    # The fields registry_checks reads; the rest of ApplicantRegistered (name, personnummer, ...) it ignores.
-    return envelope("ApplicantRegistered", applicant_id, 1, {
-        "municipality": municipality, "roles": list(roles), "registered_on": date.today().isoformat(),
-        "channel": "web", "by": None}, municipality)
+def registered(applicant_id: str, municipality=STOCKHOLM) -> dict:
+    return applicant_event("ApplicantRegistered", applicant_id, 1, registration(municipality), municipality)
 
 
 def given_registered(kernel, municipality=STOCKHOLM) -> str:
     applicant_id = f"applicant-{uuid.uuid4()}"
     assert kernel.receive(registered(applicant_id, municipality), "applicants").status == "applied"
     return applicant_id
-
-
-def result(check_id: str, register="kronofogden", outcome="clear", reference=None, **changes) -> dict:
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    return {"register_id": register, "check_id": check_id, "outcome": outcome,
-            "register_reference": reference or f"REF-{uuid.uuid4().hex[:8]}", "completed_at": now.isoformat(),
-            "valid_until": (now.date() + timedelta(days=365)).isoformat() if outcome == "clear" else None,
-            "summary": "", **changes}
-
-
-def signed(body: dict, key: bytes | None = None, sent_at: datetime | None = None) -> tuple[bytes, dict]:
-    raw = json.dumps(body).encode()
-    timestamp = timestamp_of(sent_at or datetime.now(timezone.utc))
-    return raw, {"x-kontakt-timestamp": timestamp,
-                 "x-kontakt-signature": sign(key or KEYS[body["register_id"]], timestamp, raw)}
 
 
 def snapshot(kernel) -> tuple:
@@ -85,7 +58,7 @@ def checks_of(kernel, applicant_id) -> dict[str, dict]:
 
 
 def when_received(kernel, raw, headers) -> Accepted | Refused:
-    return spec.receive_result(kernel, raw, headers, keys=KEYS, routing_key="kronofogden")
+    return app.receive_result(kernel, raw, headers, keys=KEYS, routing_key="kronofogden")
 
 
 def then_refused_and_kept(kernel, outcome, reason: str, before: tuple, raw: bytes) -> dict:
@@ -109,9 +82,9 @@ def test_a_registration_requests_one_check_per_required_register_with_ids_a_rede
     assert kernel.receive(again, "applicants").status == "applied"
     # then one pending check per default register, each with the id derived from applicant and register
     checks = checks_of(kernel, applicant_id)
-    assert list(checks) == REGISTERS
+    assert list(checks) == DEFAULT_REGISTERS
     assert all(c["state"] == "pending" and c["municipality"] == STOCKHOLM for c in checks.values())
-    assert {c["check_id"] for c in checks.values()} == {check_id_for(applicant_id, r) for r in REGISTERS}
+    assert {c["check_id"] for c in checks.values()} == {check_id_for(applicant_id, r) for r in DEFAULT_REGISTERS}
     with kernel.connection() as conn:
         assert conn.execute("SELECT count(*) FROM events WHERE event_type = 'CheckRequested'").fetchone() == (4,)
         assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (4,)
@@ -123,7 +96,7 @@ def test_a_municipality_that_asks_for_forsakringskassan_gets_that_check_too(kern
     # when an applicant registers there
     applicant_id = given_registered(kernel, UPPSALA)
     # then five checks are requested
-    assert list(checks_of(kernel, applicant_id)) == [*REGISTERS, "forsakringskassan"]
+    assert list(checks_of(kernel, applicant_id)) == [*DEFAULT_REGISTERS, "forsakringskassan"]
 
 
 @pytest.mark.parametrize("event_type, reason", [("ApplicantWithdrawn", "applicant_withdrawn"),
@@ -136,7 +109,7 @@ def test_withdrawal_or_rejection_cancels_the_pending_checks_and_leaves_completed
     # when the applicant withdraws, or is rejected
     data = {"withdrawn_by": "applicant", "reason": "", "by": "rekryterare-1"} if event_type == "ApplicantWithdrawn" \
         else {"reason": "olämplig", "by": "rekryterare-1"}
-    assert kernel.receive(envelope(event_type, applicant_id, 2, data), "applicants").status == "applied"
+    assert kernel.receive(applicant_event(event_type, applicant_id, 2, data), "applicants").status == "applied"
     # then every pending check is cancelled with the reason, and the completed one is kept
     checks = checks_of(kernel, applicant_id)
     assert checks.pop("kronofogden")["state"] == "completed"
@@ -202,8 +175,8 @@ def test_a_result_from_another_register_is_refused_and_kept_with_the_checks_muni
 
 def test_a_result_for_a_cancelled_check_is_refused_as_late_and_kept(kernel):
     applicant_id = given_registered(kernel)
-    kernel.receive(envelope("ApplicantWithdrawn", applicant_id, 2,
-                            {"withdrawn_by": "applicant", "reason": "", "by": "rekryterare-1"}), "applicants")
+    kernel.receive(applicant_event("ApplicantWithdrawn", applicant_id, 2,
+                                   {"withdrawn_by": "applicant", "reason": "", "by": "rekryterare-1"}), "applicants")
     raw, headers = signed(result(check_id_for(applicant_id, "kronofogden")))
     before = snapshot(kernel)
     then_refused_and_kept(kernel, when_received(kernel, raw, headers), "late", before, raw)
@@ -212,7 +185,7 @@ def test_a_result_for_a_cancelled_check_is_refused_as_late_and_kept(kernel):
 def test_a_result_for_an_expired_check_is_refused_as_late_and_kept(kernel):
     check_id = check_id_for(given_registered(kernel), "kronofogden")
     assert isinstance(when_received(kernel, *signed(result(check_id))), Accepted)
-    assert spec.expire_due(kernel, date.today() + timedelta(days=400)) == 1
+    assert app.expire_due(kernel, date.today() + timedelta(days=400)) == 1
     raw, headers = signed(result(check_id))
     before = snapshot(kernel)
     then_refused_and_kept(kernel, when_received(kernel, raw, headers), "late", before, raw)
@@ -237,7 +210,7 @@ def test_a_malformed_result_is_refused_and_kept_listing_the_fields(kernel):
 
 def test_a_body_that_is_not_even_text_is_refused_and_kept(kernel):
     before = snapshot(kernel)
-    outcome = spec.receive_result(kernel, b"\xff\xfe binary", {}, keys=KEYS)
+    outcome = app.receive_result(kernel, b"\xff\xfe binary", {}, keys=KEYS)
     assert isinstance(outcome, Refused) and outcome.reason_code == "unsigned"
     assert snapshot(kernel) == before and refused_rows(kernel)[0]["raw_body"].endswith(" binary")
 
@@ -248,9 +221,8 @@ def test_a_recruiter_records_a_paper_extract_and_is_named_on_it(kernel):
     # given a pending Polisen check
     check_id = check_id_for(given_registered(kernel), "polisen_belastningsregister")
     # when a recruiter keys in the extract the applicant showed
-    check = spec.record_manual_result(kernel, f"check-{check_id}", {
-        "outcome": "clear", "completed_on": date.today().isoformat(), "register_reference": "PM-55"},
-        municipality=STOCKHOLM, by="rekryterare-7")
+    check = app.record_manual_result(kernel, RECRUITER_7, f"check-{check_id}", {
+        "outcome": "clear", "completed_on": date.today().isoformat(), "register_reference": "PM-55"})
     # then the check completed from a manual source, with the recruiter recorded
     assert (check["state"], check["outcome"], check["source"], check["entered_by"]) == \
         ("completed", "clear", "manual", "rekryterare-7")
@@ -263,8 +235,7 @@ def test_a_manual_result_with_bad_fields_names_them_and_changes_nothing(kernel):
     check_id = check_id_for(given_registered(kernel), "kronofogden")
     before = snapshot(kernel)
     with pytest.raises(ValidationError) as error:
-        spec.record_manual_result(kernel, check_id, {"outcome": "fine", "completed_on": "igår"},
-                                  municipality=STOCKHOLM, by="rekryterare-7")
+        app.record_manual_result(kernel, RECRUITER_7, check_id, {"outcome": "fine", "completed_on": "igår"})
     assert set(error.value.messages) == {"outcome", "completed_on"}
     assert snapshot(kernel) == before
 
@@ -273,8 +244,8 @@ def test_a_manual_result_for_a_check_that_already_has_one_is_refused(kernel):
     check_id = check_id_for(given_registered(kernel), "kronofogden")
     assert isinstance(when_received(kernel, *signed(result(check_id))), Accepted)
     with pytest.raises(CommandRefused, match="already has this result"):
-        spec.record_manual_result(kernel, check_id, {"outcome": "remarks", "completed_on": date.today().isoformat()},
-                                  municipality=STOCKHOLM, by="rekryterare-7")
+        app.record_manual_result(kernel, RECRUITER_7, check_id,
+                                 {"outcome": "remarks", "completed_on": date.today().isoformat()})
 
 
 # --------------------------------------------------------------------------------------------- expiry and worklist
@@ -291,9 +262,9 @@ def test_a_clear_result_near_its_end_is_on_the_worklist_and_expires_after_its_la
         assert [c["check_id"] for c in projection.worklist(conn, date.today(), [STOCKHOLM])] == [soon]
         assert projection.worklist(conn, date.today(), [UPPSALA]) == []
     # when the expiry runs on its last day, nothing expires; the day after, it does, once
-    assert spec.expire_due(kernel, last_day) == 0
-    assert spec.expire_due(kernel, last_day + timedelta(days=1)) == 1
-    assert spec.expire_due(kernel, last_day + timedelta(days=1)) == 0
+    assert app.expire_due(kernel, last_day) == 0
+    assert app.expire_due(kernel, last_day + timedelta(days=1)) == 1
+    assert app.expire_due(kernel, last_day + timedelta(days=1)) == 0
     with kernel.connection() as conn:
         row = projection.check_row(conn, soon)
         assert (row["state"], row["clear_until"], row["expired_on"]) == \
@@ -304,9 +275,9 @@ def test_a_clear_result_near_its_end_is_on_the_worklist_and_expires_after_its_la
 def test_an_expired_check_can_be_renewed_and_answered_again(kernel):
     check_id = check_id_for(given_registered(kernel), "kronofogden")
     when_received(kernel, *signed(result(check_id)))
-    spec.expire_due(kernel, date.today() + timedelta(days=400))
+    app.expire_due(kernel, date.today() + timedelta(days=400))
     # when a recruiter renews it
-    renewed = spec.renew_check(kernel, check_id, municipality=STOCKHOLM, by="rekryterare-7")
+    renewed = app.renew_check(kernel, RECRUITER_7, check_id)
     # then it is pending again, and a new result completes it
     assert renewed["state"] == "pending"
     assert isinstance(when_received(kernel, *signed(result(check_id))), Accepted)

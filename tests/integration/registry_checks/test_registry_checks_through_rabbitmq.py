@@ -20,12 +20,13 @@ from services.common.topology import declare, events_exchange
 from services.registry_checks import spec
 from services.registry_checks.domain import check_id_for
 from services.registry_checks.service import RegistryChecksService
+from services.registry_checks.settings import DEV_KEYS
 from services.registry_checks.signing import sign, timestamp_of
+from services.registry_checks.topology import INBOUND_EXCHANGE
 from tests.conftest import prepare_database
 from tests.kernel.helpers import running_relay, running_service, wait_until
+from tests.unit.registry_checks.examples import DEFAULT_REGISTERS, STOCKHOLM, applicant_event, registration
 
-STOCKHOLM = "0180"
-REGISTERS = ["polisen_belastningsregister", "polisen_misstankeregister", "socialregistret", "kronofogden"]
 RECRUITER = {"sub": "rekryterare-1", "name": "Rekryterare", "roles": ["recruiter"], "municipalities": [STOCKHOLM]}
 ADMIN = {"sub": "admin-1", "roles": ["admin"], "municipalities": [STOCKHOLM]}
 OTHER_RECRUITER = {"sub": "rekryterare-9", "roles": ["recruiter"], "municipalities": ["0380"]}
@@ -60,11 +61,7 @@ def rpc(stack, caller: dict, method: str, *args, **kwargs):
 
 def publish_applicant_event(stack, event_type: str, applicant_id: str, version: int, data: dict) -> None:
     """What the applicants relay publishes: the envelope on applicants.events, routing key = event type."""
-    now = datetime.now(timezone.utc).isoformat()
-    body = {"event_id": str(uuid.uuid4()), "event_type": event_type, "schema_version": 1, "stream_id": applicant_id,
-            "stream_type": "applicant", "stream_version": version, "municipality": STOCKHOLM, "occurred_at": now,
-            "recorded_at": now, "actor": "rekryterare-1", "correlation_id": None, "causation_id": None,
-            "data": {"applicant_id": applicant_id, **data}}
+    body = applicant_event(event_type, applicant_id, version, data)
     with Connection(stack["amqp_uri"], transport_options={"confirm_publish": True}) as connection:
         Producer(connection).publish(body, exchange=events_exchange("applicants"), routing_key=event_type,
                                      serializer="json", delivery_mode=2)
@@ -72,9 +69,7 @@ def publish_applicant_event(stack, event_type: str, applicant_id: str, version: 
 
 def register_applicant(stack) -> str:
     applicant_id = f"applicant-{uuid.uuid4()}"
-    publish_applicant_event(stack, "ApplicantRegistered", applicant_id, 1, {
-        "municipality": STOCKHOLM, "roles": ["kontaktperson"], "registered_on": date.today().isoformat(),
-        "channel": "web", "by": None})
+    publish_applicant_event(stack, "ApplicantRegistered", applicant_id, 1, registration())
     return applicant_id
 
 
@@ -92,7 +87,7 @@ def test_registration_to_every_check_clear_through_the_simulator(stack):
     # then every required register's check completes clear, answered by the register itself
     checks = checks_when(stack, applicant_id, lambda cs: all(c["state"] == "completed" for c in cs.values()),
                          "four completed checks")
-    assert list(checks) == REGISTERS
+    assert list(checks) == DEFAULT_REGISTERS
     assert {(c["outcome"], c["source"]) for c in checks.values()} == {("clear", "register")}
     assert all(c["valid_until"] and c["clear_until"] == c["valid_until"] for c in checks.values())
 
@@ -102,9 +97,8 @@ def test_a_register_that_reports_remarks_shows_on_that_check_only(stack):
     applicant_id = f"applicant-{uuid.uuid4()}"
     stack["simulator"].rules = [register_simulator.Rule("remarks", register="kronofogden", applicant_id=applicant_id)]
     # when the applicant registers
-    publish_applicant_event(stack, "ApplicantRegistered", applicant_id, 1, {
-        "municipality": STOCKHOLM, "roles": ["kontaktfamilj"], "registered_on": date.today().isoformat(),
-        "channel": "phone", "by": "rekryterare-1"})
+    publish_applicant_event(stack, "ApplicantRegistered", applicant_id, 1,
+                            registration(roles=["kontaktfamilj"], channel="phone", by="rekryterare-1"))
     # then Kronofogden's check completed with remarks and a summary, and the others are clear
     checks = checks_when(stack, applicant_id, lambda cs: all(c["state"] == "completed" for c in cs.values()),
                          "four completed checks")
@@ -117,9 +111,7 @@ def an_applicant_the_registers_are_silent_for(stack) -> str:
     """A kontaktperson applicant of Stockholm whose checks are requested and stay pending."""
     applicant_id = f"applicant-{uuid.uuid4()}"
     stack["simulator"].rules = [register_simulator.Rule("none", applicant_id=applicant_id)]
-    publish_applicant_event(stack, "ApplicantRegistered", applicant_id, 1, {
-        "municipality": STOCKHOLM, "roles": ["kontaktperson"], "registered_on": date.today().isoformat(),
-        "channel": "web", "by": None})
+    publish_applicant_event(stack, "ApplicantRegistered", applicant_id, 1, registration())
     checks_when(stack, applicant_id, lambda cs: all(c["state"] == "pending" for c in cs.values()), "pending checks")
     return applicant_id
 
@@ -161,7 +153,7 @@ def test_a_forged_result_on_the_exchange_is_kept_for_admins_and_changes_nothing(
     timestamp = timestamp_of(datetime.now(timezone.utc))
     garbage = f"not json {uuid.uuid4().hex}".encode()
     with Connection(stack["amqp_uri"], transport_options={"confirm_publish": True}) as connection:
-        producer = Producer(connection, exchange=Exchange(spec.INBOUND_EXCHANGE, type="topic"), auto_declare=False)
+        producer = Producer(connection, exchange=Exchange(INBOUND_EXCHANGE, type="topic"), auto_declare=False)
         producer.publish(body, routing_key="kronofogden", content_type="application/json", content_encoding="utf-8",
                          headers={"x-kontakt-timestamp": timestamp,
                                   "x-kontakt-signature": sign(b"stolen? no: guessed", timestamp, body)})
@@ -211,4 +203,4 @@ def test_a_result_near_its_end_is_on_the_worklist_until_the_expiry_ends_it(stack
 def test_health_reports_the_service_and_its_keys(stack):
     health = rpc(stack, {"system": True}, "health")
     assert (health["service"], health["status"], health["dev_keys"]) == ("registry_checks", "ok", True)
-    assert health["registers_with_keys"] == sorted(spec.DEV_KEYS)
+    assert health["registers_with_keys"] == sorted(DEV_KEYS)

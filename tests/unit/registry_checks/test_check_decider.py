@@ -1,55 +1,30 @@
 """The check decider: request, result, expiry and cancellation, as given / when / then."""
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from services.common.decider import NewEvent, NotFound
 from services.common.testing import given
 from services.registry_checks.domain import (
-    CancelCheck, CheckState, ExpireCheck, RecordResult, RequestCheck, check, check_id_for, is_expiring,
+    CHECK, CancelCheck, CheckState, ExpireCheck, RecordResult, RequestCheck, check_id_for, is_expiring,
     make_check_decider, requests_for_applicant)
 from services.registry_checks.registers import LSS_CHILDREN, ChecksConfig
-
-UTC = timezone.utc
-CHECK_ID = "0b7d6a0e-5d1c-4f61-9a57-7b3f1c2e4d10"
-APPLICANT_ID = "4a1e2f3b-6c7d-4e8f-9a0b-1c2d3e4f5a6b"
-STOCKHOLM = "0180"
-MARCH_10 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+from tests.unit.registry_checks.examples import (APPLICANT_ID, CHECK_ID, MARCH_10, STOCKHOLM, UTC, cancelled,
+                                                 completed, expired, requested)
 
 request = RequestCheck(CHECK_ID, APPLICANT_ID, "kronofogden", STOCKHOLM, ("kontaktperson",), MARCH_10)
-requested = NewEvent("CheckRequested", {
-    "check_id": CHECK_ID, "applicant_id": APPLICANT_ID, "register": "kronofogden", "municipality": STOCKHOLM,
-    "roles": ["kontaktperson"], "requested_at": MARCH_10.isoformat(), "validity_months": 12})
 register_result = RecordResult(
     check_id=CHECK_ID, municipality=STOCKHOLM, outcome="clear", completed_at=MARCH_10 + timedelta(days=1),
     recorded_at=MARCH_10 + timedelta(days=1, minutes=1), source="register", register="kronofogden",
     register_reference="KFM-1", valid_until=date(2026, 1, 31), summary="")
 
 
-def completed(outcome="clear", valid_until="2026-01-31", reference="KFM-1"):
-    return NewEvent("CheckCompleted", {
-        "check_id": CHECK_ID, "applicant_id": APPLICANT_ID, "register": "kronofogden", "municipality": STOCKHOLM,
-        "outcome": outcome, "register_reference": reference, "completed_at": "2025-03-11T09:00:00+00:00",
-        "valid_until": valid_until, "summary": "", "source": "register", "entered_by": None})
-
-
-def cancelled():
-    return NewEvent("CheckCancelled", {
-        "check_id": CHECK_ID, "applicant_id": APPLICANT_ID, "register": "kronofogden", "municipality": STOCKHOLM,
-        "reason": "applicant_withdrawn", "cancelled_at": "2025-03-12T09:00:00+00:00"})
-
-
-expired = NewEvent("CheckExpired", {
-    "check_id": CHECK_ID, "applicant_id": APPLICANT_ID, "register": "kronofogden", "municipality": STOCKHOLM,
-    "valid_until": "2026-01-31", "expired_on": "2026-02-01"})
-
-
 # ---------------------------------------------------------------- requesting
 
 def test_a_request_opens_the_check_with_the_validity_of_its_register_and_roles():
-    [event] = given(check).when(request).then("CheckRequested")
-    assert event.data == requested.data
+    [event] = given(CHECK).when(request).then("CheckRequested")
+    assert event.data == requested().data
 
 
 def test_work_with_children_under_lss_caps_the_validity_of_the_belastningsregister_extract():
@@ -61,31 +36,31 @@ def test_work_with_children_under_lss_caps_the_validity_of_the_belastningsregist
 
 def test_a_request_names_every_field_at_fault():
     bad = RequestCheck(CHECK_ID, "", "skatteverket", "9999", (), datetime(2025, 3, 10, 9, 0))
-    refused = given(check).when(bad).then_refused("unknown register", "kommunkod", "at least one role",
+    refused = given(CHECK).when(bad).then_refused("unknown register", "kommunkod", "at least one role",
                                                   "time zone", "applicant_id")
     assert {p.field for p in refused.problems} == {"register", "municipality", "roles", "requested_at",
                                                    "applicant_id"}
 
 
 def test_a_pending_check_is_not_requested_twice():
-    given(check, requested).when(request).then_refused("already pending")
+    given(CHECK, requested()).when(request).then_refused("already pending")
 
 
 def test_a_check_that_has_ended_can_be_renewed():
     renewal = replace(request, requested_at=MARCH_10 + timedelta(days=300), by="rekryterare-1")
-    given(check, requested, completed()).when(renewal).then("CheckRequested")
-    given(check, requested, cancelled()).when(renewal).then("CheckRequested")
-    given(check, requested, completed(), expired).when(renewal).then("CheckRequested")
+    given(CHECK, requested(), completed()).when(renewal).then("CheckRequested")
+    given(CHECK, requested(), cancelled()).when(renewal).then("CheckRequested")
+    given(CHECK, requested(), completed(), expired()).when(renewal).then("CheckRequested")
 
 
 def test_a_renewal_is_for_the_same_applicant_and_register():
-    given(check, requested, completed()).when(replace(request, register="socialregistret")).then_refused(
+    given(CHECK, requested(), completed()).when(replace(request, register="socialregistret")).then_refused(
         "another applicant or register")
 
 
 def test_another_municipality_does_not_see_the_check():
     with pytest.raises(NotFound):
-        given(check, requested).when(replace(register_result, municipality="1480"))
+        given(CHECK, requested()).when(replace(register_result, municipality="1480"))
 
 
 def test_an_applicant_gets_one_check_per_required_register_with_stable_ids():
@@ -99,133 +74,133 @@ def test_an_applicant_gets_one_check_per_required_register_with_stable_ids():
 # ---------------------------------------------------------------- results
 
 def test_a_register_result_completes_the_check():
-    [event] = given(check, requested).when(register_result).then("CheckCompleted")
+    [event] = given(CHECK, requested()).when(register_result).then("CheckCompleted")
     assert event.data == completed().data
 
 
 def test_valid_until_is_capped_at_the_validity_from_completed_at():
-    [event] = given(check, requested).when(replace(register_result, valid_until=date(2027, 1, 1))).then(
+    [event] = given(CHECK, requested()).when(replace(register_result, valid_until=date(2027, 1, 1))).then(
         "CheckCompleted")
     assert event.data["valid_until"] == "2026-03-11"
 
 
 def test_without_a_valid_until_the_result_is_valid_for_the_whole_validity():
-    [event] = given(check, requested).when(replace(register_result, valid_until=None)).then("CheckCompleted")
+    [event] = given(CHECK, requested()).when(replace(register_result, valid_until=None)).then("CheckCompleted")
     assert event.data["valid_until"] == "2026-03-11"
 
 
 def test_a_manual_result_records_the_recruiter_who_saw_the_paper_extract():
     manual = replace(register_result, source="manual", register=None, register_reference=None,
                      by="rekryterare-1")
-    [event] = given(check, requested).when(manual).then("CheckCompleted")
+    [event] = given(CHECK, requested()).when(manual).then("CheckCompleted")
     assert (event.data["source"], event.data["entered_by"]) == ("manual", "rekryterare-1")
 
 
 def test_a_manual_result_names_its_recruiter():
     manual = replace(register_result, source="manual", register=None, by=None)
-    given(check, requested).when(manual).then_refused("names the recruiter")
+    given(CHECK, requested()).when(manual).then_refused("names the recruiter")
 
 
 def test_a_result_from_another_register_is_refused():
-    refused = given(check, requested).when(replace(register_result, register="socialregistret")).then_refused(
+    refused = given(CHECK, requested()).when(replace(register_result, register="socialregistret")).then_refused(
         "another register")
     assert refused.problems[0].code == "wrong_register"
 
 
 def test_a_result_for_a_cancelled_check_is_late():
-    given(check, requested, cancelled()).when(register_result).then_refused("cancelled")
+    given(CHECK, requested(), cancelled()).when(register_result).then_refused("cancelled")
 
 
 def test_a_result_for_an_expired_check_is_late():
-    given(check, requested, completed(), expired).when(replace(register_result, register_reference="KFM-2")) \
+    given(CHECK, requested(), completed(), expired()).when(replace(register_result, register_reference="KFM-2")) \
         .then_refused("expired")
 
 
 def test_a_second_result_is_a_repeat():
-    given(check, requested, completed()).when(replace(register_result, register_reference="KFM-2")) \
+    given(CHECK, requested(), completed()).when(replace(register_result, register_reference="KFM-2")) \
         .then_refused("already has this result")
 
 
 def test_an_old_result_arriving_during_a_renewal_is_a_repeat():
-    renewed = NewEvent("CheckRequested", requested.data)
-    given(check, requested, completed(), renewed).when(register_result).then_refused("already has this result")
+    renewed = NewEvent("CheckRequested", requested().data)
+    given(CHECK, requested(), completed(), renewed).when(register_result).then_refused("already has this result")
 
 
 def test_a_clear_extract_older_than_its_validity_is_refused():
     old = replace(register_result, completed_at=MARCH_10 - timedelta(days=400), valid_until=None)
-    given(check, requested).when(old).then_refused("more than 12 months old")
+    given(CHECK, requested()).when(old).then_refused("more than 12 months old")
 
 
 def test_a_result_cannot_be_completed_after_it_was_received():
     future = replace(register_result, completed_at=register_result.recorded_at + timedelta(hours=1))
-    given(check, requested).when(future).then_refused("completed_at is in the future")
+    given(CHECK, requested()).when(future).then_refused("completed_at is in the future")
 
 
 def test_valid_until_cannot_be_before_completed_at():
-    given(check, requested).when(replace(register_result, valid_until=date(2025, 3, 1))).then_refused(
+    given(CHECK, requested()).when(replace(register_result, valid_until=date(2025, 3, 1))).then_refused(
         "valid_until is before completed_at")
 
 
 def test_a_result_names_every_field_at_fault():
     bad = replace(register_result, outcome="maybe", register_reference=None)
-    refused = given(check, requested).when(bad).then_refused("outcome must be", "reference")
+    refused = given(CHECK, requested()).when(bad).then_refused("outcome must be", "reference")
     assert {p.field for p in refused.problems} == {"outcome", "register_reference"}
 
 
 # ---------------------------------------------------------------- expiry
 
 def test_a_clear_result_expires_once_past_valid_until():
-    [event] = given(check, requested, completed()).when(ExpireCheck(CHECK_ID, STOCKHOLM, date(2026, 2, 1))) \
+    [event] = given(CHECK, requested(), completed()).when(ExpireCheck(CHECK_ID, STOCKHOLM, date(2026, 2, 1))) \
         .then("CheckExpired")
     assert (event.data["valid_until"], event.data["expired_on"]) == ("2026-01-31", "2026-02-01")
 
 
 def test_a_clear_result_is_still_valid_on_its_last_day():
-    given(check, requested, completed()).when(ExpireCheck(CHECK_ID, STOCKHOLM, date(2026, 1, 31))) \
+    given(CHECK, requested(), completed()).when(ExpireCheck(CHECK_ID, STOCKHOLM, date(2026, 1, 31))) \
         .then_refused("valid until 2026-01-31")
 
 
 def test_only_a_clear_result_expires():
-    given(check, requested, completed("remarks")).when(ExpireCheck(CHECK_ID, STOCKHOLM, date(2026, 2, 1))) \
+    given(CHECK, requested(), completed("remarks")).when(ExpireCheck(CHECK_ID, STOCKHOLM, date(2026, 2, 1))) \
         .then_refused("no clear result")
 
 
 def test_a_clear_result_expires_during_its_renewal_and_the_renewal_still_takes_a_result():
-    renewed = NewEvent("CheckRequested", requested.data)
-    given(check, requested, completed(), renewed).when(ExpireCheck(CHECK_ID, STOCKHOLM, date(2026, 2, 1))) \
+    renewed = NewEvent("CheckRequested", requested().data)
+    given(CHECK, requested(), completed(), renewed).when(ExpireCheck(CHECK_ID, STOCKHOLM, date(2026, 2, 1))) \
         .then("CheckExpired")
     new_result = replace(register_result, register_reference="KFM-2",
                          completed_at=datetime(2026, 2, 2, 9, 0, tzinfo=UTC),
                          recorded_at=datetime(2026, 2, 2, 9, 1, tzinfo=UTC), valid_until=None)
-    given(check, requested, completed(), renewed, expired).when(new_result).then("CheckCompleted")
+    given(CHECK, requested(), completed(), renewed, expired()).when(new_result).then("CheckCompleted")
 
 
 def test_a_clear_result_ending_within_sixty_days_is_on_the_worklist():
-    state = check.fold([requested, completed()])
+    state = CHECK.fold([requested(), completed()])
     assert is_expiring(state, date(2025, 12, 2))
     assert not is_expiring(state, date(2025, 12, 1))
-    assert not is_expiring(check.fold([requested, completed("remarks")]), date(2026, 1, 30))
+    assert not is_expiring(CHECK.fold([requested(), completed("remarks")]), date(2026, 1, 30))
 
 
 # ---------------------------------------------------------------- cancellation
 
 def test_withdrawal_cancels_a_pending_check():
     cancel = CancelCheck(CHECK_ID, STOCKHOLM, "applicant_withdrawn", MARCH_10 + timedelta(days=2))
-    [event] = given(check, requested).when(cancel).then("CheckCancelled")
+    [event] = given(CHECK, requested()).when(cancel).then("CheckCancelled")
     assert event.data == cancelled().data
 
 
 def test_only_a_pending_check_is_cancelled():
     cancel = CancelCheck(CHECK_ID, STOCKHOLM, "applicant_rejected", MARCH_10 + timedelta(days=2))
-    given(check, requested, completed()).when(cancel).then_refused("only a pending check")
+    given(CHECK, requested(), completed()).when(cancel).then_refused("only a pending check")
 
 
 def test_a_cancellation_names_its_reason():
     cancel = CancelCheck(CHECK_ID, STOCKHOLM, "bored", MARCH_10 + timedelta(days=2))
-    given(check, requested).when(cancel).then_refused("reason must be one of")
+    given(CHECK, requested()).when(cancel).then_refused("reason must be one of")
 
 
 def test_a_check_that_was_never_requested_is_not_found():
     with pytest.raises(NotFound):
-        given(check).when(ExpireCheck(CHECK_ID, STOCKHOLM, date(2026, 2, 1)))
-    assert check.initial() == CheckState()
+        given(CHECK).when(ExpireCheck(CHECK_ID, STOCKHOLM, date(2026, 2, 1)))
+    assert CHECK.initial() == CheckState()

@@ -4,36 +4,30 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.common.decider import NewEvent
-from services.registry_checks.domain import check
+from services.registry_checks.domain import CHECK
 from services.registry_checks.inbound import Accepted, Refused, assess_inbound, check_id_named_in
 from services.registry_checks.signing import sign, timestamp_of
+from tests.unit.registry_checks import examples
+from tests.unit.registry_checks.examples import CHECK_ID, cancelled, expired, requested
 
 NOW = datetime(2025, 3, 11, 9, 0, tzinfo=timezone.utc)
 KEYS = {"kronofogden": b"key-kfm", "socialregistret": b"key-soc"}
-CHECK_ID = "0b7d6a0e-5d1c-4f61-9a57-7b3f1c2e4d10"
 PERSONNUMMER = "19121212-1212"  # a summary may carry personal data: it must never reach a refusal
-
-requested = NewEvent("CheckRequested", {
-    "check_id": CHECK_ID, "applicant_id": "4a1e2f3b-6c7d-4e8f-9a0b-1c2d3e4f5a6b", "register": "kronofogden",
-    "municipality": "0180", "roles": ["kontaktperson"], "requested_at": "2025-03-10T09:00:00+00:00",
-    "validity_months": 12})
 
 
 def body(**changes) -> dict:
-    return {"register_id": "kronofogden", "check_id": CHECK_ID, "outcome": "clear", "register_reference": "KFM-1",
-            "completed_at": "2025-03-11T08:59:00+00:00", "valid_until": "2026-03-11",
-            "summary": f"Inga skulder för {PERSONNUMMER}", **changes}
+    """Kronofogden's clear result for the check, completed a minute before NOW, with personal data in its summary."""
+    return {**examples.result(CHECK_ID, reference="KFM-1", completed_at=NOW - timedelta(minutes=1),
+                              summary=f"Inga skulder för {PERSONNUMMER}"), **changes}
 
 
 def signed(content: dict, key=b"key-kfm", sent_at=NOW) -> tuple[bytes, dict]:
-    raw = json.dumps(content, ensure_ascii=False).encode("utf-8")
-    timestamp = timestamp_of(sent_at)
-    return raw, {"x-kontakt-timestamp": timestamp, "x-kontakt-signature": sign(key, timestamp, raw)}
+    """Signed at NOW with the test's key for Kronofogden, unless told otherwise."""
+    return examples.signed(content, key, sent_at)
 
 
 def assess(raw, headers, *events):
-    state = check.fold(events) if events else None
+    state = CHECK.fold(events) if events else None
     outcome = assess_inbound(raw, headers, KEYS, NOW, state)
     if isinstance(outcome, Refused):
         assert PERSONNUMMER not in outcome.message
@@ -47,47 +41,47 @@ def then_refused(outcome, reason: str) -> Refused:
 
 
 def test_a_signed_fresh_result_for_a_pending_check_becomes_a_record_result():
-    outcome = assess(*signed(body()), requested)
+    outcome = assess(*signed(body()), requested())
     assert isinstance(outcome, Accepted)
-    [event] = check.decide(check.fold([requested]), outcome.command)
+    [event] = CHECK.decide(CHECK.fold([requested()]), outcome.command)
     assert (event.type, event.data["outcome"], event.data["source"]) == ("CheckCompleted", "clear", "register")
 
 
 def test_headers_are_matched_whatever_their_case():
     raw, headers = signed(body())
-    assert isinstance(assess(raw, {k.upper(): v for k, v in headers.items()}, requested), Accepted)
+    assert isinstance(assess(raw, {k.upper(): v for k, v in headers.items()}, requested()), Accepted)
 
 
 @pytest.mark.parametrize("missing", ["x-kontakt-signature", "x-kontakt-timestamp"])
 def test_an_unsigned_result_is_refused(missing):
     raw, headers = signed(body())
     del headers[missing]
-    then_refused(assess(raw, headers, requested), "unsigned")
+    then_refused(assess(raw, headers, requested()), "unsigned")
 
 
 def test_a_forged_result_is_refused():
     raw, headers = signed(body(), key=b"not the register's key")
-    then_refused(assess(raw, headers, requested), "bad_signature")
+    then_refused(assess(raw, headers, requested()), "bad_signature")
 
 
 def test_a_result_changed_after_signing_is_refused():
     raw, headers = signed(body())
-    then_refused(assess(raw.replace(b"clear", b"remarks"), headers, requested), "bad_signature")
+    then_refused(assess(raw.replace(b"clear", b"remarks"), headers, requested()), "bad_signature")
 
 
 def test_a_result_from_a_register_without_a_key_is_refused():
     raw, headers = signed(body(register_id="forsakringskassan"))
-    then_refused(assess(raw, headers, requested), "bad_signature")
+    then_refused(assess(raw, headers, requested()), "bad_signature")
 
 
 @pytest.mark.parametrize("offset", [timedelta(minutes=-6), timedelta(minutes=6)])
 def test_a_result_more_than_five_minutes_off_is_refused_as_stale(offset):
-    then_refused(assess(*signed(body(), sent_at=NOW + offset), requested), "stale_timestamp")
+    then_refused(assess(*signed(body(), sent_at=NOW + offset), requested()), "stale_timestamp")
 
 
 def test_a_result_that_breaks_the_schema_is_refused_listing_the_fields():
     raw, headers = signed(body(outcome="maybe", completed_at="yesterday", extra="x"))
-    refused = then_refused(assess(raw, headers, requested), "malformed")
+    refused = then_refused(assess(raw, headers, requested()), "malformed")
     assert refused.fields == ("completed_at", "extra", "outcome")
     assert "completed_at, extra, outcome" in refused.message
 
@@ -95,12 +89,12 @@ def test_a_result_that_breaks_the_schema_is_refused_listing_the_fields():
 def test_a_body_that_is_not_json_is_refused_as_malformed():
     raw = b"not json " + PERSONNUMMER.encode()
     headers = {"x-kontakt-timestamp": timestamp_of(NOW), "x-kontakt-signature": sign(b"key-kfm", "0", raw)}
-    then_refused(assess(raw, headers, requested), "malformed")
+    then_refused(assess(raw, headers, requested()), "malformed")
 
 
 def test_a_result_breaking_a_rule_of_the_check_is_refused_as_malformed():
     raw, headers = signed(body(valid_until="2025-01-01"))
-    refused = then_refused(assess(raw, headers, requested), "malformed")
+    refused = then_refused(assess(raw, headers, requested()), "malformed")
     assert refused.fields == ("valid_until",)
 
 
@@ -111,24 +105,22 @@ def test_a_result_for_an_unknown_check_is_refused():
 
 def test_a_result_from_another_register_than_the_one_asked_is_refused():
     raw, headers = signed(body(register_id="socialregistret"), key=b"key-soc")
-    then_refused(assess(raw, headers, requested), "wrong_register")
+    then_refused(assess(raw, headers, requested()), "wrong_register")
 
 
 def test_a_result_for_a_cancelled_check_is_refused_as_late():
-    cancelled = NewEvent("CheckCancelled", {**requested.data, "reason": "applicant_withdrawn",
-                                            "cancelled_at": "2025-03-10T10:00:00+00:00"})
-    then_refused(assess(*signed(body()), requested, cancelled), "late")
+    then_refused(assess(*signed(body()), requested(), cancelled("2025-03-10T10:00:00+00:00")), "late")
 
 
 def test_a_result_for_an_expired_check_is_refused_as_late():
-    first = check.decide(check.fold([requested]), assess(*signed(body()), requested).command)[0]
-    expired = NewEvent("CheckExpired", {**requested.data, "valid_until": "2026-03-11", "expired_on": "2026-03-12"})
-    then_refused(assess(*signed(body(register_reference="KFM-2")), requested, first, expired), "late")
+    first = CHECK.decide(CHECK.fold([requested()]), assess(*signed(body()), requested()).command)[0]
+    then_refused(assess(*signed(body(register_reference="KFM-2")), requested(), first,
+                        expired(valid_until="2026-03-11", expired_on="2026-03-12")), "late")
 
 
 def test_a_second_result_for_a_completed_check_is_refused_as_a_repeat():
-    first = check.decide(check.fold([requested]), assess(*signed(body()), requested).command)[0]
-    then_refused(assess(*signed(body()), requested, first), "repeat")
+    first = CHECK.decide(CHECK.fold([requested()]), assess(*signed(body()), requested()).command)[0]
+    then_refused(assess(*signed(body()), requested(), first), "repeat")
 
 
 def test_the_service_finds_the_check_id_before_the_signature_is_checked():
@@ -139,4 +131,13 @@ def test_the_service_finds_the_check_id_before_the_signature_is_checked():
 def test_a_body_handed_over_as_text_is_checked_as_its_utf8_bytes():
     # py-amqp decodes a body that has a content_encoding; the signature is over the bytes sent.
     raw, headers = signed(body(summary="Åsa, Östersund"))
-    assert isinstance(assess(raw.decode("utf-8"), headers, requested), Accepted)
+    assert isinstance(assess(raw.decode("utf-8"), headers, requested()), Accepted)
+
+
+def test_a_check_id_in_another_spelling_names_the_same_check():
+    # given a result naming the check in capitals, with its stream prefix (services.common.ids takes any spelling)
+    raw, headers = signed(body(check_id=f"CHECK-{CHECK_ID.upper()}"))
+    # then the service loads that check, and the result is recorded for it under its one spelling
+    assert check_id_named_in(raw) == CHECK_ID
+    outcome = assess(raw, headers, requested())
+    assert isinstance(outcome, Accepted) and outcome.command.check_id == CHECK_ID

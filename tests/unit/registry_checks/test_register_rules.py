@@ -1,9 +1,10 @@
 """Which registers an applicant is checked against, and how long a result is valid (registers.py)."""
 from datetime import date
 
+from services.common.sweden import add_months
 from services.registry_checks.registers import (
     FORSAKRINGSKASSAN, KRONOFOGDEN, LSS_CHILDREN, POLISEN_BELASTNINGSREGISTER, POLISEN_MISSTANKEREGISTER,
-    REGISTERS, SOCIALREGISTRET, ChecksConfig, add_months, required_registers, validity)
+    REGISTERS, SOCIALREGISTRET, ChecksConfig, required_registers, validity)
 
 STOCKHOLM, GOTEBORG = "0180", "1480"
 DEFAULT_FOUR = [POLISEN_BELASTNINGSREGISTER, POLISEN_MISSTANKEREGISTER, SOCIALREGISTRET, KRONOFOGDEN]

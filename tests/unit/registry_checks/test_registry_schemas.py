@@ -8,17 +8,16 @@ import pytest
 from marshmallow import ValidationError
 
 from services.common.testing import given
-from services.registry_checks.domain import (CancelCheck, ExpireCheck, RecordResult, check,
-                                             requests_for_applicant)
+from services.registry_checks.app import manual_result_command
+from services.registry_checks.domain import CHECK, CancelCheck, ExpireCheck, RecordResult, requests_for_applicant
 from services.registry_checks.events import EVENT_SCHEMAS
 from services.registry_checks.registers import ChecksConfig
-from services.registry_checks.schemas import (InboundResultSchema, ManualResultSchema, manual_result,
-                                              parse_config)
+from services.registry_checks.schemas import InboundResultSchema, ManualResultSchema, parse_config
 from services.registry_checks.signing import verify
+from tests.unit.registry_checks.examples import CHECK_ID
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2025, 3, 11, 9, 0, tzinfo=timezone.utc)
-CHECK_ID = "0b7d6a0e-5d1c-4f61-9a57-7b3f1c2e4d10"
 
 
 def test_the_inbound_body_schema_names_each_field_at_fault():
@@ -31,7 +30,7 @@ def test_the_inbound_body_schema_names_each_field_at_fault():
 
 def test_a_manual_result_is_loaded_into_a_record_result_with_the_recruiter():
     data = ManualResultSchema().load({"outcome": "clear", "completed_on": "2025-03-01"})
-    command = manual_result(data, check_id=CHECK_ID, municipality="0180", by="rekryterare-1", recorded_at=NOW)
+    command = manual_result_command(data, check_id=CHECK_ID, municipality="0180", by="rekryterare-1", recorded_at=NOW)
     assert (command.source, command.by, command.completed_at.date()) == ("manual", "rekryterare-1",
                                                                         date(2025, 3, 1))
 
@@ -60,13 +59,13 @@ def test_a_bad_configuration_names_each_field_at_fault():
 def test_every_event_the_decider_emits_follows_its_published_schema():
     [request] = [c for c in requests_for_applicant("a-1", ["kontaktperson"], "0180", NOW) if
                  c.register == "kronofogden"]
-    [requested] = given(check).when(request).then("CheckRequested")
+    [requested] = given(CHECK).when(request).then("CheckRequested")
     result = RecordResult(check_id=request.check_id, municipality="0180", outcome="clear", completed_at=NOW,
                           recorded_at=NOW, register="kronofogden", register_reference="KFM-1")
-    [completed] = given(check, requested).when(result).then("CheckCompleted")
-    [expired] = given(check, requested, completed).when(
+    [completed] = given(CHECK, requested).when(result).then("CheckCompleted")
+    [expired] = given(CHECK, requested, completed).when(
         ExpireCheck(request.check_id, "0180", date(2026, 3, 12))).then("CheckExpired")
-    [cancelled] = given(check, requested).when(
+    [cancelled] = given(CHECK, requested).when(
         CancelCheck(request.check_id, "0180", "applicant_rejected", NOW)).then("CheckCancelled")
     for event in (requested, completed, expired, cancelled):
         version, schema = EVENT_SCHEMAS[event.type]
