@@ -41,10 +41,10 @@ from bench.common import BenchEnv, Row, Table, load_average, print_logs_of, prin
 from services.common.db import connect, make_pool, psycopg  # noqa: E402
 from services.common.kernel import Kernel  # noqa: E402
 from services.payments import runs  # noqa: E402
-from services.payments.calculation import Meeting, month_end  # noqa: E402
-from services.payments.compensation_decider import ApproveReport, compensation_decider  # noqa: E402
-from services.payments.compensation_decider import stream_id as compensation_stream  # noqa: E402
-from services.payments.payment_run_decider import stream_id as run_stream  # noqa: E402
+from services.payments.domain.calculation import Meeting, month_end  # noqa: E402
+from services.payments.domain.compensation import ApproveReport, COMPENSATION  # noqa: E402
+from services.payments.domain.compensation import stream_id as compensation_stream  # noqa: E402
+from services.payments.domain.payment_run import stream_id as run_stream  # noqa: E402
 from services.payments.spec import SPEC  # noqa: E402
 from tests.integration.payments_service.payments_feeding import (a_personnummer,  # noqa: E402
                                                                    approve_and_start_issuing, seed_months)
@@ -85,7 +85,7 @@ def seed_by_copy(url: str, months: int) -> None:
                         meeting = Meeting(str(uuid.uuid4()), date.fromisoformat(f"{month}-{10 + a % 15:02d}"))
                         command = ApproveReport(KOMMUN, f"a-{a}", month, "socialsekreterare-1", "socialsekreterare-1",
                                                 f"v-{a % volunteers}", "kontaktperson", (meeting,), month_end(month))
-                        [event] = compensation_decider.decide(compensation_decider.initial(), command)
+                        [event] = COMPENSATION.decide(COMPENSATION.initial(), command)
                         copy.write_row((uuid.uuid4(), event.type, 1, compensation_stream(f"a-{a}", month),
                                         "compensation", 1, now, now, json.dumps(event.data), KOMMUN,
                                         "socialsekreterare-1"))

@@ -22,12 +22,12 @@ from psycopg.types.json import Jsonb
 from services.common.envelope import Event
 from services.common.projections import Projection
 
-from .calculation import Meeting, month_end
-from .compensation_decider import meeting_data
-from .payment_run_decider import RunItem
-from .stays import Stay, half_days
-from .tax import TaxProfile, YearToDate
-from .tax_details import mask_account, mask_personnummer
+from .domain.calculation import Meeting, month_end
+from .domain.compensation import meeting_data
+from .domain.payment_run import RunItem
+from .domain.stays import Stay, half_days
+from .domain.tax import TaxProfile, YearToDate
+from .domain.tax_details import mask_account, mask_personnummer
 
 ASSIGNMENT_PREFIX = "assignment-"
 

@@ -38,16 +38,16 @@ from services.common.envelope import Metadata
 from services.common.store import ConcurrencyError
 
 from . import projection, schemas
-from .calculation import month_start
-from .compensation_decider import CalculateCompensation, IssuePayment, compensation_decider
-from .compensation_decider import stream_id as compensation_stream
-from .money import rate_in_whole_kronor
-from .payment_run_decider import (PaymentRunState, PreparePaymentRun, RunItem, payment_run_decider)
-from .payment_run_decider import stream_id as run_stream
-from .rate_decider import rates_decider, table
-from .rate_decider import stream_id as rates_stream
-from .rate_table import RateTable
-from .tax import YearToDate
+from .domain.calculation import month_start
+from .domain.compensation import CalculateCompensation, IssuePayment, COMPENSATION
+from .domain.compensation import stream_id as compensation_stream
+from .domain.money import rate_in_whole_kronor
+from .domain.payment_run import (PaymentRunState, PreparePaymentRun, RunItem, PAYMENT_RUN)
+from .domain.payment_run import stream_id as run_stream
+from .domain.rates import RATES, table
+from .domain.rates import stream_id as rates_stream
+from .domain.rate_table import RateTable
+from .domain.tax import YearToDate
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def terms_of(assignment: dict, rates: RateTable, month: str):
 
 
 def rates_of(kernel, conn, municipality: str) -> RateTable:
-    return table(rates_decider.fold(kernel.store.load(conn, rates_stream(municipality))))
+    return table(RATES.fold(kernel.store.load(conn, rates_stream(municipality))))
 
 
 class _RatesCache:
@@ -197,7 +197,7 @@ def _new_batch(conn, run_id: str, municipality: str, period: str, phase: str, by
 def start_calculation(kernel, conn, municipality: str, period: str, by: str, on: date,
                       job_size: int = 25) -> dict:
     """Phase 1 of prepare_run, in `conn`'s transaction: the jobs to calculate; publish them after commit."""
-    run_state = payment_run_decider.fold(kernel.store.load(conn, run_stream(municipality, period)))
+    run_state = PAYMENT_RUN.fold(kernel.store.load(conn, run_stream(municipality, period)))
     problems = []
     try:
         if on < month_start(period):
@@ -243,7 +243,7 @@ class RunCache:
         version = kernel.store.version(conn, run_id)
         cached = self._runs.get(run_id)
         if cached is None or cached[0] != version:
-            state = payment_run_decider.fold(kernel.store.load(conn, run_id))
+            state = PAYMENT_RUN.fold(kernel.store.load(conn, run_id))
             cached = (version, state, {item.compensation_id: item for item in state.items})
             if len(self._runs) > 8:
                 self._runs.clear()
@@ -314,7 +314,7 @@ def _calculate(kernel, conn, batch: dict, item: dict, rates: tuple[tuple, RateTa
     metadata = Metadata(municipality=municipality, actor=batch["requested_by"])
     for attempt in range(3):
         try:
-            events = kernel.execute(compensation_decider, compensation_stream(item["assignment_id"], item["month"]),
+            events = kernel.execute(COMPENSATION, compensation_stream(item["assignment_id"], item["month"]),
                                     command, metadata, conn=conn)
         except CommandRefused as refused:
             return _problem(item, refused.problems)
@@ -340,7 +340,7 @@ def _issue(kernel, conn, batch: dict, item: dict, runs: RunCache) -> dict | None
     command = IssuePayment(batch["municipality"], item["assignment_id"], item["month"], item["compensation_id"],
                            view, batch["requested_on"], by=batch["requested_by"])
     try:
-        kernel.execute(compensation_decider, compensation_stream(item["assignment_id"], item["month"]), command,
+        kernel.execute(COMPENSATION, compensation_stream(item["assignment_id"], item["month"]), command,
                        Metadata(municipality=batch["municipality"], actor=batch["requested_by"]), conn=conn)
     except CommandRefused as refused:
         return _problem(item, refused.problems)
@@ -434,7 +434,7 @@ def prepare_run(kernel, conn, batch: dict) -> dict:
     items = projection.unpaid_items(conn, municipality, period)
     command = PreparePaymentRun(municipality, period, batch["requested_by"], items, batch["requested_on"])
     try:
-        events = kernel.execute(payment_run_decider, run_stream(municipality, period), command,
+        events = kernel.execute(PAYMENT_RUN, run_stream(municipality, period), command,
                                 Metadata(municipality=municipality, actor=batch["requested_by"]), conn=conn)
     except CommandRefused as refused:
         return {"prepared": False, "problems": [{"message": p.message, "field": p.field, "code": p.code}

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .calculation import KontaktfamiljTerms, KontaktpersonTerms, SetAmountTerms, Terms
+from .domain.calculation import KontaktfamiljTerms, KontaktpersonTerms, SetAmountTerms, Terms
+from .domain.payment_run import ApprovePaymentRun, PreparePaymentRun, RunItem
+from .domain.rate_table import skr_defaults
+from .domain.rates import PublishRates, RateChange
+from .domain.tax import WITHHOLDING_BASES
+from .domain.tax_details import normalise_personnummer
 from .events import MONTH
-from .payment_run_decider import ApprovePaymentRun, PreparePaymentRun, RunItem
-from .rate_decider import PublishRates, RateChange
-from .rate_table import skr_defaults
-from .tax import WITHHOLDING_BASES
 
 PERCENT = validate.Range(min=0, max=1000, error="must be a percentage from 0")
 
@@ -118,6 +119,36 @@ class TaxDetailsBody(Schema):
     def _percent_with_basis(self, data, **kwargs):
         if data["withholding_basis"] != "default" and data.get("withholding_percent") is None:
             raise ValidationError({"withholding_percent": ["required with a tax table or jämkning"]})
+
+
+class BankAccountBody(Schema):
+    clearing = fields.String(required=True, validate=validate.Regexp(r"^\d{4,5}$", error="4 or 5 digits"))
+    account = fields.String(required=True, validate=validate.Regexp(r"^\d{6,12}$", error="6 to 12 digits"))
+
+
+class SetTaxDetailsBody(Schema):
+    """Skatteuppgifter: the tax basis (default 30 %, the volunteer's tax table, or a jämkning decision), the
+    personnummer (required the first time) and, optionally, the bank account; always with a reason."""
+
+    municipality = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    personnummer = fields.String(load_default=None, allow_none=True,
+                                 metadata={"description": "YYYYMMDD-NNNN; required the first time"})
+    withholding_basis = fields.String(required=True, validate=validate.OneOf(WITHHOLDING_BASES))
+    withholding_percent = fields.Decimal(places=2, load_default=None, allow_none=True,
+                                         validate=validate.Range(min=0, max=100))
+    bank_account = fields.Nested(BankAccountBody, load_default=None, allow_none=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "why the details change (the volunteer's form, a decision)"})
+
+    @validates_schema
+    def _checks(self, data, **kwargs):
+        if data["withholding_basis"] != "default" and data.get("withholding_percent") is None:
+            raise ValidationError({"withholding_percent": ["required with a tax table or jämkning"]})
+        if data.get("personnummer") is not None:
+            try:
+                normalise_personnummer(data["personnummer"])
+            except ValueError as error:
+                raise ValidationError({"personnummer": [f"must be {error}"]}) from None
 
 
 # --- payment runs (finance) ------------------------------------------------------------------------------

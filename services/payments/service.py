@@ -31,18 +31,19 @@ from services.common.config import env_int
 from services.common.decider import NotFound
 from services.common.envelope import Metadata
 
-from . import exports, projection, runs, schemas
-from .compensation_decider import ApproveReport, compensation_decider, meeting_from_data
-from .compensation_decider import stream_id as compensation_stream
-from .payment_run_decider import payment_run_decider
-from .payment_run_decider import stream_id as run_stream
-from .rate_decider import rates_decider
-from .rate_decider import stream_id as rates_stream
-from .rate_table import skr_defaults
+from . import projection, runs, schemas
+from .domain import exports
+from .domain.compensation import ApproveReport, COMPENSATION, meeting_from_data
+from .domain.compensation import stream_id as compensation_stream
+from .domain.payment_run import PAYMENT_RUN
+from .domain.payment_run import stream_id as run_stream
+from .domain.rates import RATES
+from .domain.rates import stream_id as rates_stream
+from .domain.rate_table import skr_defaults
 from .runs import JobQueue, RunBusy
 from .spec import SPEC
-from .tax_details import SetTaxDetails, SetTaxDetailsBody, tax_details_decider
-from .tax_details import stream_id as tax_details_stream
+from .domain.tax_details import TAX_DETAILS, SetTaxDetails
+from .domain.tax_details import stream_id as tax_details_stream
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 ADMIN, FINANCE, CASE_WORKER, AUDITOR, VOLUNTEER = "admin", "finance", "case_worker", "auditor", "volunteer"
@@ -99,7 +100,7 @@ class PaymentsService:
         Returns rates(municipality)."""
         self.caller.require(municipality, ADMIN)
         command = schemas.publish_rates(body_of(body), municipality=municipality, by=self.caller.actor)
-        self.kernel.execute(rates_decider, rates_stream(municipality), command,
+        self.kernel.execute(RATES, rates_stream(municipality), command,
                             Metadata(municipality=municipality, actor=self.caller.actor))
         return self._rates(municipality)
 
@@ -163,7 +164,7 @@ class PaymentsService:
         command = ApproveReport(found["municipality"], key, month, self.caller.actor, found["case_worker_id"],
                                 found["volunteer_id"], found["kind"],
                                 tuple(meeting_from_data(m) for m in meetings), today())
-        self.kernel.execute(compensation_decider, compensation_stream(key, month), command,
+        self.kernel.execute(COMPENSATION, compensation_stream(key, month), command,
                             Metadata(municipality=found["municipality"], actor=self.caller.actor))
         with self.kernel.connection() as conn:
             return projection.report(conn, key, month)
@@ -204,7 +205,7 @@ class PaymentsService:
         try:
             with self.kernel.connection() as conn:
                 with conn.transaction():
-                    self.kernel.execute(payment_run_decider, run_id, command,
+                    self.kernel.execute(PAYMENT_RUN, run_id, command,
                                         Metadata(municipality=municipality, actor=self.caller.actor), conn=conn)
                     started = runs.start_issuing(conn, run_id, municipality, period, self.caller.actor, today(),
                                                  job_size=env_int("PAYMENTS_JOB_SIZE", 25))
@@ -293,7 +294,7 @@ class PaymentsService:
     def set_tax_details(self, volunteer_id, body):
         """TaxDetailsChanged: `body` is SetTaxDetailsBody {municipality, personnummer (the first time),
         withholding_basis, withholding_percent, bank_account, reason}. Returns tax_details (masked)."""
-        data = SetTaxDetailsBody().load(body_of(body))
+        data = schemas.SetTaxDetailsBody().load(body_of(body))
         municipality = data["municipality"]
         self.caller.require(municipality, FINANCE)
         if not isinstance(volunteer_id, str) or not volunteer_id.strip():
@@ -301,7 +302,7 @@ class PaymentsService:
         command = SetTaxDetails(municipality, volunteer_id, self.caller.actor, today(), data["reason"],
                                 data["withholding_basis"], data["withholding_percent"], data["personnummer"],
                                 data["bank_account"])
-        self.kernel.execute(tax_details_decider, tax_details_stream(municipality, volunteer_id), command,
+        self.kernel.execute(TAX_DETAILS, tax_details_stream(municipality, volunteer_id), command,
                             Metadata(municipality=municipality, actor=self.caller.actor))
         return self._tax_details(municipality, volunteer_id)
 

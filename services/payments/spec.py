@@ -11,8 +11,8 @@ from pathlib import Path
 
 from services.common.kernel import ServiceSpec
 
+from .domain.tax_details import published_data
 from .projection import PROJECTIONS
-from .tax_details import published_data
 
 SPEC = ServiceSpec(
     name="payments",

@@ -18,7 +18,7 @@ import pytest
 
 from services.common import config
 from services.payments import runs
-from services.payments.payment_run_decider import stream_id as run_stream
+from services.payments.domain.payment_run import stream_id as run_stream
 from services.payments.spec import SPEC
 from tests.integration.payments_service.payments_feeding import approve_and_start_issuing, seed_months
 from tests.faults.processes import ROOT, Processes

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from services.payments import projection, runs
-from services.payments.payment_run_decider import ApprovePaymentRun, payment_run_decider
-from services.payments.payment_run_decider import stream_id as run_stream
+from services.payments.domain.payment_run import ApprovePaymentRun, PAYMENT_RUN
+from services.payments.domain.payment_run import stream_id as run_stream
 from services.payments.spec import SPEC
 from services.common.envelope import Metadata
 
@@ -34,7 +34,7 @@ def start_calculation(kernel, period=PERIOD, by="ekonom-1", job_size=25) -> dict
 def approve(kernel, period=PERIOD, by="ekonom-2", job_size=25) -> dict:
     with kernel.connection() as conn:
         with conn.transaction():
-            kernel.execute(payment_run_decider, run_stream(KOMMUN, period),
+            kernel.execute(PAYMENT_RUN, run_stream(KOMMUN, period),
                            ApprovePaymentRun(KOMMUN, period, by, date(2025, 4, 26)),
                            Metadata(municipality=KOMMUN, actor=by), conn=conn)
             return runs.start_issuing(conn, run_stream(KOMMUN, period), KOMMUN, period, by, date(2025, 4, 26),
@@ -126,7 +126,7 @@ def test_the_plan_published_by_assignments_is_read_as_payments_terms():
 
     from marshmallow import ValidationError
 
-    from services.payments.rate_table import skr_defaults
+    from services.payments.domain.rate_table import skr_defaults
 
     rates = skr_defaults()
 

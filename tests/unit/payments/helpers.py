@@ -6,14 +6,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from services.common.decider import NewEvent
-from services.payments.calculation import KontaktfamiljTerms, KontaktpersonTerms, Meeting
-from services.payments.compensation_decider import (ApproveReport, CalculateCompensation, IssuePayment,
-                                                    compensation_decider)
+from services.payments.domain.calculation import KontaktfamiljTerms, KontaktpersonTerms, Meeting
+from services.payments.domain.compensation import (ApproveReport, CalculateCompensation, IssuePayment,
+                                                    COMPENSATION)
 from services.payments.events import EVENT_SCHEMAS
-from services.payments.payment_run_decider import (ApprovePaymentRun, PreparePaymentRun, RunItem,
-                                                   payment_run_decider)
-from services.payments.rate_table import skr_defaults
-from services.payments.tax import TaxProfile, YearToDate
+from services.payments.domain.payment_run import (ApprovePaymentRun, PreparePaymentRun, RunItem,
+                                                   PAYMENT_RUN)
+from services.payments.domain.rate_table import skr_defaults
+from services.payments.domain.tax import TaxProfile, YearToDate
 
 STHLM = ZoneInfo("Europe/Stockholm")
 KOMMUN = "0180"
@@ -48,7 +48,7 @@ def profile(birth=date(1980, 5, 1), person=VOLUNTEER, **kw) -> TaxProfile:
 
 def approve(month: str, *meetings: Meeting, kind="kontaktperson", by=CASE_WORKER, on: date | None = None,
             assignment=ASSIGNMENT) -> ApproveReport:
-    from services.payments.calculation import month_end
+    from services.payments.domain.calculation import month_end
     return ApproveReport(KOMMUN, assignment, month, by, CASE_WORKER, VOLUNTEER, kind, tuple(meetings),
                          on or month_end(month))
 
@@ -70,14 +70,14 @@ def decide_all(decider, *commands) -> list[NewEvent]:
 
 
 def history(*commands) -> list[NewEvent]:
-    return decide_all(compensation_decider, *commands)
+    return decide_all(COMPENSATION, *commands)
 
 
 def approved_run(period: str, *items: RunItem, preparer="ekonom-1", approver="ekonom-2"):
-    events = decide_all(payment_run_decider,
+    events = decide_all(PAYMENT_RUN,
                         PreparePaymentRun(KOMMUN, period, preparer, items, date.fromisoformat(period + "-25")),
                         ApprovePaymentRun(KOMMUN, period, approver, date.fromisoformat(period + "-26")))
-    return payment_run_decider.fold(events)
+    return PAYMENT_RUN.fold(events)
 
 
 def item_of(event: NewEvent) -> RunItem:

@@ -3,7 +3,7 @@ import csv
 import io
 from datetime import date
 
-from services.payments.exports import assignment_summary, payroll_csv, payroll_rows, summary_csv
+from services.payments.domain.exports import assignment_summary, payroll_csv, payroll_rows, summary_csv
 
 from .helpers import approve, calculate, history, kp_terms, meeting
 

@@ -6,7 +6,7 @@ import pytest
 from marshmallow import ValidationError
 
 from services.payments import schemas
-from services.payments.calculation import KontaktfamiljTerms, KontaktpersonTerms
+from services.payments.domain.calculation import KontaktfamiljTerms, KontaktpersonTerms
 
 
 def test_publish_rates_body_becomes_the_command():

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from personnummer import personnummer as _pnr
 
 from services.common.decider import CommandRefused, Decider, EventLike, NewEvent, Problem
@@ -54,38 +53,6 @@ def normalise_personnummer(value: str) -> tuple[str, date]:
     except (_pnr.PersonnummerException, ValueError):
         raise ValueError("the checksum or date is wrong") from None
     return f"{match.group(1)}-{match.group(2)}", born
-
-
-# --- the body finance sends ------------------------------------------------------------------------------
-
-class BankAccountBody(Schema):
-    clearing = fields.String(required=True, validate=validate.Regexp(r"^\d{4,5}$", error="4 or 5 digits"))
-    account = fields.String(required=True, validate=validate.Regexp(r"^\d{6,12}$", error="6 to 12 digits"))
-
-
-class SetTaxDetailsBody(Schema):
-    """Skatteuppgifter: the tax basis (default 30 %, the volunteer's tax table, or a jämkning decision), the
-    personnummer (required the first time) and, optionally, the bank account; always with a reason."""
-
-    municipality = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
-    personnummer = fields.String(load_default=None, allow_none=True,
-                                 metadata={"description": "YYYYMMDD-NNNN; required the first time"})
-    withholding_basis = fields.String(required=True, validate=validate.OneOf(WITHHOLDING_BASES))
-    withholding_percent = fields.Decimal(places=2, load_default=None, allow_none=True,
-                                         validate=validate.Range(min=0, max=100))
-    bank_account = fields.Nested(BankAccountBody, load_default=None, allow_none=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                           metadata={"description": "why the details change (the volunteer's form, a decision)"})
-
-    @validates_schema
-    def _checks(self, data, **kwargs):
-        if data["withholding_basis"] != "default" and data.get("withholding_percent") is None:
-            raise ValidationError({"withholding_percent": ["required with a tax table or jämkning"]})
-        if data.get("personnummer") is not None:
-            try:
-                normalise_personnummer(data["personnummer"])
-            except ValueError as error:
-                raise ValidationError({"personnummer": [f"must be {error}"]}) from None
 
 
 # --- command, state, decider -----------------------------------------------------------------------------
@@ -174,7 +141,7 @@ def evolve(state: TaxDetailsState, event: EventLike) -> TaxDetailsState:
                    bank_account=d.get("bank_account"))
 
 
-tax_details_decider: Decider[TaxDetailsState] = Decider("taxdetails", initial, decide, evolve)
+TAX_DETAILS: Decider[TaxDetailsState] = Decider("taxdetails", initial, decide, evolve)
 
 
 def published_data(event_type: str, data: dict) -> dict:
