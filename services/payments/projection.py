@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from services.common.envelope import Event
+from services.common.identity import mask_personnummer
 from services.common.projections import Projection
 
 from .domain.calculation import Meeting, month_end
@@ -27,7 +28,7 @@ from .domain.compensation import meeting_data
 from .domain.payment_run import RunItem
 from .domain.stays import Stay, half_days
 from .domain.tax import TaxProfile, YearToDate
-from .domain.tax_details import mask_account, mask_personnummer
+from .domain.tax_details import mask_account
 
 ASSIGNMENT_PREFIX = "assignment-"
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.identity import InvalidIdentityNumber
+from services.common.sweden import today
+
 from .domain.calculation import KontaktfamiljTerms, KontaktpersonTerms, SetAmountTerms, Terms
 from .domain.payment_run import ApprovePaymentRun, PreparePaymentRun, RunItem
 from .domain.rate_table import skr_defaults
 from .domain.rates import PublishRates, RateChange
 from .domain.tax import WITHHOLDING_BASES
-from .domain.tax_details import normalise_personnummer
+from .domain.tax_details import parse_personnummer
 from .events import MONTH
 
 PERCENT = validate.Range(min=0, max=1000, error="must be a percentage from 0")
@@ -146,9 +149,9 @@ class SetTaxDetailsBody(Schema):
             raise ValidationError({"withholding_percent": ["required with a tax table or jämkning"]})
         if data.get("personnummer") is not None:
             try:
-                normalise_personnummer(data["personnummer"])
-            except ValueError as error:
-                raise ValidationError({"personnummer": [f"must be {error}"]}) from None
+                parse_personnummer(data["personnummer"], today())
+            except InvalidIdentityNumber as error:
+                raise ValidationError({"personnummer": [f"invalid: {error}"]}) from None
 
 
 # --- payment runs (finance) ------------------------------------------------------------------------------

@@ -15,24 +15,18 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from personnummer import personnummer as _pnr
-
 from services.common.decider import CommandRefused, Decider, EventLike, NewEvent, Problem
+from services.common.identity import IdentityNumber, InvalidIdentityNumber, parse_identity_number
 from services.common.places import is_municipality
 
 from .tax import WITHHOLDING_BASES
 
 PRIVATE_FIELDS = ("personnummer", "birth_date", "bank_account")
-_TWELVE_DIGITS = re.compile(r"^(\d{8})-?(\d{4})$")
+_TWELVE_DIGITS = re.compile(r"^[0-9]{8}-?[0-9]{4}$")
 
 
 def stream_id(municipality: str, volunteer_id: str) -> str:
     return f"taxdetails-{municipality}-{volunteer_id}"
-
-
-def mask_personnummer(number: str | None) -> str | None:
-    """'19811218-9876' -> '19811218-XXXX'."""
-    return None if number is None else number[:8] + "-XXXX"
 
 
 def mask_account(account: dict | None) -> dict | None:
@@ -42,17 +36,13 @@ def mask_account(account: dict | None) -> dict | None:
     return {"clearing": account.get("clearing"), "account": "*" * max(len(digits) - 4, 0) + digits[-4:]}
 
 
-def normalise_personnummer(value: str) -> tuple[str, date]:
-    """'YYYYMMDD-NNNN' or 'YYYYMMDDNNNN' -> ('YYYYMMDD-NNNN', birth date). Raises ValueError naming no digits."""
-    match = _TWELVE_DIGITS.match(value.strip()) if isinstance(value, str) else None
-    if not match:
-        raise ValueError("a personnummer as YYYYMMDD-NNNN")
-    try:
-        parsed = _pnr.parse(match.group(1) + match.group(2))
-        born = parsed.get_date()
-    except (_pnr.PersonnummerException, ValueError):
-        raise ValueError("the checksum or date is wrong") from None
-    return f"{match.group(1)}-{match.group(2)}", born
+def parse_personnummer(value: str, on: date) -> IdentityNumber:
+    """The volunteer's personnummer or samordningsnummer, in a twelve-digit form only ("YYYYMMDD-NNNN" or
+    "YYYYMMDDNNNN"): the payroll file reports the whole number, so payments does not guess a century.
+    Raises InvalidIdentityNumber, whose text names no digits."""
+    if not isinstance(value, str) or not _TWELVE_DIGITS.match(value.strip()):
+        raise InvalidIdentityNumber("not in the form YYYYMMDD-NNNN")
+    return parse_identity_number(value, on)
 
 
 # --- command, state, decider -----------------------------------------------------------------------------
@@ -101,9 +91,11 @@ def decide(state: TaxDetailsState, command: SetTaxDetails) -> list[NewEvent]:
     personnummer, birth_date = state.personnummer, state.birth_date
     if command.personnummer is not None:
         try:
-            personnummer, birth_date = normalise_personnummer(command.personnummer)
-        except ValueError as error:
-            problems.append(Problem(f"personnummer must be {error}", "personnummer", "invalid"))
+            parsed = parse_personnummer(command.personnummer, command.on)
+        except InvalidIdentityNumber as error:
+            problems.append(Problem(f"the personnummer is invalid: {error}", "personnummer", "invalid"))
+        else:
+            personnummer, birth_date = parsed.number, parsed.birth_date
     elif personnummer is None:
         problems.append(Problem("the personnummer is required the first time", "personnummer", "required"))
     if problems:
