@@ -37,7 +37,7 @@ from services.common.decider import CommandRefused, Problem
 from services.common.envelope import Metadata
 from services.common.store import ConcurrencyError
 
-from . import projection, schemas
+from . import read, schemas
 from .domain.calculation import month_start
 from .domain.compensation import CalculateCompensation, IssuePayment, COMPENSATION
 from .domain.compensation import stream_id as compensation_stream
@@ -210,7 +210,7 @@ def start_calculation(kernel, conn, municipality: str, period: str, by: str, on:
                                 "period", "run_approved"))
     if problems:
         raise CommandRefused(*problems)
-    months = projection.months_to_calculate(conn, municipality, period)
+    months = read.reports.months_to_calculate(conn, municipality, period)
     batch_id, job_ids = _new_batch(conn, run_stream(municipality, period), municipality, period, "calculate",
                                    by, on, months, job_size)
     return {"batch_id": batch_id, "job_ids": job_ids, "months": len(months)}
@@ -264,9 +264,9 @@ class _JobContext:
     def __init__(self, conn, municipality: str, year: int, items: list[dict]):
         self.year = year
         volunteers = sorted({item["volunteer_id"] for item in items})
-        self.assignments = projection.assignments(conn, [item["assignment_id"] for item in items])
-        self.profiles = projection.tax_profiles(conn, municipality, volunteers)
-        self.ytd = projection.years_to_date(conn, municipality, volunteers, year)
+        self.assignments = read.assignments.assignments(conn, [item["assignment_id"] for item in items])
+        self.profiles = read.tax_details.tax_profiles(conn, municipality, volunteers)
+        self.ytd = read.compensations.years_to_date(conn, municipality, volunteers, year)
 
     def carry_forward(self, volunteer_id: str, data: dict) -> None:
         before = self.ytd[volunteer_id]
@@ -431,7 +431,7 @@ def finish_batch_if_done(kernel, batch_id: int) -> bool:
 
 def prepare_run(kernel, conn, batch: dict) -> dict:
     municipality, period = batch["municipality"], batch["period"]
-    items = projection.unpaid_items(conn, municipality, period)
+    items = read.compensations.unpaid_items(conn, municipality, period)
     command = PreparePaymentRun(municipality, period, batch["requested_by"], items, batch["requested_on"])
     try:
         events = kernel.execute(PAYMENT_RUN, run_stream(municipality, period), command,

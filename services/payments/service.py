@@ -31,7 +31,7 @@ from services.common.config import env_int
 from services.common.decider import NotFound
 from services.common.envelope import Metadata
 
-from . import projection, runs, schemas
+from . import read, runs, schemas
 from .domain import exports
 from .domain.compensation import ApproveReport, COMPENSATION, meeting_from_data
 from .domain.compensation import stream_id as compensation_stream
@@ -116,7 +116,7 @@ class PaymentsService:
         on = today()
         with self.kernel.connection() as conn:
             rates = runs.rates_of(self.kernel, conn, municipality)
-            changes = projection.rate_changes(conn, municipality)
+            changes = read.rates.rate_changes(conn, municipality)
         in_force = []
         for key in sorted(skr_defaults().keys):
             try:
@@ -136,7 +136,7 @@ class PaymentsService:
         "meeting_id" is the id to approve (its latest version); "logged_meeting_id" is the assignments' id."""
         found = self._assignment(assignment_id, CASE_WORKER, FINANCE, AUDITOR, volunteer_reads=True)
         with self.kernel.connection() as conn:
-            return projection.report(conn, found["assignment_id"], month)
+            return read.reports.report(conn, found["assignment_id"], month)
 
     @rpc
     @reports_problems
@@ -144,7 +144,7 @@ class PaymentsService:
         """Months with meetings not approved as they stand, for the case workers of the municipality."""
         self.caller.require(municipality, CASE_WORKER, FINANCE, AUDITOR)
         with self.kernel.connection() as conn:
-            return projection.pending_reports(conn, municipality=municipality, today=today())
+            return read.reports.pending_reports(conn, municipality=municipality, today=today())
 
     @rpc
     @reports_problems
@@ -156,7 +156,7 @@ class PaymentsService:
         data = schemas.ApproveReportBody().load(body_of(body))
         key, month = found["assignment_id"], data["month"]
         with self.kernel.connection() as conn:
-            meetings = projection.month_meetings(conn, key, month)
+            meetings = read.meetings.month_meetings(conn, key, month)
         if sorted(set(data["meeting_ids"])) != sorted(m["meeting_id"] for m in meetings):
             raise ServiceProblem("conflict", "the month's meetings have changed: show the report again", [
                 {"message": "the meetings are no longer the ones shown", "field": "meeting_ids",
@@ -167,7 +167,7 @@ class PaymentsService:
         self.kernel.execute(COMPENSATION, compensation_stream(key, month), command,
                             Metadata(municipality=found["municipality"], actor=self.caller.actor))
         with self.kernel.connection() as conn:
-            return projection.report(conn, key, month)
+            return read.reports.report(conn, key, month)
 
     # --- payment runs (finance) ---------------------------------------------------------------------------------
 
@@ -211,7 +211,7 @@ class PaymentsService:
                                                  job_size=env_int("PAYMENTS_JOB_SIZE", 25))
         except RunBusy:  # the transaction was rolled back: nothing was approved by this call
             with self.kernel.connection() as conn:
-                found = projection.run(conn, run_id)
+                found = read.runs.run(conn, run_id)
             if found is None or found["status"] != "approved":
                 raise ServiceProblem("conflict", "the run is being prepared: approve it when that is done")
             return self._run_status(municipality, period)  # a retried approval while paying: nothing to add
@@ -234,13 +234,13 @@ class PaymentsService:
     def runs(self, municipality):
         self.caller.require(municipality, FINANCE, AUDITOR)
         with self.kernel.connection() as conn:
-            return projection.runs(conn, municipality)
+            return read.runs.runs(conn, municipality)
 
     def _run_status(self, municipality: str, period: str) -> dict:
         run_id = run_stream(municipality, period)
         with self.kernel.connection() as conn:
             return {"run_id": run_id, "municipality": municipality, "period": period,
-                    "run": projection.run(conn, run_id), "phases": runs.batches(conn, run_id)}
+                    "run": read.runs.run(conn, run_id), "phases": runs.batches(conn, run_id)}
 
     @rpc
     @reports_problems
@@ -250,9 +250,9 @@ class PaymentsService:
         municipality, period = _run_of(run_id)
         self.caller.require(municipality, FINANCE)
         with self.kernel.connection() as conn:
-            paid = projection.paid_in_run(conn, run_id)
+            paid = read.compensations.paid_in_run(conn, run_id)
             rows = exports.payroll_rows(period, paid)
-            personnummer = projection.payroll_personnummer(conn, municipality, {row.person_id for row in rows})
+            personnummer = read.tax_details.payroll_personnummer(conn, municipality, {row.person_id for row in rows})
         return {"filename": f"lon-{municipality}-{period}.csv", "content_type": "text/csv; charset=utf-8",
                 "content": exports.payroll_csv(rows, personnummer), "rows": len(rows)}
 
@@ -263,7 +263,7 @@ class PaymentsService:
         municipality, period = _run_of(run_id)
         self.caller.require(municipality, FINANCE, AUDITOR)
         with self.kernel.connection() as conn:
-            summaries = exports.assignment_summary(projection.paid_in_run(conn, run_id))
+            summaries = exports.assignment_summary(read.compensations.paid_in_run(conn, run_id))
         return {"filename": f"sammanstallning-{municipality}-{period}.csv", "content_type": "text/csv; charset=utf-8",
                 "content": exports.summary_csv(summaries), "rows": len(summaries)}
 
@@ -280,8 +280,8 @@ class PaymentsService:
             raise ServiceProblem("forbidden", "only a volunteer has payments of their own")
         volunteer_id = volunteer_key(caller.actor)
         with self.kernel.connection() as conn:
-            payments = projection.volunteer_payments(conn, volunteer_id)
-            pending = projection.pending_reports(conn, volunteer_id=volunteer_id, today=today())
+            payments = read.compensations.volunteer_payments(conn, volunteer_id)
+            pending = read.reports.pending_reports(conn, volunteer_id=volunteer_id, today=today())
         for row in pending:
             row.pop("case_worker_id", None)
         return {"volunteer_id": volunteer_id, "payments": payments, "pending_reports": pending,
@@ -313,7 +313,7 @@ class PaymentsService:
         return self._tax_details(municipality, volunteer_id)
 
     def _tax_details(self, municipality: str, volunteer_id: str) -> dict:
-        return self.kernel.find(volunteer_id, lambda conn, v: projection.tax_details(conn, municipality, v),
+        return self.kernel.find(volunteer_id, lambda conn, v: read.tax_details.tax_details(conn, municipality, v),
                                 "tax details")
 
     # --- operations -----------------------------------------------------------------------------------------------
@@ -331,7 +331,7 @@ class PaymentsService:
     def _assignment(self, assignment_id, *roles: str, volunteer_reads: bool = False) -> dict:
         """The assignment as payments knows it, if the caller may act on it with one of `roles` (or, with
         `volunteer_reads`, is its volunteer); else not found (or forbidden)."""
-        found = self.kernel.find(projection.assignment_key(assignment_id), projection.assignment, "assignment")
+        found = self.kernel.find(read.assignments.assignment_key(assignment_id), read.assignments.assignment, "assignment")
         caller = self.caller
         if volunteer_reads and not caller.system and VOLUNTEER in caller.roles \
                 and caller.actor == found["volunteer_id"]:

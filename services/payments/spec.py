@@ -12,7 +12,7 @@ from pathlib import Path
 from services.common.kernel import ServiceSpec
 
 from .domain.tax_details import published_data
-from .projection import PROJECTIONS
+from .read import PROJECTIONS
 
 SPEC = ServiceSpec(
     name="payments",

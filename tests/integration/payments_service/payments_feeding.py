@@ -10,7 +10,7 @@ from datetime import date, datetime, timezone
 from typing import Iterable
 
 from services.common.envelope import Event, Metadata, from_wire, to_wire
-from services.payments import projection
+from services.payments import read
 from services.payments.domain.calculation import month_end
 from services.payments.domain.compensation import ApproveReport, COMPENSATION, meeting_from_data
 from services.payments.domain.compensation import stream_id as compensation_stream
@@ -80,8 +80,8 @@ def feed(kernel, bodies: Iterable[dict], conn=None) -> None:
 def approve_month(kernel, conn, assignment_id: str, month: str, *, by: str = CASE_WORKER,
                   on: date | None = None) -> None:
     """The responsible case worker approves the month's report as it stands (what approve_report does)."""
-    found = projection.assignment(conn, assignment_id)
-    meetings = tuple(meeting_from_data(m) for m in projection.month_meetings(conn, assignment_id, month))
+    found = read.assignments.assignment(conn, assignment_id)
+    meetings = tuple(meeting_from_data(m) for m in read.meetings.month_meetings(conn, assignment_id, month))
     command = ApproveReport(found["municipality"], assignment_id, month, by, found["case_worker_id"],
                             found["volunteer_id"], found["kind"], meetings, on or month_end(month))
     kernel.execute(COMPENSATION, compensation_stream(assignment_id, month), command,

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from services.payments import projection, runs
+from services.payments import read, runs
 from services.payments.domain.payment_run import ApprovePaymentRun, PAYMENT_RUN
 from services.payments.domain.payment_run import stream_id as run_stream
 from services.payments.spec import SPEC
@@ -57,7 +57,7 @@ def test_a_run_calculates_prepares_and_pays_each_month_once_whatever_the_order_o
         assert runs.process_job(kernel, job_id) == "skipped"
     # then the run is prepared with 60 compensations
     with kernel.connection() as conn:
-        run = projection.run(conn, run_stream(KOMMUN, PERIOD))
+        run = read.runs.run(conn, run_stream(KOMMUN, PERIOD))
     assert (run["status"], run["item_count"]) == ("prepared", 60)
     assert count(kernel, "CompensationCalculated") == 60
     # when it is approved by another person and the paying jobs run, and run again
@@ -69,7 +69,7 @@ def test_a_run_calculates_prepares_and_pays_each_month_once_whatever_the_order_o
         paid = conn.execute("SELECT data->>'compensation_id', count(*), sum((data->>'payout_ore')::bigint) "
                             "FROM events WHERE event_type = 'PaymentIssued' GROUP BY 1").fetchall()
         calculated = dict(conn.execute("SELECT compensation_id, payout_ore FROM pay_compensations").fetchall())
-        run = projection.run(conn, run_stream(KOMMUN, PERIOD))
+        run = read.runs.run(conn, run_stream(KOMMUN, PERIOD))
     assert len(paid) == 60 and all(n == 1 for _, n, _ in paid)
     assert {cid: total for cid, _, total in paid} == calculated
     assert run["complete"] and run["paid_payout_ore"] == run["total_payout_ore"]
@@ -108,7 +108,7 @@ def test_a_month_without_tax_details_is_left_for_a_later_run_with_the_reason(ker
     runs.process_job(kernel, started["job_ids"][0])
     with kernel.connection() as conn:
         phases = runs.batches(conn, run_stream(KOMMUN, PERIOD))
-        assert projection.months_to_calculate(conn, KOMMUN, PERIOD)  # still to calculate
+        assert read.reports.months_to_calculate(conn, KOMMUN, PERIOD)  # still to calculate
     assert phases[0]["status"] == "done"
     assert phases[0]["problems"][0]["problems"][0]["code"] == "tax_details_missing"
     assert phases[0]["outcome"]["prepared"] is False  # nothing to pay: the run is not prepared
