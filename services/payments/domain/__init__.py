@@ -1,12 +1,12 @@
 """Payments' rules, pure Python: read these first. Four kinds of stream, one module and one decider each:
 
-    rates-<kommunkod>                     rates.py         RATES          PublishRates -> RatesPublished
-    compensation-<assignment>-<YYYY-MM>   compensation.py  COMPENSATION   ApproveReport -> ReportApproved
-                                                                          CalculateCompensation -> CompensationCalculated
-                                                                          IssuePayment -> PaymentIssued
-    paymentrun-<kommunkod>-<YYYY-MM>      payment_run.py   PAYMENT_RUN    PreparePaymentRun -> PaymentRunPrepared
-                                                                          ApprovePaymentRun -> PaymentRunApproved
-    taxdetails-<kommunkod>-<volunteer>    tax_details.py   TAX_DETAILS    SetTaxDetails -> TaxDetailsChanged
+    rates-<kommunkod>                    rates.py         RATES         PublishRates -> RatesPublished
+    compensation-<assignment>-<YYYY-MM>  compensation.py  COMPENSATION  ApproveReport -> ReportApproved
+                                                                        CalculateCompensation -> CompensationCalculated
+                                                                        IssuePayment -> PaymentIssued
+    paymentrun-<kommunkod>-<YYYY-MM>     payment_run.py   PAYMENT_RUN   PreparePaymentRun -> PaymentRunPrepared
+                                                                        ApprovePaymentRun -> PaymentRunApproved
+    taxdetails-<kommunkod>-<volunteer>   tax_details.py   TAX_DETAILS   SetTaxDetails -> TaxDetailsChanged
 
 The rules that are not a stream: the arithmetic in calculation.py (arvode, omkostnad, expenses), dygn counting in
 stays.py, tax and employer contributions in tax.py, öre and rounding in money.py, the dated rates in rate_table.py

@@ -11,10 +11,13 @@ from typing import Iterable
 
 from services.common.envelope import Event, Metadata, from_wire, to_wire
 from services.payments import read
+from services.payments.app import phases
 from services.payments.domain.calculation import month_end
-from services.payments.domain.compensation import ApproveReport, COMPENSATION, meeting_from_data
+from services.payments.domain.compensation import COMPENSATION, ApproveReport, meeting_from_data
 from services.payments.domain.compensation import stream_id as compensation_stream
-from services.payments.domain.tax_details import SetTaxDetails, TAX_DETAILS
+from services.payments.domain.payment_run import PAYMENT_RUN, ApprovePaymentRun
+from services.payments.domain.payment_run import stream_id as run_stream
+from services.payments.domain.tax_details import TAX_DETAILS, SetTaxDetails
 from services.payments.domain.tax_details import stream_id as tax_details_stream
 from tests.people import a_personnummer
 
@@ -129,15 +132,11 @@ def seed_months(kernel, municipality: str, *, assignments: int, months: Iterable
 def approve_and_start_issuing(kernel, municipality: str, period: str, job_size: int) -> list[str]:
     """A second finance officer approves the calculated run (four eyes) and its payment jobs are made, in one
     transaction; the ids of the jobs to publish."""
-    from services.payments import runs
-    from services.payments.domain.payment_run import ApprovePaymentRun, PAYMENT_RUN
-    from services.payments.domain.payment_run import stream_id as run_stream
-
     with kernel.connection() as conn:
         with conn.transaction():
             kernel.execute(PAYMENT_RUN, run_stream(municipality, period),
                            ApprovePaymentRun(municipality, period, "ekonom-2", date(2025, 4, 26)),
                            Metadata(municipality=municipality, actor="ekonom-2"), conn=conn)
-            issuing = runs.start_issuing(conn, run_stream(municipality, period), municipality, period, "ekonom-2",
-                                         date(2025, 4, 26), job_size=job_size)
+            issuing = phases.start_issuing(conn, run_stream(municipality, period), municipality, period, "ekonom-2",
+                                           date(2025, 4, 26), job_size=job_size)
     return issuing["job_ids"]
