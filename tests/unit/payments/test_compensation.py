@@ -3,9 +3,9 @@ from datetime import date
 
 from services.common.testing import given
 from services.payments.domain.compensation import COMPENSATION
-from services.payments.domain.payment_run import PreparePaymentRun, RunItem, PAYMENT_RUN
+from services.payments.domain.payment_run import PAYMENT_RUN, PreparePaymentRun, RunItem
 
-from .helpers import (CASE_WORKER, KOMMUN, approve, approved_run, assert_published_contract, at, calculate,
+from .examples import (CASE_WORKER, KOMMUN, approve, approved_run, assert_published_contract, at, calculate,
                       history, item_of, kf_terms, kp_terms, meeting, pay, stay)
 
 M1 = meeting("m1", date(2025, 3, 4))

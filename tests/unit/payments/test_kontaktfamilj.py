@@ -9,7 +9,7 @@ from services.payments.domain.compensation import COMPENSATION
 from services.payments.domain.rate_table import skr_defaults
 from services.payments.domain.stays import Stay, half_days
 
-from .helpers import approve, assert_published_contract, at, calculate, history, kf_terms, stay
+from .examples import approve, assert_published_contract, at, calculate, history, kf_terms, stay
 
 TEN_YEAR_OLD = date(2013, 1, 15)
 

@@ -4,7 +4,7 @@ from datetime import date
 from services.common.testing import given
 from services.payments.domain.compensation import COMPENSATION
 
-from .helpers import approve, assert_published_contract, calculate, history, kp_terms, meeting
+from .examples import approve, assert_published_contract, calculate, history, kp_terms, meeting
 
 
 def test_category_1_at_20_percent_in_2025_gives_980_kr_arvode():

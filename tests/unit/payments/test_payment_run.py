@@ -2,10 +2,9 @@
 from datetime import date
 
 from services.common.testing import given
-from services.payments.domain.payment_run import (ApprovePaymentRun, PreparePaymentRun, RunItem,
-                                                   PAYMENT_RUN)
+from services.payments.domain.payment_run import PAYMENT_RUN, ApprovePaymentRun, PreparePaymentRun, RunItem
 
-from .helpers import KOMMUN, assert_published_contract, decide_all
+from .examples import KOMMUN, assert_published_contract, decide_all
 
 ITEMS = (RunItem("compensation-a-1-2025-03/1", "a-1", "v-1", "2025-03", 1176_00),
          RunItem("compensation-a-2-2025-03/1", "a-2", "v-2", "2025-03", 500_00))

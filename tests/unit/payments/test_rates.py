@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from services.common.testing import given
 from services.payments.domain.compensation import COMPENSATION
-from services.payments.domain.rates import PublishRates, RateChange, RATES, table
 from services.payments.domain.rate_table import skr_defaults
+from services.payments.domain.rates import RATES, PublishRates, RateChange, table
 
-from .helpers import KOMMUN, approve, assert_published_contract, calculate, decide_all, history, kp_terms, meeting
+from .examples import KOMMUN, approve, assert_published_contract, calculate, decide_all, history, kp_terms, meeting
 
 
 def publish(*changes, on=date(2025, 7, 1), reason="Socialnämnden 2025-05-20 § 42", by="admin-1", kommun=KOMMUN):

@@ -6,7 +6,7 @@ from services.common.testing import given
 from services.payments.domain.compensation import COMPENSATION
 from services.payments.domain.tax import YearToDate
 
-from .helpers import approve, calculate, history, kp_terms, meeting, profile
+from .examples import approve, calculate, history, kp_terms, meeting, profile
 
 MARCH = approve("2025-03", meeting("m1", date(2025, 3, 4)))
 

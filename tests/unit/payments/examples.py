@@ -1,21 +1,19 @@
-"""Builders for payments tests: SKR's own figures in, events out."""
+"""Examples for payments tests: SKR's own figures in, events out. The one place tests build commands and
+histories from."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from services.common.decider import NewEvent
-from services.payments.domain.calculation import KontaktfamiljTerms, KontaktpersonTerms, Meeting
-from services.payments.domain.compensation import (ApproveReport, CalculateCompensation, IssuePayment,
-                                                    COMPENSATION)
-from services.payments.events import EVENT_SCHEMAS
-from services.payments.domain.payment_run import (ApprovePaymentRun, PreparePaymentRun, RunItem,
-                                                   PAYMENT_RUN)
+from services.common.sweden import SWEDEN
+from services.payments.domain.calculation import KontaktfamiljTerms, KontaktpersonTerms, Meeting, month_end
+from services.payments.domain.compensation import COMPENSATION, ApproveReport, CalculateCompensation, IssuePayment
+from services.payments.domain.payment_run import PAYMENT_RUN, ApprovePaymentRun, PreparePaymentRun, RunItem
 from services.payments.domain.rate_table import skr_defaults
 from services.payments.domain.tax import TaxProfile, YearToDate
+from services.payments.events import EVENT_SCHEMAS
 
-STHLM = ZoneInfo("Europe/Stockholm")
 KOMMUN = "0180"
 ASSIGNMENT = "a-1"
 VOLUNTEER = "v-1"
@@ -23,7 +21,7 @@ CASE_WORKER = "socialsekreterare-1"
 
 
 def at(y, m, d, hh=0, mm=0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=STHLM)
+    return datetime(y, m, d, hh, mm, tzinfo=SWEDEN)
 
 
 def stay(meeting_id: str, start: datetime, end: datetime, **kw) -> Meeting:
@@ -48,7 +46,6 @@ def profile(birth=date(1980, 5, 1), person=VOLUNTEER, **kw) -> TaxProfile:
 
 def approve(month: str, *meetings: Meeting, kind="kontaktperson", by=CASE_WORKER, on: date | None = None,
             assignment=ASSIGNMENT) -> ApproveReport:
-    from services.payments.domain.calculation import month_end
     return ApproveReport(KOMMUN, assignment, month, by, CASE_WORKER, VOLUNTEER, kind, tuple(meetings),
                          on or month_end(month))
 
