@@ -5,7 +5,7 @@
 
 A calculation needs the volunteer's birth date (employer contributions by age) and preliminary tax basis; the
 payroll file needs the personnummer; the payment needs the bank account. All of it is personal data: it stays in
-this service's database (spec.py's published_data removes it from what goes on the bus), it is masked in every
+this service's database (`published_data` below removes it from what goes on the bus), it is masked in every
 answer, and it never goes into a log or an error text.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ def mask_account(account: dict | None) -> dict | None:
 def parse_personnummer(value: str, on: date) -> IdentityNumber:
     """The volunteer's personnummer or samordningsnummer, in a twelve-digit form only ("YYYYMMDD-NNNN" or
     "YYYYMMDDNNNN"): the payroll file reports the whole number, so payments does not guess a century.
-    Raises InvalidIdentityNumber, whose text names no digits."""
+    Raises InvalidIdentityNumber, whose text names no digits. See docs/domain.md, "Identity numbers"."""
     if not isinstance(value, str) or not _TWELVE_DIGITS.match(value.strip()):
         raise InvalidIdentityNumber("not in the form YYYYMMDD-NNNN")
     return parse_identity_number(value, on)
