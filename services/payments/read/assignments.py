@@ -11,7 +11,7 @@ from services.common.envelope import Event
 from services.common.ids import bare_uuid
 from services.common.projections import Projection
 
-from .query import row, rows
+from .query import row, rows, upsert
 
 
 def assignment_key(assignment_id: Any) -> str | None:
@@ -30,15 +30,11 @@ class AssignmentPlans(Projection):
         birth = ((d.get("client_birth_dates") or [None])[0]  # siblings: the first child's (see app/plan.py)
                  or d.get("client_birth_date") or d["plan"].get("client_birth_date")
                  or (d.get("client") or {}).get("birth_date"))
-        conn.execute(
-            "INSERT INTO pay_assignments (assignment_id, municipality, volunteer_id, kind, case_worker_id, "
-            "start_date, plan, client_birth_date, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (assignment_id) DO UPDATE SET municipality = excluded.municipality, "
-            "volunteer_id = excluded.volunteer_id, kind = excluded.kind, case_worker_id = excluded.case_worker_id, "
-            "start_date = excluded.start_date, plan = excluded.plan, client_birth_date = excluded.client_birth_date, "
-            "updated_at = excluded.updated_at",
-            (assignment_key(event.stream_id), event.municipality or d.get("municipality"), d["volunteer_id"],
-             d["insats"], d["case_worker_id"], d["start_date"], Jsonb(plan), birth, event.recorded_at))
+        upsert(conn, "pay_assignments", ("assignment_id",), {
+            "assignment_id": assignment_key(event.stream_id),
+            "municipality": event.municipality or d.get("municipality"), "volunteer_id": d["volunteer_id"],
+            "kind": d["insats"], "case_worker_id": d["case_worker_id"], "start_date": d["start_date"],
+            "plan": Jsonb(plan), "client_birth_date": birth, "updated_at": event.recorded_at})
 
     def on_AssignmentEnded(self, conn, event: Event) -> None:
         conn.execute("UPDATE pay_assignments SET ended_on = %s, updated_at = %s WHERE assignment_id = %s",

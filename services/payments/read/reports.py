@@ -11,7 +11,7 @@ from services.common.sweden import today as today_in_sweden
 
 from ..domain.calculation import month_end
 from .meetings import month_meetings
-from .query import row, rows
+from .query import row, rows, upsert
 
 
 class Reports(Projection):
@@ -19,14 +19,12 @@ class Reports(Projection):
 
     def on_ReportApproved(self, conn, event: Event) -> None:
         d = event.data
-        conn.execute(
-            "INSERT INTO pay_reports (assignment_id, month, municipality, volunteer_id, kind, revision, "
-            "meeting_version_ids, approved_by, approved_on) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (assignment_id, month) DO UPDATE SET revision = excluded.revision, "
-            "meeting_version_ids = excluded.meeting_version_ids, approved_by = excluded.approved_by, "
-            "approved_on = excluded.approved_on",
-            (d["assignment_id"], d["month"], d["municipality"], d["volunteer_id"], d["kind"], d["revision"],
-             sorted(m["meeting_id"] for m in d["meetings"]), d["approved_by"], d["approved_on"]))
+        # A month approved again keeps its calculated_revision: the next run calculates the difference.
+        upsert(conn, "pay_reports", ("assignment_id", "month"), {
+            "assignment_id": d["assignment_id"], "month": d["month"], "municipality": d["municipality"],
+            "volunteer_id": d["volunteer_id"], "kind": d["kind"], "revision": d["revision"],
+            "meeting_version_ids": sorted(m["meeting_id"] for m in d["meetings"]),
+            "approved_by": d["approved_by"], "approved_on": d["approved_on"]})
 
     def on_CompensationCalculated(self, conn, event: Event) -> None:
         d = event.data

@@ -5,7 +5,7 @@ from services.common.envelope import Event
 from services.common.projections import Projection
 from services.common.rows import json_row
 
-from .query import row, rows
+from .query import row, rows, upsert
 
 
 class Runs(Projection):
@@ -13,14 +13,11 @@ class Runs(Projection):
 
     def on_PaymentRunPrepared(self, conn, event: Event) -> None:
         d = event.data
-        conn.execute(
-            "INSERT INTO pay_runs (run_id, municipality, period, status, preparation, prepared_by, prepared_on, "
-            "item_count, total_payout_ore) VALUES (%s, %s, %s, 'prepared', %s, %s, %s, %s, %s) "
-            "ON CONFLICT (run_id) DO UPDATE SET status = 'prepared', preparation = excluded.preparation, "
-            "prepared_by = excluded.prepared_by, prepared_on = excluded.prepared_on, "
-            "item_count = excluded.item_count, total_payout_ore = excluded.total_payout_ore",
-            (d["run_id"], d["municipality"], d["period"], d["preparation"], d["prepared_by"], d["prepared_on"],
-             d["item_count"], d["total_payout_ore"]))
+        # Prepared again before approval: the new preparation replaces the old one and its items.
+        upsert(conn, "pay_runs", ("run_id",), {
+            "run_id": d["run_id"], "municipality": d["municipality"], "period": d["period"], "status": "prepared",
+            "preparation": d["preparation"], "prepared_by": d["prepared_by"], "prepared_on": d["prepared_on"],
+            "item_count": d["item_count"], "total_payout_ore": d["total_payout_ore"]})
         conn.execute("DELETE FROM pay_run_items WHERE run_id = %s", (d["run_id"],))
         with conn.cursor().copy("COPY pay_run_items (run_id, compensation_id, assignment_id, volunteer_id, month, "
                                 "payout_ore) FROM STDIN") as copy:

@@ -17,7 +17,7 @@ from services.common.rows import json_row
 
 from ..domain.tax import TaxProfile
 from ..domain.tax_details import mask_account
-from .query import row, rows
+from .query import row, rows, upsert
 
 
 class TaxDetails(Projection):
@@ -25,16 +25,12 @@ class TaxDetails(Projection):
 
     def on_TaxDetailsChanged(self, conn, event: Event) -> None:
         d = event.data
-        conn.execute(
-            "INSERT INTO pay_tax_details (municipality, volunteer_id, personnummer, birth_date, withholding_basis, "
-            "withholding_percent, bank_account, changed_by, changed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (municipality, volunteer_id) DO UPDATE SET personnummer = excluded.personnummer, "
-            "birth_date = excluded.birth_date, withholding_basis = excluded.withholding_basis, "
-            "withholding_percent = excluded.withholding_percent, bank_account = excluded.bank_account, "
-            "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
-            (d["municipality"], d["volunteer_id"], d["personnummer"], d["birth_date"], d["withholding_basis"],
-             d["withholding_percent"], None if d.get("bank_account") is None else Jsonb(d["bank_account"]),
-             d["changed_by"], event.recorded_at))
+        upsert(conn, "pay_tax_details", ("municipality", "volunteer_id"), {
+            "municipality": d["municipality"], "volunteer_id": d["volunteer_id"], "personnummer": d["personnummer"],
+            "birth_date": d["birth_date"], "withholding_basis": d["withholding_basis"],
+            "withholding_percent": d["withholding_percent"],
+            "bank_account": None if d.get("bank_account") is None else Jsonb(d["bank_account"]),
+            "changed_by": d["changed_by"], "changed_at": event.recorded_at})
         conn.execute(
             "INSERT INTO pay_tax_details_changes (event_id, municipality, volunteer_id, changed_fields, reason, "
             "changed_by, changed_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
