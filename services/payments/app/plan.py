@@ -10,9 +10,9 @@ A plan that carries `terms` (schemas.TermsBody) is used as is.
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
+from services.common.rows import json_value
 from services.common.validation import load_body
 
 from ..domain.calculation import KontaktfamiljTerms, KontaktpersonTerms, SetAmountTerms, Terms, month_start
@@ -38,8 +38,7 @@ def terms_of(assignment: dict, rates: RateTable, month: str) -> Terms:
                     arvode_percent=None if arvode.get("percent") is None else str(arvode["percent"]),
                     omkostnad_percent=None if level_percent is None else str(level_percent))
     elif kind == "kontaktfamilj":
-        birth = assignment.get("client_birth_date")
-        body.update(client_birth_date=birth.isoformat() if isinstance(birth, date) else birth)
+        body.update(client_birth_date=json_value(assignment.get("client_birth_date")))
     else:
         monthly = omkostnad.get("monthly_ore")
         if monthly is None and level_percent is not None:
