@@ -6,9 +6,9 @@ For each worker count W (1, then 2) the bench starts W `python -m services.payme
 database holding N approved, uncalculated assignment-months (N/2 kontaktperson assignments, February and March,
 five months a volunteer, every volunteer's tax details set), then times the run as finance drives it:
 
-  calculate   runs.start_calculation + the jobs on the queue until the workers have calculated every month and
+  calculate   phases.start_calculation + the jobs on the queue until the workers have calculated every month and
               the last one has prepared the run (PaymentRunPrepared with N items)
-  issue       PaymentRunApproved + runs.start_issuing + the jobs until every item has its PaymentIssued
+  issue       PaymentRunApproved + phases.start_issuing + the jobs until every item has its PaymentIssued
   run         both, end to end: assignment-months per second
 
 Ceilings, measured in the same run: for W = 2, twice the 1-worker figure (perfect scaling); the ratio of the two
@@ -40,11 +40,12 @@ from kombu import Connection, Consumer, Queue  # noqa: E402
 from bench.common import BenchEnv, Row, Table, load_average, print_logs_of, print_summary, wait_until  # noqa: E402
 from services.common.db import connect, make_pool, psycopg  # noqa: E402
 from services.common.kernel import Kernel  # noqa: E402
-from services.payments import runs  # noqa: E402
-from services.payments.calculation import Meeting, month_end  # noqa: E402
-from services.payments.compensation_decider import ApproveReport, compensation_decider  # noqa: E402
-from services.payments.compensation_decider import stream_id as compensation_stream  # noqa: E402
-from services.payments.payment_run_decider import stream_id as run_stream  # noqa: E402
+from services.payments.app import phases  # noqa: E402
+from services.payments.domain.calculation import Meeting, month_end  # noqa: E402
+from services.payments.domain.compensation import COMPENSATION, ApproveReport  # noqa: E402
+from services.payments.domain.compensation import stream_id as compensation_stream  # noqa: E402
+from services.payments.domain.payment_run import stream_id as run_stream  # noqa: E402
+from services.payments.job_queue import JobQueue  # noqa: E402
 from services.payments.spec import SPEC  # noqa: E402
 from tests.integration.payments_service.payments_feeding import (a_personnummer,  # noqa: E402
                                                                    approve_and_start_issuing, seed_months)
@@ -85,7 +86,7 @@ def seed_by_copy(url: str, months: int) -> None:
                         meeting = Meeting(str(uuid.uuid4()), date.fromisoformat(f"{month}-{10 + a % 15:02d}"))
                         command = ApproveReport(KOMMUN, f"a-{a}", month, "socialsekreterare-1", "socialsekreterare-1",
                                                 f"v-{a % volunteers}", "kontaktperson", (meeting,), month_end(month))
-                        [event] = compensation_decider.decide(compensation_decider.initial(), command)
+                        [event] = COMPENSATION.decide(COMPENSATION.initial(), command)
                         copy.write_row((uuid.uuid4(), event.type, 1, compensation_stream(f"a-{a}", month),
                                         "compensation", 1, now, now, json.dumps(event.data), KOMMUN,
                                         "socialsekreterare-1"))
@@ -130,14 +131,14 @@ def consumers(amqp_uri: str, queue_name: str) -> int:
 
 def phase_done(kernel: Kernel, phase: str) -> dict | None:
     with kernel.connection() as conn:
-        found = [b for b in runs.batches(conn, run_stream(KOMMUN, PERIOD)) if b["phase"] == phase]
+        found = [b for b in phases.batches(conn, run_stream(KOMMUN, PERIOD)) if b["phase"] == phase]
     return found[-1] if found and found[-1]["status"] == "done" else None
 
 
 def timed_run(env: BenchEnv, url: str, workers: int, months: int, job_size: int) -> dict:
     queue_name = f"payments.jobs.bench{workers}"
     os.environ["PAYMENTS_JOB_QUEUE"] = queue_name
-    jobs = runs.JobQueue(env.amqp_uri)
+    jobs = JobQueue(env.amqp_uri)
     jobs.declare()
     procs = [env.start(f"payments-worker-{workers}-{i}",
                        [sys.executable, "-m", "services.payments.worker", "--name", f"w{i}"],
@@ -151,7 +152,7 @@ def timed_run(env: BenchEnv, url: str, workers: int, months: int, job_size: int)
         t0 = time.monotonic()
         with kernel.connection() as conn:
             with conn.transaction():
-                started = runs.start_calculation(kernel, conn, KOMMUN, PERIOD, "ekonom-1", date(2025, 4, 25),
+                started = phases.start_calculation(kernel, conn, KOMMUN, PERIOD, "ekonom-1", date(2025, 4, 25),
                                                  job_size=job_size)
         jobs.publish(started["job_ids"])
         calculated = wait_until(lambda: phase_done(kernel, "calculate"), timeout=7200, interval=0.2,

@@ -227,6 +227,24 @@ class PaymentIssuedSchema(Schema):
     issued_by = _text("user id, or 'system'")
 
 
+# --- TaxDetailsChanged -----------------------------------------------------------------------------------
+
+class TaxDetailsChangedSchema(Schema):
+    """As other services see it: the personnummer, birth date and bank account are stored but never published
+    (domain/tax_details.py, published_data)."""
+
+    municipality = _text("kommunkod", validate=KOMMUNKOD)
+    volunteer_id = _text("the volunteer (uppdragstagare)")
+    withholding_basis = _text("default | tax_table | jamkning",
+                              validate=validate.OneOf(["default", "tax_table", "jamkning"]))
+    withholding_percent = _decimal("skatteavdrag in percent; null with the default basis", allow_none=True)
+    changed_fields = fields.List(fields.String(), required=True,
+                                 metadata={"description": "the fields this change set (names, never values)"})
+    reason = _text("why the details changed (the volunteer's form, a decision)")
+    changed_by = _text("user id of the finance person")
+    changed_on = _date("the day of the change")
+
+
 EVENT_SCHEMAS = {
     "RatesPublished": (1, RatesPublishedSchema),
     "ReportApproved": (1, ReportApprovedSchema),
@@ -234,4 +252,5 @@ EVENT_SCHEMAS = {
     "PaymentRunPrepared": (1, PaymentRunPreparedSchema),
     "PaymentRunApproved": (1, PaymentRunApprovedSchema),
     "PaymentIssued": (1, PaymentIssuedSchema),
+    "TaxDetailsChanged": (1, TaxDetailsChangedSchema),
 }

@@ -1,4 +1,5 @@
-"""Input schemas: the request bodies the gateway loads, and the functions that turn them into commands.
+"""Input schemas: the request bodies the gateway loads (the use cases in app/ turn them into commands), and the
+plan's terms as AssignmentStarted carries them (app/plan.py).
 
 The gateway adds what the token says (municipality, the acting user) and the service adds what it holds (the
 month's meetings, the plan's terms, the rate table): the body carries only what the user decides.
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .calculation import KontaktfamiljTerms, KontaktpersonTerms, SetAmountTerms, Terms
+from services.common.identity import InvalidIdentityNumber
+from services.common.sweden import today
+
+from .domain.rate_table import skr_defaults
+from .domain.tax import WITHHOLDING_BASES
+from .domain.tax_details import parse_personnummer
 from .events import MONTH
-from .payment_run_decider import ApprovePaymentRun, PreparePaymentRun, RunItem
-from .rate_decider import PublishRates, RateChange
-from .rate_table import skr_defaults
-from .tax import WITHHOLDING_BASES
 
 PERCENT = validate.Range(min=0, max=1000, error="must be a percentage from 0")
 
@@ -37,11 +39,6 @@ class PublishRatesBody(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
                            metadata={"description": "beslut eller motivering: why the rates change"})
 
-
-def publish_rates(body: dict, *, municipality: str, by: str) -> PublishRates:
-    data = PublishRatesBody().load(body)
-    return PublishRates(municipality, by, data["effective_from"],
-                        tuple(RateChange(r["key"], r["value"]) for r in data["rates"]), data["reason"])
 
 
 # --- monthly report (case worker) ------------------------------------------------------------------------
@@ -92,21 +89,12 @@ class TermsBody(Schema):
             raise ValidationError(missing)
 
 
-def terms(body: dict) -> Terms:
-    data = TermsBody().load(body)
-    common = {"expenses_allowed": data["expenses_allowed"],
-              "omkostnad_justification": data["omkostnad_justification"]}
-    if data["kind"] == "kontaktperson":
-        return KontaktpersonTerms(data["category"], data["arvode_percent"], data["omkostnad_percent"], **common)
-    if data["kind"] == "kontaktfamilj":
-        return KontaktfamiljTerms(data["client_birth_date"], data["omkostnad_percent_child"],
-                                  data["omkostnad_percent_youth"], **common)
-    return SetAmountTerms(data["arvode_ore"], data["omkostnad_ore"], **common)
-
 
 # --- the volunteer's tax (finance; audited) --------------------------------------------------------------
 
 class TaxDetailsBody(Schema):
+    """How tax is withheld from a volunteer's arvode."""
+
     withholding_basis = fields.String(required=True, validate=validate.OneOf(WITHHOLDING_BASES),
                                       metadata={"description": "default (30 %), tax_table (skattetabell) or "
                                                                "jamkning (beslut om jämkning)"})
@@ -120,6 +108,31 @@ class TaxDetailsBody(Schema):
             raise ValidationError({"withholding_percent": ["required with a tax table or jämkning"]})
 
 
+class BankAccountBody(Schema):
+    clearing = fields.String(required=True, validate=validate.Regexp(r"^\d{4,5}$", error="4 or 5 digits"))
+    account = fields.String(required=True, validate=validate.Regexp(r"^\d{6,12}$", error="6 to 12 digits"))
+
+
+class SetTaxDetailsBody(TaxDetailsBody):
+    """Skatteuppgifter: the tax basis (default 30 %, the volunteer's tax table, or a jämkning decision), the
+    personnummer (required the first time) and, optionally, the bank account; always with a reason."""
+
+    municipality = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
+    personnummer = fields.String(load_default=None, allow_none=True,
+                                 metadata={"description": "YYYYMMDD-NNNN; required the first time"})
+    bank_account = fields.Nested(BankAccountBody, load_default=None, allow_none=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "why the details change (the volunteer's form, a decision)"})
+
+    @validates_schema
+    def _personnummer_valid(self, data, **kwargs):
+        if data.get("personnummer") is not None:
+            try:
+                parse_personnummer(data["personnummer"], today())
+            except InvalidIdentityNumber as error:
+                raise ValidationError({"personnummer": [f"invalid: {error}"]}) from None
+
+
 # --- payment runs (finance) ------------------------------------------------------------------------------
 
 class PreparePaymentRunBody(Schema):
@@ -129,14 +142,3 @@ class PreparePaymentRunBody(Schema):
 class ApprovePaymentRunBody(Schema):
     preparation = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1),
                                  metadata={"description": "the preparation reviewed (from PaymentRunPrepared)"})
-
-
-def prepare_payment_run(body: dict, *, municipality: str, by: str, items: tuple[RunItem, ...],
-                        prepared_on) -> PreparePaymentRun:
-    data = PreparePaymentRunBody().load(body)
-    return PreparePaymentRun(municipality, data["period"], by, items, prepared_on)
-
-
-def approve_payment_run(body: dict, *, municipality: str, period: str, by: str, approved_on) -> ApprovePaymentRun:
-    data = ApprovePaymentRunBody().load(body)
-    return ApprovePaymentRun(municipality, period, by, approved_on, data["preparation"])

@@ -1,11 +1,11 @@
-"""The payments service under nameko: RPC in, commands to the deciders, answers from the projections; the work of
-a payment run goes to the `payments.jobs` queue, which worker processes (worker.py) take.
+"""The payments service under nameko: each RPC calls one use case in app/; the work of a payment run goes to the
+`payments.jobs` queue (job_queue.py), which worker processes (worker.py) take.
 
     nameko run --config … services.payments.service        (RPC and the assignments inbox; one or more)
     python -m services.payments.worker                      (payment-run jobs; as many as the work needs)
 
-Who may do what (the gateway checks the token; this checks again, on every call, against the municipality the
-thing belongs to, so that another municipality's data is "not found"):
+Who may do what (the gateway checks the token; the use cases check again, on every call, against the municipality
+the thing belongs to, so that another municipality's data is "not found"):
 - rates: admin publishes; admin, finance, case_worker and auditor read;
 - monthly reports: the responsible case worker approves (the decider checks it is that case worker); case
   workers see what is pending;
@@ -16,51 +16,14 @@ thing belongs to, so that another municipality's data is "not found"):
 """
 from __future__ import annotations
 
-import re
-import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from services.common.adapters import (CallerProvider, KernelProvider, ServiceProblem, body_of, inbox_receiver,
-                                      reports_problems)
-from services.common.config import env_int
-from services.common.decider import NotFound
-from services.common.envelope import Metadata
+from services.common.adapters import CallerProvider, KernelProvider, inbox_receiver, reports_problems
 
-from . import exports, projection, runs, schemas
-from .compensation_decider import ApproveReport, compensation_decider, meeting_from_data
-from .compensation_decider import stream_id as compensation_stream
-from .payment_run_decider import payment_run_decider
-from .payment_run_decider import stream_id as run_stream
-from .rate_decider import rates_decider
-from .rate_decider import stream_id as rates_stream
-from .rate_table import skr_defaults
-from .runs import JobQueue, RunBusy
+from . import app
+from .job_queue import JobQueue
 from .spec import SPEC
-from .tax_details import SetTaxDetails, SetTaxDetailsBody, tax_details_decider
-from .tax_details import stream_id as tax_details_stream
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-ADMIN, FINANCE, CASE_WORKER, AUDITOR, VOLUNTEER = "admin", "finance", "case_worker", "auditor", "volunteer"
-RUN_ID = re.compile(r"^paymentrun-(\d{4})-(\d{4}-(0[1-9]|1[0-2]))$")
-
-
-def today() -> date:
-    return datetime.now(STOCKHOLM).date()
-
-
-def volunteer_key(actor: str) -> str:
-    """The volunteer as the assignments' events name them ("applicant-<uuid>"): a token's `sub` may be the bare
-    applicant id or the prefixed one; any other shape is compared as it is."""
-    text = actor.strip().lower().removeprefix("applicant-")
-    try:
-        return f"applicant-{uuid.UUID(text)}"
-    except ValueError:
-        return actor
 
 
 class JobQueueProvider(DependencyProvider):
@@ -72,13 +35,6 @@ class JobQueueProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.queue
-
-
-def _run_of(run_id) -> tuple[str, str]:
-    match = RUN_ID.match(run_id) if isinstance(run_id, str) else None
-    if not match:
-        raise NotFound("no such run")
-    return match.group(1), match.group(2)
 
 
 class PaymentsService:
@@ -95,245 +51,84 @@ class PaymentsService:
     @rpc
     @reports_problems
     def publish_rates(self, municipality, body):
-        """RatesPublished: `body` is a PublishRatesBody {effective_from, rates: [{key, value}], reason}.
-        Returns rates(municipality)."""
-        self.caller.require(municipality, ADMIN)
-        command = schemas.publish_rates(body_of(body), municipality=municipality, by=self.caller.actor)
-        self.kernel.execute(rates_decider, rates_stream(municipality), command,
-                            Metadata(municipality=municipality, actor=self.caller.actor))
-        return self._rates(municipality)
+        return app.rates.publish_rates(self.kernel, self.caller, municipality, body)
 
     @rpc
     @reports_problems
     def rates(self, municipality):
-        """{"municipality", "on", "rates": [{key, value, unit, effective_from, source, carried_forward}],
-        "changes": [{key, effective_from, value, unit, reason, published_by, published_at}]}"""
-        self.caller.require(municipality, ADMIN, FINANCE, CASE_WORKER, AUDITOR)
-        return self._rates(municipality)
-
-    def _rates(self, municipality: str) -> dict:
-        on = today()
-        with self.kernel.connection() as conn:
-            rates = runs.rates_of(self.kernel, conn, municipality)
-            changes = projection.rate_changes(conn, municipality)
-        in_force = []
-        for key in sorted(skr_defaults().keys):
-            try:
-                found = rates.lookup(key, on)
-            except KeyError:
-                continue
-            in_force.append({**found.to_data(), "unit": rates.keys[key].unit})
-        return {"municipality": municipality, "on": on.isoformat(), "rates": in_force, "changes": changes}
+        return app.rates.rates(self.kernel, self.caller, municipality)
 
     # --- monthly reports (case workers) -------------------------------------------------------------------------
 
     @rpc
     @reports_problems
     def report(self, assignment_id, month):
-        """The month's närvarorapport: {"assignment_id", "month", "status": pending|approved, "meetings": [...],
-        "approved_revision", "approved_by", "approved_on", "changed_since_approval"}. Each meeting's
-        "meeting_id" is the id to approve (its latest version); "logged_meeting_id" is the assignments' id."""
-        found = self._assignment(assignment_id, CASE_WORKER, FINANCE, AUDITOR, volunteer_reads=True)
-        with self.kernel.connection() as conn:
-            return projection.report(conn, found["assignment_id"], month)
+        return app.reports.report(self.kernel, self.caller, assignment_id, month)
 
     @rpc
     @reports_problems
     def pending_reports(self, municipality):
-        """Months with meetings not approved as they stand, for the case workers of the municipality."""
-        self.caller.require(municipality, CASE_WORKER, FINANCE, AUDITOR)
-        with self.kernel.connection() as conn:
-            return projection.pending_reports(conn, municipality=municipality, today=today())
+        return app.reports.pending_reports(self.kernel, self.caller, municipality)
 
     @rpc
     @reports_problems
     def approve_report(self, assignment_id, body):
-        """ReportApproved by the assignment's responsible case worker. `body`: {"month", "meeting_ids"}, the ids
-        shown in report(); refused as a conflict when the month's meetings are no longer exactly those.
-        Returns report(assignment_id, month)."""
-        found = self._assignment(assignment_id, CASE_WORKER)
-        data = schemas.ApproveReportBody().load(body_of(body))
-        key, month = found["assignment_id"], data["month"]
-        with self.kernel.connection() as conn:
-            meetings = projection.month_meetings(conn, key, month)
-        if sorted(set(data["meeting_ids"])) != sorted(m["meeting_id"] for m in meetings):
-            raise ServiceProblem("conflict", "the month's meetings have changed: show the report again", [
-                {"message": "the meetings are no longer the ones shown", "field": "meeting_ids",
-                 "code": "report_changed"}])
-        command = ApproveReport(found["municipality"], key, month, self.caller.actor, found["case_worker_id"],
-                                found["volunteer_id"], found["kind"],
-                                tuple(meeting_from_data(m) for m in meetings), today())
-        self.kernel.execute(compensation_decider, compensation_stream(key, month), command,
-                            Metadata(municipality=found["municipality"], actor=self.caller.actor))
-        with self.kernel.connection() as conn:
-            return projection.report(conn, key, month)
+        return app.reports.approve_report(self.kernel, self.caller, assignment_id, body)
 
     # --- payment runs (finance) ---------------------------------------------------------------------------------
 
     @rpc
     @reports_problems
     def prepare_run(self, municipality, period):
-        """Calculate every approved, not yet calculated month up to `period` (jobs for the workers), then
-        PaymentRunPrepared with every calculated, unpaid compensation. Returns run_status at once; the run is
-        prepared when the phase "calculate" is done (poll run_status)."""
-        self.caller.require(municipality, FINANCE)
-        schemas.PreparePaymentRunBody().load({"period": period})
-        try:
-            with self.kernel.connection() as conn:
-                with conn.transaction():
-                    started = runs.start_calculation(self.kernel, conn, municipality, period, self.caller.actor,
-                                                     today(), job_size=env_int("PAYMENTS_JOB_SIZE", 25))
-        except RunBusy:
-            raise ServiceProblem("conflict", "a phase of this run is under way: wait for it (run_status)")
-        if started["job_ids"]:
-            self.jobs.publish(started["job_ids"])
-        else:
-            runs.finish_batch_if_done(self.kernel, started["batch_id"])  # nothing to calculate: prepare now
-        return self._run_status(municipality, period)
+        return app.runs.prepare_run(self.kernel, self.caller, self.jobs, municipality, period)
 
     @rpc
     @reports_problems
     def approve_run(self, municipality, period, body=None):
-        """PaymentRunApproved by a finance person other than the preparer, then PaymentIssued for every item
-        (jobs for the workers). `body`: {"preparation"}, the preparation reviewed. Calling it again after an
-        approval resumes paying whatever is still unpaid. Returns run_status."""
-        self.caller.require(municipality, FINANCE)
-        command = schemas.approve_payment_run(body_of(body), municipality=municipality, period=period,
-                                              by=self.caller.actor, approved_on=today())
-        run_id = run_stream(municipality, period)
-        try:
-            with self.kernel.connection() as conn:
-                with conn.transaction():
-                    self.kernel.execute(payment_run_decider, run_id, command,
-                                        Metadata(municipality=municipality, actor=self.caller.actor), conn=conn)
-                    started = runs.start_issuing(conn, run_id, municipality, period, self.caller.actor, today(),
-                                                 job_size=env_int("PAYMENTS_JOB_SIZE", 25))
-        except RunBusy:  # the transaction was rolled back: nothing was approved by this call
-            with self.kernel.connection() as conn:
-                found = projection.run(conn, run_id)
-            if found is None or found["status"] != "approved":
-                raise ServiceProblem("conflict", "the run is being prepared: approve it when that is done")
-            return self._run_status(municipality, period)  # a retried approval while paying: nothing to add
-        if started["job_ids"]:
-            self.jobs.publish(started["job_ids"])
-        return self._run_status(municipality, period)
+        return app.runs.approve_run(self.kernel, self.caller, self.jobs, municipality, period, body)
 
     @rpc
     @reports_problems
     def run_status(self, run_id):
-        """{"run_id", "municipality", "period", "run": {status, preparation, prepared_by, approved_by, item_count,
-        total_payout_ore, paid_count, paid_payout_ore, complete} or None, "phases": [{phase, status, item_count,
-        job_count, jobs_done, jobs_failed, items_done, outcome, problems}]}"""
-        municipality, period = _run_of(run_id)
-        self.caller.require(municipality, FINANCE, AUDITOR)
-        return self._run_status(municipality, period)
+        return app.runs.run_status(self.kernel, self.caller, run_id)
 
     @rpc
     @reports_problems
     def runs(self, municipality):
-        self.caller.require(municipality, FINANCE, AUDITOR)
-        with self.kernel.connection() as conn:
-            return projection.runs(conn, municipality)
-
-    def _run_status(self, municipality: str, period: str) -> dict:
-        run_id = run_stream(municipality, period)
-        with self.kernel.connection() as conn:
-            return {"run_id": run_id, "municipality": municipality, "period": period,
-                    "run": projection.run(conn, run_id), "phases": runs.batches(conn, run_id)}
+        return app.runs.runs(self.kernel, self.caller, municipality)
 
     @rpc
     @reports_problems
     def payroll_csv(self, run_id):
-        """The payroll file of what the run paid: {"filename", "content_type", "content", "rows"}. One row per
-        person and pay type (exports.PAYROLL_COLUMNS), with the personnummer from the tax details."""
-        municipality, period = _run_of(run_id)
-        self.caller.require(municipality, FINANCE)
-        with self.kernel.connection() as conn:
-            paid = projection.paid_in_run(conn, run_id)
-            rows = exports.payroll_rows(period, paid)
-            personnummer = projection.payroll_personnummer(conn, municipality, {row.person_id for row in rows})
-        return {"filename": f"lon-{municipality}-{period}.csv", "content_type": "text/csv; charset=utf-8",
-                "content": exports.payroll_csv(rows, personnummer), "rows": len(rows)}
+        return app.exports.payroll_csv(self.kernel, self.caller, run_id)
 
     @rpc
     @reports_problems
     def summary_csv(self, run_id):
-        """Per assignment: months, compensations, adjustments and totals of what the run paid."""
-        municipality, period = _run_of(run_id)
-        self.caller.require(municipality, FINANCE, AUDITOR)
-        with self.kernel.connection() as conn:
-            summaries = exports.assignment_summary(projection.paid_in_run(conn, run_id))
-        return {"filename": f"sammanstallning-{municipality}-{period}.csv", "content_type": "text/csv; charset=utf-8",
-                "content": exports.summary_csv(summaries), "rows": len(summaries)}
+        return app.exports.summary_csv(self.kernel, self.caller, run_id)
 
     # --- the volunteer --------------------------------------------------------------------------------------------
 
     @rpc
     @reports_problems
     def my_payments(self):
-        """What I was paid and why: {"volunteer_id", "payments": [{compensation_id, month, status paid|calculated,
-        paid_on, lines, totals, basis, tax, ...}], "pending_reports": [{assignment_id, month, meetings, ...}],
-        "paid_total_ore"}."""
-        caller = self.caller
-        if caller.system or VOLUNTEER not in caller.roles or not caller.actor:
-            raise ServiceProblem("forbidden", "only a volunteer has payments of their own")
-        volunteer_id = volunteer_key(caller.actor)
-        with self.kernel.connection() as conn:
-            payments = projection.volunteer_payments(conn, volunteer_id)
-            pending = projection.pending_reports(conn, volunteer_id=volunteer_id, today=today())
-        for row in pending:
-            row.pop("case_worker_id", None)
-        return {"volunteer_id": volunteer_id, "payments": payments, "pending_reports": pending,
-                "paid_total_ore": sum(p["totals"]["payout_ore"] for p in payments if p["status"] == "paid")}
+        return app.volunteers.my_payments(self.kernel, self.caller)
 
     # --- tax details (finance) ------------------------------------------------------------------------------------
 
     @rpc
     @reports_problems
     def set_tax_details(self, volunteer_id, body):
-        """TaxDetailsChanged: `body` is SetTaxDetailsBody {municipality, personnummer (the first time),
-        withholding_basis, withholding_percent, bank_account, reason}. Returns tax_details (masked)."""
-        data = SetTaxDetailsBody().load(body_of(body))
-        municipality = data["municipality"]
-        self.caller.require(municipality, FINANCE)
-        if not isinstance(volunteer_id, str) or not volunteer_id.strip():
-            raise ValidationError({"volunteer_id": ["required"]})
-        command = SetTaxDetails(municipality, volunteer_id, self.caller.actor, today(), data["reason"],
-                                data["withholding_basis"], data["withholding_percent"], data["personnummer"],
-                                data["bank_account"])
-        self.kernel.execute(tax_details_decider, tax_details_stream(municipality, volunteer_id), command,
-                            Metadata(municipality=municipality, actor=self.caller.actor))
-        return self._tax_details(municipality, volunteer_id)
+        return app.tax_details.set_tax_details(self.kernel, self.caller, volunteer_id, body)
 
     @rpc
     @reports_problems
     def tax_details(self, municipality, volunteer_id):
-        self.caller.require(municipality, FINANCE)
-        return self._tax_details(municipality, volunteer_id)
-
-    def _tax_details(self, municipality: str, volunteer_id: str) -> dict:
-        return self.kernel.find(volunteer_id, lambda conn, v: projection.tax_details(conn, municipality, v),
-                                "tax details")
+        return app.tax_details.tax_details(self.kernel, self.caller, municipality, volunteer_id)
 
     # --- operations -----------------------------------------------------------------------------------------------
 
     @rpc
     @reports_problems
     def health(self):
-        with self.kernel.connection() as conn:
-            conn.execute("SELECT 1").fetchone()
-            queued = conn.execute("SELECT count(*) FROM pay_jobs WHERE status = 'queued'").fetchone()[0]
-        return {"database": True, "queued_jobs": queued}
-
-    # --- helpers --------------------------------------------------------------------------------------------------
-
-    def _assignment(self, assignment_id, *roles: str, volunteer_reads: bool = False) -> dict:
-        """The assignment as payments knows it, if the caller may act on it with one of `roles` (or, with
-        `volunteer_reads`, is its volunteer); else not found (or forbidden)."""
-        found = self.kernel.find(projection.assignment_key(assignment_id), projection.assignment, "assignment")
-        caller = self.caller
-        if volunteer_reads and not caller.system and VOLUNTEER in caller.roles \
-                and caller.actor == found["volunteer_id"]:
-            return found  # a volunteer reads their own assignment's report, whichever municipality it is in
-        caller.require(found["municipality"], *roles)
-        return found
+        return app.health.health(self.kernel)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from services.common.kernel import ServiceSpec
 
-from .projection import PROJECTIONS
-from .tax_details import published_data
+from .domain.tax_details import published_data
+from .read import PROJECTIONS
 
 SPEC = ServiceSpec(
     name="payments",

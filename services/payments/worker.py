@@ -1,10 +1,10 @@
 """A payments worker process: takes payment-run jobs off the durable RabbitMQ queue `payments.jobs` and does
-them (runs.process_job). Run as many as the work needs, on any machines:
+them (app/jobs.py, process_job). Run as many as the work needs, on any machines:
 
     python -m services.payments.worker [--prefetch 2] [--name payments-worker-1]
 
 Each message is acked only after its job's transaction committed; SIGKILL at any moment loses nothing (the broker
-redelivers what was unacked) and doubles nothing (see runs.py). SIGTERM finishes the job at hand, then stops.
+redelivers what was unacked) and doubles nothing (see app/jobs.py). SIGTERM finishes the job at hand, then stops.
 When idle, a worker also sweeps: it ends a phase whose last worker died before ending it, and publishes again a
 job whose message was lost (queued for longer than --stale-after seconds).
 
@@ -27,7 +27,10 @@ from services.common.db import make_pool
 from services.common.kernel import Kernel
 from services.common.migrations import migrate
 
-from .runs import JobQueue, RunCache, job_queue, process_job, record_failure, sweep
+from .app.issuing import RunCache
+from .app.jobs import process_job, record_failure
+from .app.phases import sweep
+from .job_queue import JobQueue, job_queue
 from .spec import SPEC
 
 log = logging.getLogger("services.payments.worker")

@@ -17,8 +17,9 @@ from datetime import date
 import pytest
 
 from services.common import config
-from services.payments import runs
-from services.payments.payment_run_decider import stream_id as run_stream
+from services.payments.app import phases
+from services.payments.domain.payment_run import stream_id as run_stream
+from services.payments.job_queue import JobQueue
 from services.payments.spec import SPEC
 from tests.integration.payments_service.payments_feeding import approve_and_start_issuing, seed_months
 from tests.faults.processes import ROOT, Processes
@@ -43,7 +44,7 @@ def setting(kernel_for, amqp_uri):
     workers = Processes(env, lambda name: [sys.executable, "-m", "services.payments.worker", "--name", name,
                                            "--prefetch", "2"], prefix="kontakt-payment-workers-")
     try:
-        yield kernel, workers, runs.JobQueue(amqp_uri)
+        yield kernel, workers, JobQueue(amqp_uri)
     finally:
         workers.stop_all()
         os.environ.pop("PAYMENTS_JOB_QUEUE", None)
@@ -51,7 +52,7 @@ def setting(kernel_for, amqp_uri):
 
 def phase(kernel, name: str) -> dict:
     with kernel.connection() as conn:
-        found = [b for b in runs.batches(conn, run_stream(KOMMUN, PERIOD)) if b["phase"] == name]
+        found = [b for b in phases.batches(conn, run_stream(KOMMUN, PERIOD)) if b["phase"] == name]
     return found[-1]
 
 
@@ -63,12 +64,12 @@ def kill_mid_phase(kernel, workers: Processes, phase_name: str, victim: str) -> 
     assert phase(kernel, phase_name)["status"] == "running", "the kill came too late to test anything"
 
 
-def run_with_a_kill(kernel, workers: Processes, jobs: runs.JobQueue, names: list[str], victims: dict[str, str]):
+def run_with_a_kill(kernel, workers: Processes, jobs: JobQueue, names: list[str], victims: dict[str, str]):
     for name in names:
         workers.start(name)
     with kernel.connection() as conn:
         with conn.transaction():
-            started = runs.start_calculation(kernel, conn, KOMMUN, PERIOD, "ekonom-1", date(2025, 4, 25),
+            started = phases.start_calculation(kernel, conn, KOMMUN, PERIOD, "ekonom-1", date(2025, 4, 25),
                                              job_size=JOB_SIZE)
     jobs.publish(started["job_ids"])
     if "calculate" in victims:

@@ -10,12 +10,15 @@ from datetime import date, datetime, timezone
 from typing import Iterable
 
 from services.common.envelope import Event, Metadata, from_wire, to_wire
-from services.payments import projection
-from services.payments.calculation import month_end
-from services.payments.compensation_decider import ApproveReport, compensation_decider, meeting_from_data
-from services.payments.compensation_decider import stream_id as compensation_stream
-from services.payments.tax_details import SetTaxDetails, tax_details_decider
-from services.payments.tax_details import stream_id as tax_details_stream
+from services.payments import read
+from services.payments.app import phases
+from services.payments.domain.calculation import month_end
+from services.payments.domain.compensation import COMPENSATION, ApproveReport, meeting_from_data
+from services.payments.domain.compensation import stream_id as compensation_stream
+from services.payments.domain.payment_run import PAYMENT_RUN, ApprovePaymentRun
+from services.payments.domain.payment_run import stream_id as run_stream
+from services.payments.domain.tax_details import TAX_DETAILS, SetTaxDetails
+from services.payments.domain.tax_details import stream_id as tax_details_stream
 from tests.people import a_personnummer
 
 CASE_WORKER = "socialsekreterare-1"
@@ -80,11 +83,11 @@ def feed(kernel, bodies: Iterable[dict], conn=None) -> None:
 def approve_month(kernel, conn, assignment_id: str, month: str, *, by: str = CASE_WORKER,
                   on: date | None = None) -> None:
     """The responsible case worker approves the month's report as it stands (what approve_report does)."""
-    found = projection.assignment(conn, assignment_id)
-    meetings = tuple(meeting_from_data(m) for m in projection.month_meetings(conn, assignment_id, month))
+    found = read.assignments.assignment(conn, assignment_id)
+    meetings = tuple(meeting_from_data(m) for m in read.meetings.month_meetings(conn, assignment_id, month))
     command = ApproveReport(found["municipality"], assignment_id, month, by, found["case_worker_id"],
                             found["volunteer_id"], found["kind"], meetings, on or month_end(month))
-    kernel.execute(compensation_decider, compensation_stream(assignment_id, month), command,
+    kernel.execute(COMPENSATION, compensation_stream(assignment_id, month), command,
                    Metadata(municipality=found["municipality"], actor=by), conn=conn)
 
 
@@ -92,7 +95,7 @@ def set_tax_details(kernel, conn, municipality: str, volunteer_id: str, *, born:
                     rng: random.Random | None = None) -> None:
     command = SetTaxDetails(municipality, volunteer_id, "ekonom-1", date(2025, 1, 2), "uppgifter från blankett",
                             "default", None, a_personnummer(rng, born=born))
-    kernel.execute(tax_details_decider, tax_details_stream(municipality, volunteer_id), command,
+    kernel.execute(TAX_DETAILS, tax_details_stream(municipality, volunteer_id), command,
                    Metadata(municipality=municipality, actor="ekonom-1"), conn=conn)
 
 
@@ -129,15 +132,11 @@ def seed_months(kernel, municipality: str, *, assignments: int, months: Iterable
 def approve_and_start_issuing(kernel, municipality: str, period: str, job_size: int) -> list[str]:
     """A second finance officer approves the calculated run (four eyes) and its payment jobs are made, in one
     transaction; the ids of the jobs to publish."""
-    from services.payments import runs
-    from services.payments.payment_run_decider import ApprovePaymentRun, payment_run_decider
-    from services.payments.payment_run_decider import stream_id as run_stream
-
     with kernel.connection() as conn:
         with conn.transaction():
-            kernel.execute(payment_run_decider, run_stream(municipality, period),
+            kernel.execute(PAYMENT_RUN, run_stream(municipality, period),
                            ApprovePaymentRun(municipality, period, "ekonom-2", date(2025, 4, 26)),
                            Metadata(municipality=municipality, actor="ekonom-2"), conn=conn)
-            issuing = runs.start_issuing(conn, run_stream(municipality, period), municipality, period, "ekonom-2",
-                                         date(2025, 4, 26), job_size=job_size)
+            issuing = phases.start_issuing(conn, run_stream(municipality, period), municipality, period, "ekonom-2",
+                                           date(2025, 4, 26), job_size=job_size)
     return issuing["job_ids"]

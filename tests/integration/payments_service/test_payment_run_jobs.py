@@ -1,4 +1,4 @@
-"""A payment run's jobs against the real database, without a broker: each job done by calling runs.process_job
+"""A payment run's jobs against the real database, without a broker: each job done by calling jobs.process_job
 as a worker would, in any order and more than once. Year-to-date, idempotence and the phases' ends.
 """
 from __future__ import annotations
@@ -7,9 +7,11 @@ from datetime import date
 
 import pytest
 
-from services.payments import projection, runs
-from services.payments.payment_run_decider import ApprovePaymentRun, payment_run_decider
-from services.payments.payment_run_decider import stream_id as run_stream
+from services.payments import read
+from services.payments.app import jobs
+from services.payments.app import phases as run_phases
+from services.payments.domain.payment_run import PAYMENT_RUN, ApprovePaymentRun
+from services.payments.domain.payment_run import stream_id as run_stream
 from services.payments.spec import SPEC
 from services.common.envelope import Metadata
 
@@ -28,16 +30,16 @@ def kernel(kernel_for, service_name):
 def start_calculation(kernel, period=PERIOD, by="ekonom-1", job_size=25) -> dict:
     with kernel.connection() as conn:
         with conn.transaction():
-            return runs.start_calculation(kernel, conn, KOMMUN, period, by, date(2025, 4, 25), job_size=job_size)
+            return run_phases.start_calculation(kernel, conn, KOMMUN, period, by, date(2025, 4, 25), job_size=job_size)
 
 
 def approve(kernel, period=PERIOD, by="ekonom-2", job_size=25) -> dict:
     with kernel.connection() as conn:
         with conn.transaction():
-            kernel.execute(payment_run_decider, run_stream(KOMMUN, period),
+            kernel.execute(PAYMENT_RUN, run_stream(KOMMUN, period),
                            ApprovePaymentRun(KOMMUN, period, by, date(2025, 4, 26)),
                            Metadata(municipality=KOMMUN, actor=by), conn=conn)
-            return runs.start_issuing(conn, run_stream(KOMMUN, period), KOMMUN, period, by, date(2025, 4, 26),
+            return run_phases.start_issuing(conn, run_stream(KOMMUN, period), KOMMUN, period, by, date(2025, 4, 26),
                                       job_size=job_size)
 
 
@@ -53,23 +55,23 @@ def test_a_run_calculates_prepares_and_pays_each_month_once_whatever_the_order_o
     started = start_calculation(kernel, job_size=8)
     assert started["months"] == 60
     for job_id in reversed(started["job_ids"]):
-        assert runs.process_job(kernel, job_id) == "done"
-        assert runs.process_job(kernel, job_id) == "skipped"
+        assert jobs.process_job(kernel, job_id) == "done"
+        assert jobs.process_job(kernel, job_id) == "skipped"
     # then the run is prepared with 60 compensations
     with kernel.connection() as conn:
-        run = projection.run(conn, run_stream(KOMMUN, PERIOD))
+        run = read.runs.run(conn, run_stream(KOMMUN, PERIOD))
     assert (run["status"], run["item_count"]) == ("prepared", 60)
     assert count(kernel, "CompensationCalculated") == 60
     # when it is approved by another person and the paying jobs run, and run again
     issuing = approve(kernel)
     for job_id in issuing["job_ids"] + issuing["job_ids"]:
-        runs.process_job(kernel, job_id)
+        jobs.process_job(kernel, job_id)
     # then each compensation was paid exactly once, and the sums agree
     with kernel.connection() as conn:
         paid = conn.execute("SELECT data->>'compensation_id', count(*), sum((data->>'payout_ore')::bigint) "
                             "FROM events WHERE event_type = 'PaymentIssued' GROUP BY 1").fetchall()
         calculated = dict(conn.execute("SELECT compensation_id, payout_ore FROM pay_compensations").fetchall())
-        run = projection.run(conn, run_stream(KOMMUN, PERIOD))
+        run = read.runs.run(conn, run_stream(KOMMUN, PERIOD))
     assert len(paid) == 60 and all(n == 1 for _, n, _ in paid)
     assert {cid: total for cid, _, total in paid} == calculated
     assert run["complete"] and run["paid_payout_ore"] == run["total_payout_ore"]
@@ -88,7 +90,7 @@ def test_the_year_to_date_runs_over_every_assignment_of_the_volunteer(kernel):
     # when the run calculates them (one job: all of a volunteer's months are in one)
     started = start_calculation(kernel)
     assert len(started["job_ids"]) == 1
-    runs.process_job(kernel, started["job_ids"][0])
+    jobs.process_job(kernel, started["job_ids"][0])
     # then the first two stay under 1,000 kr together (contributions deferred); the third crosses it and
     # catches up on both
     with kernel.connection() as conn:
@@ -105,10 +107,10 @@ def test_a_month_without_tax_details_is_left_for_a_later_run_with_the_reason(ker
             feed(kernel, [started, feeder.meeting(assignment_id, "v-utan-skatt", "2025-03-05")[1]], conn)
             approve_month(kernel, conn, assignment_id, "2025-03")
     started = start_calculation(kernel)
-    runs.process_job(kernel, started["job_ids"][0])
+    jobs.process_job(kernel, started["job_ids"][0])
     with kernel.connection() as conn:
-        phases = runs.batches(conn, run_stream(KOMMUN, PERIOD))
-        assert projection.months_to_calculate(conn, KOMMUN, PERIOD)  # still to calculate
+        phases = run_phases.batches(conn, run_stream(KOMMUN, PERIOD))
+        assert read.reports.months_to_calculate(conn, KOMMUN, PERIOD)  # still to calculate
     assert phases[0]["status"] == "done"
     assert phases[0]["problems"][0]["problems"][0]["code"] == "tax_details_missing"
     assert phases[0]["outcome"]["prepared"] is False  # nothing to pay: the run is not prepared
@@ -117,37 +119,6 @@ def test_a_month_without_tax_details_is_left_for_a_later_run_with_the_reason(ker
 def test_a_second_preparation_while_one_is_under_way_is_refused(kernel):
     seed_months(kernel, KOMMUN, assignments=2, months=["2025-03"], volunteers=2)
     start_calculation(kernel)
-    with pytest.raises(runs.RunBusy):
+    with pytest.raises(run_phases.RunBusy):
         start_calculation(kernel)
 
-
-def test_the_plan_published_by_assignments_is_read_as_payments_terms():
-    from decimal import Decimal
-
-    from marshmallow import ValidationError
-
-    from services.payments.rate_table import skr_defaults
-
-    rates = skr_defaults()
-
-    def plan(basis, category=None, percent=None, monthly_ore=None, level=1, receipts=False):
-        return {"arvode": {"basis": basis, "category": category, "percent": percent, "monthly_ore": monthly_ore},
-                "omkostnad": {"level": level, "receipts_allowed": receipts}}
-
-    # kontaktperson: the percent within the category's band; omkostnad level 3 is SKR's 40 %
-    kp = runs.terms_of({"kind": "kontaktperson", "plan": plan("category", 2, 30, level=3, receipts=True),
-                        "client_birth_date": None}, rates, "2025-03")
-    assert (kp.category, kp.arvode_percent, kp.omkostnad_percent, kp.expenses_allowed) == (
-        2, Decimal("30"), Decimal("40"), True)
-    # skkp: the fixed arvode; omkostnad at level 1 of 2025: 58,800 x 10 % / 12 = 490 kr
-    skkp = runs.terms_of({"kind": "skkp", "plan": plan("fixed", monthly_ore=500_000), "client_birth_date": None},
-                         rates, "2025-03")
-    assert (skkp.arvode_ore, skkp.omkostnad_ore) == (500_000, 49_000)
-    # kontaktfamilj: the client's birth date when AssignmentStarted carries it; refused, naming it, when not
-    kf = runs.terms_of({"kind": "kontaktfamilj", "plan": plan("per_dygn", 1, 100),
-                        "client_birth_date": date(2015, 6, 1)}, rates, "2025-03")
-    assert kf.client_birth_date == date(2015, 6, 1)
-    with pytest.raises(ValidationError) as error:
-        runs.terms_of({"kind": "kontaktfamilj", "plan": plan("per_dygn", 1, 100), "client_birth_date": None},
-                      rates, "2025-03")
-    assert "client_birth_date" in error.value.messages

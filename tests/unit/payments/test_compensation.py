@@ -2,10 +2,10 @@
 from datetime import date
 
 from services.common.testing import given
-from services.payments.compensation_decider import compensation_decider
-from services.payments.payment_run_decider import PreparePaymentRun, RunItem, payment_run_decider
+from services.payments.domain.compensation import COMPENSATION
+from services.payments.domain.payment_run import PAYMENT_RUN, PreparePaymentRun, RunItem
 
-from .helpers import (CASE_WORKER, KOMMUN, approve, approved_run, assert_published_contract, at, calculate,
+from .examples import (CASE_WORKER, KOMMUN, approve, approved_run, assert_published_contract, at, calculate,
                       history, item_of, kf_terms, kp_terms, meeting, pay, stay)
 
 M1 = meeting("m1", date(2025, 3, 4))
@@ -13,40 +13,40 @@ M2 = meeting("m2", date(2025, 3, 11))
 
 
 def test_the_responsible_case_worker_approves_the_report():
-    events = given(compensation_decider).when(approve("2025-03", M1)).then("ReportApproved")
+    events = given(COMPENSATION).when(approve("2025-03", M1)).then("ReportApproved")
     assert events[0].data["approved_by"] == CASE_WORKER
     assert events[0].data["meetings"][0]["meeting_id"] == "m1"
     assert_published_contract(*events)
 
 
 def test_another_case_worker_cannot_approve_the_report():
-    refused = given(compensation_decider).when(approve("2025-03", M1, by="socialsekreterare-2")) \
+    refused = given(COMPENSATION).when(approve("2025-03", M1, by="socialsekreterare-2")) \
         .then_refused("only the assignment's responsible case worker")
     assert refused.problems[0].field == "by"
 
 
 def test_a_report_cannot_be_approved_before_the_month_is_over():
-    given(compensation_decider).when(approve("2025-03", M1, on=date(2025, 3, 20))) \
+    given(COMPENSATION).when(approve("2025-03", M1, on=date(2025, 3, 20))) \
         .then_refused("can be approved from 2025-03-31")
 
 
 def test_a_meeting_outside_the_month_is_refused():
-    refused = given(compensation_decider).when(approve("2025-03", meeting("m9", date(2025, 4, 1)))) \
+    refused = given(COMPENSATION).when(approve("2025-03", meeting("m9", date(2025, 4, 1)))) \
         .then_refused("not in 2025-03")
     assert refused.problems[0].field == "meetings[0].date"
 
 
 def test_approving_the_same_report_again_changes_nothing():
-    given(compensation_decider, *history(approve("2025-03", M1))).when(approve("2025-03", M1)).then()
+    given(COMPENSATION, *history(approve("2025-03", M1))).when(approve("2025-03", M1)).then()
 
 
 def test_a_month_without_an_approved_report_is_not_calculated():
-    given(compensation_decider).when(calculate("2025-03", kp_terms())) \
+    given(COMPENSATION).when(calculate("2025-03", kp_terms())) \
         .then_refused("report for 2025-03 has not been approved")
 
 
 def test_calculating_again_without_a_change_emits_nothing():
-    given(compensation_decider, *history(approve("2025-03", M1), calculate("2025-03", kp_terms()))) \
+    given(COMPENSATION, *history(approve("2025-03", M1), calculate("2025-03", kp_terms()))) \
         .when(calculate("2025-03", kp_terms())).then()
 
 
@@ -56,13 +56,13 @@ def test_a_meeting_corrected_after_the_month_was_paid_gives_an_adjustment_in_a_l
     first = history(approve("2025-03", M1), calculate("2025-03", kp_terms(omkostnad="25")))
     original = first[-1]
     run = approved_run("2025-03", item_of(original))
-    paid = first + compensation_decider.decide(compensation_decider.fold(first), pay(original, run))
+    paid = first + COMPENSATION.decide(COMPENSATION.fold(first), pay(original, run))
     assert paid[-1].type == "PaymentIssued"
 
     corrected = approve("2025-03", meeting("m1-corrected", date(2025, 3, 4), "cancelled"),
                         on=date(2025, 4, 3))
-    after_correction = paid + compensation_decider.decide(compensation_decider.fold(paid), corrected)
-    events = given(compensation_decider, *after_correction) \
+    after_correction = paid + COMPENSATION.decide(COMPENSATION.fold(paid), corrected)
+    events = given(COMPENSATION, *after_correction) \
         .when(calculate("2025-03", kp_terms(omkostnad="25"), paid_in="2025-04")).then("CompensationCalculated")
     adjustment = events[0].data
     assert adjustment["adjustment"] is True
@@ -83,7 +83,7 @@ def test_an_adjustment_carries_only_the_difference():
     terms = kf_terms(date(2013, 1, 15))
     before = history(approve("2023-03", s1, kind="kontaktfamilj"), calculate("2023-03", terms),
                      approve("2023-03", s1, s2, kind="kontaktfamilj", on=date(2023, 4, 5)))
-    events = given(compensation_decider, *before).when(calculate("2023-03", terms, paid_in="2023-04")) \
+    events = given(COMPENSATION, *before).when(calculate("2023-03", terms, paid_in="2023-04")) \
         .then("CompensationCalculated")
     assert events[0].data["totals"]["arvode_ore"] == 225_00
     assert events[0].data["totals"]["omkostnad_ore"] == 151_00
@@ -92,18 +92,18 @@ def test_an_adjustment_carries_only_the_difference():
 
 def test_a_report_approved_late_is_paid_in_the_next_run():
     late = approve("2025-03", M1, on=date(2025, 4, 28))
-    events = given(compensation_decider, *history(late)) \
+    events = given(COMPENSATION, *history(late)) \
         .when(calculate("2025-03", kp_terms(), paid_in="2025-05")).then("CompensationCalculated")
     assert (events[0].data["month"], events[0].data["paid_in"]) == ("2025-03", "2025-05")
 
 
 def test_a_month_cannot_be_paid_before_it_begins():
-    given(compensation_decider, *history(approve("2025-03", M1))) \
+    given(COMPENSATION, *history(approve("2025-03", M1))) \
         .when(calculate("2025-03", kp_terms(), paid_in="2025-02")).then_refused("cannot be paid before")
 
 
 def test_kontaktfamilj_terms_on_a_kontaktperson_month_are_refused():
-    given(compensation_decider, *history(approve("2025-03", M1))) \
+    given(COMPENSATION, *history(approve("2025-03", M1))) \
         .when(calculate("2025-03", kf_terms(date(2013, 1, 15)))).then_refused("not for a kontaktperson assignment")
 
 
@@ -114,7 +114,7 @@ CALCULATED = history(approve("2025-03", M1, M2), calculate("2025-03", kp_terms()
 
 def test_a_compensation_in_an_approved_run_is_paid():
     run = approved_run("2025-04", item_of(CALCULATED[-1]))
-    events = given(compensation_decider, *CALCULATED).when(pay(CALCULATED[-1], run)).then("PaymentIssued")
+    events = given(COMPENSATION, *CALCULATED).when(pay(CALCULATED[-1], run)).then("PaymentIssued")
     assert events[0].data["payout_ore"] == CALCULATED[-1].data["totals"]["payout_ore"]
     assert events[0].data["run_id"] == "paymentrun-0180-2025-04"
     assert_published_contract(*events)
@@ -122,31 +122,31 @@ def test_a_compensation_in_an_approved_run_is_paid():
 
 def test_paying_twice_emits_nothing_the_second_time():
     run = approved_run("2025-04", item_of(CALCULATED[-1]))
-    paid = CALCULATED + compensation_decider.decide(compensation_decider.fold(CALCULATED), pay(CALCULATED[-1], run))
-    given(compensation_decider, *paid).when(pay(CALCULATED[-1], run)).then()
+    paid = CALCULATED + COMPENSATION.decide(COMPENSATION.fold(CALCULATED), pay(CALCULATED[-1], run))
+    given(COMPENSATION, *paid).when(pay(CALCULATED[-1], run)).then()
 
 
 def test_a_compensation_paid_by_one_run_is_not_paid_by_another():
     item = item_of(CALCULATED[-1])
-    paid = CALCULATED + compensation_decider.decide(compensation_decider.fold(CALCULATED),
+    paid = CALCULATED + COMPENSATION.decide(COMPENSATION.fold(CALCULATED),
                                                     pay(CALCULATED[-1], approved_run("2025-04", item)))
-    given(compensation_decider, *paid).when(pay(CALCULATED[-1], approved_run("2025-05", item))).then()
+    given(COMPENSATION, *paid).when(pay(CALCULATED[-1], approved_run("2025-05", item))).then()
 
 
 def test_nothing_is_paid_from_a_run_not_yet_approved():
-    prepared = payment_run_decider.fold(payment_run_decider.decide(
-        payment_run_decider.initial(),
+    prepared = PAYMENT_RUN.fold(PAYMENT_RUN.decide(
+        PAYMENT_RUN.initial(),
         PreparePaymentRun(KOMMUN, "2025-04", "ekonom-1", (item_of(CALCULATED[-1]),), date(2025, 4, 25))))
-    given(compensation_decider, *CALCULATED).when(pay(CALCULATED[-1], prepared)) \
+    given(COMPENSATION, *CALCULATED).when(pay(CALCULATED[-1], prepared)) \
         .then_refused("has not been approved")
 
 
 def test_a_compensation_the_run_does_not_list_is_not_paid():
     other = RunItem("compensation-x-2025-03/1", "x", "v-2", "2025-03", 100_00)
-    given(compensation_decider, *CALCULATED).when(pay(CALCULATED[-1], approved_run("2025-04", other))) \
+    given(COMPENSATION, *CALCULATED).when(pay(CALCULATED[-1], approved_run("2025-04", other))) \
         .then_refused("does not list this compensation")
 
 
 def test_the_stream_is_one_assignment_and_month():
-    given(compensation_decider, *CALCULATED).when(approve("2025-03", M1, assignment="a-2")) \
+    given(COMPENSATION, *CALCULATED).when(approve("2025-03", M1, assignment="a-2")) \
         .then_refused("another assignment's")

@@ -3,9 +3,9 @@ import csv
 import io
 from datetime import date
 
-from services.payments.exports import assignment_summary, payroll_csv, payroll_rows, summary_csv
+from services.payments.domain.exports import assignment_summary, payroll_csv, payroll_rows, summary_csv
 
-from .helpers import approve, calculate, history, kp_terms, meeting
+from .examples import approve, calculate, history, kp_terms, meeting
 
 MARCH = history(approve("2025-03", meeting("m1", date(2025, 3, 4))),
                 calculate("2025-03", kp_terms(omkostnad="50", omkostnad_justification="taxi"), paid_in="2025-04"))[-1]

@@ -4,12 +4,12 @@ from datetime import date
 from decimal import Decimal
 
 from services.common.testing import given
-from services.payments.calculation import Meeting, gross_for_month
-from services.payments.compensation_decider import compensation_decider
-from services.payments.rate_table import skr_defaults
-from services.payments.stays import Stay, half_days
+from services.payments.domain.calculation import Meeting, gross_for_month
+from services.payments.domain.compensation import COMPENSATION
+from services.payments.domain.rate_table import skr_defaults
+from services.payments.domain.stays import Stay, half_days
 
-from .helpers import approve, assert_published_contract, at, calculate, history, kf_terms, stay
+from .examples import approve, assert_published_contract, at, calculate, history, kf_terms, stay
 
 TEN_YEAR_OLD = date(2013, 1, 15)
 
@@ -39,7 +39,7 @@ def test_dygn_are_counted_in_swedish_time_across_the_change_to_summer_time():
 def test_weekend_for_a_ten_year_old_in_2023():
     # SKR: omkostnad 52,500 x 105 % / 365 = 151 kr per dygn; arvode 225 kr per dygn, doubled Saturday and Sunday
     report = approve("2023-03", stay("s1", at(2023, 3, 10, 17), at(2023, 3, 12, 17)), kind="kontaktfamilj")
-    events = given(compensation_decider, *history(report)) \
+    events = given(COMPENSATION, *history(report)) \
         .when(calculate("2023-03", kf_terms(TEN_YEAR_OLD))).then("CompensationCalculated")
     data = events[0].data
     assert data["basis"]["dygn"] == "2.5"
@@ -103,7 +103,7 @@ def test_a_stay_over_the_turn_of_the_month_is_split_between_the_months():
 
 def test_a_yearly_rate_not_yet_published_is_carried_forward_and_flagged():
     report = approve("2025-03", stay("s1", at(2025, 3, 13, 17), at(2025, 3, 14, 10)), kind="kontaktfamilj")
-    events = given(compensation_decider, *history(report)) \
+    events = given(COMPENSATION, *history(report)) \
         .when(calculate("2025-03", kf_terms(TEN_YEAR_OLD))).then("CompensationCalculated")
     assert events[0].data["totals"]["arvode_ore"] == 225_00  # SKR 2023's figure
     assert any("kontaktfamilj.arvode.child" in w and "2023-01-01" in w for w in events[0].data["warnings"])
@@ -114,18 +114,18 @@ def test_a_yearly_rate_not_yet_published_is_carried_forward_and_flagged():
 
 def test_omkostnad_above_the_individual_maximum_needs_a_justification():
     report = approve("2023-03", stay("s1", at(2023, 3, 13, 17), at(2023, 3, 14, 10)), kind="kontaktfamilj")
-    given(compensation_decider, *history(report)) \
+    given(COMPENSATION, *history(report)) \
         .when(calculate("2023-03", kf_terms(TEN_YEAR_OLD, omkostnad_percent_child=Decimal(160)))) \
         .then_refused("needs a written justification")
 
 
 def test_overlapping_stays_are_refused():
-    given(compensation_decider).when(approve(
+    given(COMPENSATION).when(approve(
         "2023-03", stay("s1", at(2023, 3, 10, 17), at(2023, 3, 12, 17)),
         stay("s2", at(2023, 3, 11, 10), at(2023, 3, 11, 18)), kind="kontaktfamilj")) \
         .then_refused("two stays overlap")
 
 
 def test_a_stay_needs_its_times():
-    given(compensation_decider).when(approve("2023-03", Meeting("s1", date(2023, 3, 10)), kind="kontaktfamilj")) \
+    given(COMPENSATION).when(approve("2023-03", Meeting("s1", date(2023, 3, 10)), kind="kontaktfamilj")) \
         .then_refused("needs an aware start and end")

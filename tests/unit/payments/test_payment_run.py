@@ -2,10 +2,9 @@
 from datetime import date
 
 from services.common.testing import given
-from services.payments.payment_run_decider import (ApprovePaymentRun, PreparePaymentRun, RunItem,
-                                                   payment_run_decider)
+from services.payments.domain.payment_run import PAYMENT_RUN, ApprovePaymentRun, PreparePaymentRun, RunItem
 
-from .helpers import KOMMUN, assert_published_contract, decide_all
+from .examples import KOMMUN, assert_published_contract, decide_all
 
 ITEMS = (RunItem("compensation-a-1-2025-03/1", "a-1", "v-1", "2025-03", 1176_00),
          RunItem("compensation-a-2-2025-03/1", "a-2", "v-2", "2025-03", 500_00))
@@ -20,49 +19,49 @@ def approve_run(by="ekonom-2", preparation=None):
 
 
 def test_finance_prepares_a_run():
-    events = given(payment_run_decider).when(prepare()).then("PaymentRunPrepared")
+    events = given(PAYMENT_RUN).when(prepare()).then("PaymentRunPrepared")
     assert events[0].data["total_payout_ore"] == 1676_00
     assert events[0].data["run_id"] == "paymentrun-0180-2025-04"
     assert_published_contract(*events)
 
 
 def test_four_eyes_the_preparer_cannot_approve():
-    refused = given(payment_run_decider, *decide_all(payment_run_decider, prepare())) \
+    refused = given(PAYMENT_RUN, *decide_all(PAYMENT_RUN, prepare())) \
         .when(approve_run(by="ekonom-1")).then_refused("four eyes: the person who prepared the run cannot approve it")
     assert (refused.problems[0].field, refused.problems[0].code) == ("by", "four_eyes")
 
 
 def test_another_person_approves():
-    events = given(payment_run_decider, *decide_all(payment_run_decider, prepare())) \
+    events = given(PAYMENT_RUN, *decide_all(PAYMENT_RUN, prepare())) \
         .when(approve_run()).then("PaymentRunApproved")
     assert events[0].data["approved_by"] == "ekonom-2"
     assert_published_contract(*events)
 
 
 def test_approving_again_changes_nothing():
-    given(payment_run_decider, *decide_all(payment_run_decider, prepare(), approve_run())).when(approve_run()).then()
+    given(PAYMENT_RUN, *decide_all(PAYMENT_RUN, prepare(), approve_run())).when(approve_run()).then()
 
 
 def test_a_run_not_prepared_cannot_be_approved():
-    given(payment_run_decider).when(approve_run()).then_refused("has not been prepared")
+    given(PAYMENT_RUN).when(approve_run()).then_refused("has not been prepared")
 
 
 def test_an_approved_run_is_not_prepared_again():
-    given(payment_run_decider, *decide_all(payment_run_decider, prepare(), approve_run())) \
+    given(PAYMENT_RUN, *decide_all(PAYMENT_RUN, prepare(), approve_run())) \
         .when(prepare(by="ekonom-3")).then_refused("already approved")
 
 
 def test_preparing_again_before_approval_needs_the_approver_to_review_it_again():
-    history = decide_all(payment_run_decider, prepare(), prepare(by="ekonom-3", items=ITEMS[:1]))
-    given(payment_run_decider, *history).when(approve_run(preparation=1)).then_refused("prepared again")
+    history = decide_all(PAYMENT_RUN, prepare(), prepare(by="ekonom-3", items=ITEMS[:1]))
+    given(PAYMENT_RUN, *history).when(approve_run(preparation=1)).then_refused("prepared again")
     # and the latest preparer may not approve it either
-    given(payment_run_decider, *history).when(approve_run(by="ekonom-3")).then_refused("four eyes")
+    given(PAYMENT_RUN, *history).when(approve_run(by="ekonom-3")).then_refused("four eyes")
 
 
 def test_an_empty_run_or_a_compensation_twice_is_refused():
-    given(payment_run_decider).when(prepare(items=())).then_refused("nothing to pay")
-    given(payment_run_decider).when(prepare(items=(ITEMS[0], ITEMS[0]))).then_refused("listed twice")
+    given(PAYMENT_RUN).when(prepare(items=())).then_refused("nothing to pay")
+    given(PAYMENT_RUN).when(prepare(items=(ITEMS[0], ITEMS[0]))).then_refused("listed twice")
 
 
 def test_a_run_is_not_prepared_before_its_month():
-    given(payment_run_decider).when(prepare(on=date(2025, 3, 31))).then_refused("before the month begins")
+    given(PAYMENT_RUN).when(prepare(on=date(2025, 3, 31))).then_refused("before the month begins")

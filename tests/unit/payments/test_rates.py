@@ -3,11 +3,11 @@ from datetime import date
 from decimal import Decimal
 
 from services.common.testing import given
-from services.payments.compensation_decider import compensation_decider
-from services.payments.rate_decider import PublishRates, RateChange, rates_decider, table
-from services.payments.rate_table import skr_defaults
+from services.payments.domain.compensation import COMPENSATION
+from services.payments.domain.rate_table import skr_defaults
+from services.payments.domain.rates import RATES, PublishRates, RateChange, table
 
-from .helpers import KOMMUN, approve, assert_published_contract, calculate, decide_all, history, kp_terms, meeting
+from .examples import KOMMUN, approve, assert_published_contract, calculate, decide_all, history, kp_terms, meeting
 
 
 def publish(*changes, on=date(2025, 7, 1), reason="Socialnämnden 2025-05-20 § 42", by="admin-1", kommun=KOMMUN):
@@ -30,52 +30,52 @@ def test_a_year_without_a_published_figure_uses_the_latest_and_says_so():
 
 
 def test_a_municipality_overrides_a_rate_from_a_date_with_who_and_why():
-    events = given(rates_decider).when(publish(("kontaktfamilj.arvode.child", "250"))).then("RatesPublished")
+    events = given(RATES).when(publish(("kontaktfamilj.arvode.child", "250"))).then("RatesPublished")
     assert events[0].data["by"] == "admin-1"
     assert events[0].data["reason"] == "Socialnämnden 2025-05-20 § 42"
     assert_published_contract(*events)
-    rates = table(rates_decider.fold(events))
+    rates = table(RATES.fold(events))
     assert rates.value("kontaktfamilj.arvode.child", date(2025, 6, 30)) == 225
     assert rates.value("kontaktfamilj.arvode.child", date(2025, 7, 1)) == 250
     assert rates.lookup("kontaktfamilj.arvode.child", date(2026, 7, 1)).source.startswith("kommun 0180")
 
 
 def test_publishing_no_value_returns_the_key_to_the_skr_defaults():
-    events = decide_all(rates_decider, publish(("preliminary_tax.default", "32")),
+    events = decide_all(RATES, publish(("preliminary_tax.default", "32")),
                         publish(("preliminary_tax.default", None), on=date(2026, 1, 1)))
-    rates = table(rates_decider.fold(events))
+    rates = table(RATES.fold(events))
     assert rates.value("preliminary_tax.default", date(2025, 12, 31)) == 32
     assert rates.value("preliminary_tax.default", date(2026, 1, 1)) == 30
 
 
 def test_an_override_belongs_to_its_municipality_only():
-    events = decide_all(rates_decider, publish(("kontaktperson.omkostnad.level_3", "45")))
-    assert table(rates_decider.initial()).value("kontaktperson.omkostnad.level_3", date(2025, 8, 1)) == 40
-    given(rates_decider, *events).when(publish(("kontaktperson.omkostnad.level_3", "45"), kommun="1480")) \
+    events = decide_all(RATES, publish(("kontaktperson.omkostnad.level_3", "45")))
+    assert table(RATES.initial()).value("kontaktperson.omkostnad.level_3", date(2025, 8, 1)) == 40
+    given(RATES, *events).when(publish(("kontaktperson.omkostnad.level_3", "45"), kommun="1480")) \
         .then_refused("another municipality")
 
 
 def test_a_change_of_rates_needs_a_reason():
-    refused = given(rates_decider).when(publish(("prisbasbelopp", "60000"), reason=" ")).then_refused(
+    refused = given(RATES).when(publish(("prisbasbelopp", "60000"), reason=" ")).then_refused(
         "a reason is required")
     assert refused.problems[0].field == "reason"
 
 
 def test_unknown_keys_and_negative_values_are_refused_naming_each():
-    refused = given(rates_decider).when(publish(("kontaktperson.arvode.category_9.min", "10"),
+    refused = given(RATES).when(publish(("kontaktperson.arvode.category_9.min", "10"),
                                                 ("preliminary_tax.default", "-1"))) \
         .then_refused("unknown rate", "cannot be negative")
     assert [p.field for p in refused.problems] == ["rates[0].key", "rates[1].value"]
 
 
 def test_a_band_cannot_be_turned_upside_down():
-    given(rates_decider).when(publish(("kontaktperson.arvode.category_1.min", "40"))) \
+    given(RATES).when(publish(("kontaktperson.arvode.category_1.min", "40"))) \
         .then_refused("category 1: the band's min 40 % is above its max 35 %")
 
 
 def test_an_override_changes_the_calculation():
-    rates = table(rates_decider.fold(decide_all(rates_decider, publish(("prisbasbelopp", "60000"),
+    rates = table(RATES.fold(decide_all(RATES, publish(("prisbasbelopp", "60000"),
                                                                        on=date(2025, 1, 1)))))
-    events = given(compensation_decider, *history(approve("2025-03", meeting("m1", date(2025, 3, 4))))) \
+    events = given(COMPENSATION, *history(approve("2025-03", meeting("m1", date(2025, 3, 4))))) \
         .when(calculate("2025-03", kp_terms(), rates=rates)).then("CompensationCalculated")
     assert events[0].data["totals"]["arvode_ore"] == 1000_00  # 60,000 x 20 % / 12

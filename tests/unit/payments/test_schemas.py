@@ -6,11 +6,13 @@ import pytest
 from marshmallow import ValidationError
 
 from services.payments import schemas
-from services.payments.calculation import KontaktfamiljTerms, KontaktpersonTerms
+from services.payments.app.plan import terms
+from services.payments.app.rates import publish_rates_command
+from services.payments.domain.calculation import KontaktfamiljTerms, KontaktpersonTerms
 
 
 def test_publish_rates_body_becomes_the_command():
-    command = schemas.publish_rates({"effective_from": "2025-07-01", "reason": "beslut",
+    command = publish_rates_command({"effective_from": "2025-07-01", "reason": "beslut",
                                      "rates": [{"key": "prisbasbelopp", "value": "60000"}]},
                                     municipality="0180", by="admin-1")
     assert command.rates[0].value == Decimal("60000")
@@ -19,18 +21,18 @@ def test_publish_rates_body_becomes_the_command():
 
 def test_bad_rates_name_each_field():
     with pytest.raises(ValidationError) as error:
-        schemas.publish_rates({"effective_from": "soon", "rates": [{"key": "nope", "value": "-1"}]},
+        publish_rates_command({"effective_from": "soon", "rates": [{"key": "nope", "value": "-1"}]},
                               municipality="0180", by="admin-1")
     assert set(error.value.messages) == {"effective_from", "rates", "reason"}
     assert set(error.value.messages["rates"][0]) == {"key", "value"}
 
 
 def test_terms_by_kind():
-    assert isinstance(schemas.terms({"kind": "kontaktperson", "category": 1, "arvode_percent": "20",
-                                     "omkostnad_percent": "10"}), KontaktpersonTerms)
-    assert isinstance(schemas.terms({"kind": "kontaktfamilj", "client_birth_date": "2013-01-15"}), KontaktfamiljTerms)
+    assert isinstance(terms({"kind": "kontaktperson", "category": 1, "arvode_percent": "20",
+                             "omkostnad_percent": "10"}), KontaktpersonTerms)
+    assert isinstance(terms({"kind": "kontaktfamilj", "client_birth_date": "2013-01-15"}), KontaktfamiljTerms)
     with pytest.raises(ValidationError) as error:
-        schemas.terms({"kind": "kontaktperson", "category": 1})
+        terms({"kind": "kontaktperson", "category": 1})
     assert set(error.value.messages) == {"arvode_percent", "omkostnad_percent"}
 
 

@@ -3,16 +3,16 @@ from datetime import date
 from decimal import Decimal
 
 from services.common.testing import given
-from services.payments.compensation_decider import compensation_decider
-from services.payments.tax import YearToDate
+from services.payments.domain.compensation import COMPENSATION
+from services.payments.domain.tax import YearToDate
 
-from .helpers import approve, calculate, history, kp_terms, meeting, profile
+from .examples import approve, calculate, history, kp_terms, meeting, profile
 
 MARCH = approve("2025-03", meeting("m1", date(2025, 3, 4)))
 
 
 def calculated(tax=None, ytd=None, terms=None, report=MARCH, month="2025-03"):
-    events = given(compensation_decider, *history(report)) \
+    events = given(COMPENSATION, *history(report)) \
         .when(calculate(month, terms or kp_terms(), tax=tax, ytd=ytd)).then("CompensationCalculated")
     return events[0].data
 
@@ -81,7 +81,7 @@ def test_the_month_that_crosses_1000_kr_charges_the_deferred_contributions_of_ea
     for month in ("2025-01", "2025-02", "2025-03"):
         report = approve(month, meeting("m-" + month, date.fromisoformat(month + "-07")), assignment="a-" + month)
         ytd = YearToDate.from_compensations(2025, [e.data for e in earlier])
-        events = given(compensation_decider, *history(report)).when(
+        events = given(COMPENSATION, *history(report)).when(
             calculate(month, kp_terms(arvode="10"), ytd=ytd, assignment="a-" + month)).then("CompensationCalculated")
         earlier += events
     jan, feb, mar = (e.data for e in earlier)
@@ -94,7 +94,7 @@ def test_the_month_that_crosses_1000_kr_charges_the_deferred_contributions_of_ea
 def test_the_year_to_date_counts_only_the_year_of_payment():
     # December paid in January counts towards the new year
     december = approve("2024-12", meeting("m1", date(2024, 12, 3)))
-    events = given(compensation_decider, *history(december)) \
+    events = given(COMPENSATION, *history(december)) \
         .when(calculate("2024-12", kp_terms(arvode="10"), paid_in="2025-01", ytd=YearToDate(2025))) \
         .then("CompensationCalculated")
     assert YearToDate.from_compensations(2024, [events[0].data]).taxable_ore == 0
@@ -102,12 +102,12 @@ def test_the_year_to_date_counts_only_the_year_of_payment():
 
 
 def test_year_to_date_for_another_year_is_refused():
-    given(compensation_decider, *history(MARCH)) \
+    given(COMPENSATION, *history(MARCH)) \
         .when(calculate("2025-03", kp_terms(), ytd=YearToDate(2024))).then_refused("another year")
 
 
 def test_a_tax_table_without_a_percentage_is_refused():
-    refused = given(compensation_decider, *history(MARCH)) \
+    refused = given(COMPENSATION, *history(MARCH)) \
         .when(calculate("2025-03", kp_terms(), tax=profile(withholding_basis="tax_table"))) \
         .then_refused("needs a percentage")
     assert refused.problems[0].field == "tax_profile.withholding_percent"

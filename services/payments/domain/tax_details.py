@@ -5,7 +5,7 @@
 
 A calculation needs the volunteer's birth date (employer contributions by age) and preliminary tax basis; the
 payroll file needs the personnummer; the payment needs the bank account. All of it is personal data: it stays in
-this service's database (spec.py's published_data removes it from what goes on the bus), it is masked in every
+this service's database (`published_data` below removes it from what goes on the bus), it is masked in every
 answer, and it never goes into a log or an error text.
 """
 from __future__ import annotations
@@ -15,25 +15,18 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from personnummer import personnummer as _pnr
-
 from services.common.decider import CommandRefused, Decider, EventLike, NewEvent, Problem
+from services.common.identity import IdentityNumber, InvalidIdentityNumber, parse_identity_number
 from services.common.places import is_municipality
 
 from .tax import WITHHOLDING_BASES
 
 PRIVATE_FIELDS = ("personnummer", "birth_date", "bank_account")
-_TWELVE_DIGITS = re.compile(r"^(\d{8})-?(\d{4})$")
+_TWELVE_DIGITS = re.compile(r"^[0-9]{8}-?[0-9]{4}$")
 
 
 def stream_id(municipality: str, volunteer_id: str) -> str:
     return f"taxdetails-{municipality}-{volunteer_id}"
-
-
-def mask_personnummer(number: str | None) -> str | None:
-    """'19811218-9876' -> '19811218-XXXX'."""
-    return None if number is None else number[:8] + "-XXXX"
 
 
 def mask_account(account: dict | None) -> dict | None:
@@ -43,49 +36,13 @@ def mask_account(account: dict | None) -> dict | None:
     return {"clearing": account.get("clearing"), "account": "*" * max(len(digits) - 4, 0) + digits[-4:]}
 
 
-def normalise_personnummer(value: str) -> tuple[str, date]:
-    """'YYYYMMDD-NNNN' or 'YYYYMMDDNNNN' -> ('YYYYMMDD-NNNN', birth date). Raises ValueError naming no digits."""
-    match = _TWELVE_DIGITS.match(value.strip()) if isinstance(value, str) else None
-    if not match:
-        raise ValueError("a personnummer as YYYYMMDD-NNNN")
-    try:
-        parsed = _pnr.parse(match.group(1) + match.group(2))
-        born = parsed.get_date()
-    except (_pnr.PersonnummerException, ValueError):
-        raise ValueError("the checksum or date is wrong") from None
-    return f"{match.group(1)}-{match.group(2)}", born
-
-
-# --- the body finance sends ------------------------------------------------------------------------------
-
-class BankAccountBody(Schema):
-    clearing = fields.String(required=True, validate=validate.Regexp(r"^\d{4,5}$", error="4 or 5 digits"))
-    account = fields.String(required=True, validate=validate.Regexp(r"^\d{6,12}$", error="6 to 12 digits"))
-
-
-class SetTaxDetailsBody(Schema):
-    """Skatteuppgifter: the tax basis (default 30 %, the volunteer's tax table, or a jämkning decision), the
-    personnummer (required the first time) and, optionally, the bank account; always with a reason."""
-
-    municipality = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
-    personnummer = fields.String(load_default=None, allow_none=True,
-                                 metadata={"description": "YYYYMMDD-NNNN; required the first time"})
-    withholding_basis = fields.String(required=True, validate=validate.OneOf(WITHHOLDING_BASES))
-    withholding_percent = fields.Decimal(places=2, load_default=None, allow_none=True,
-                                         validate=validate.Range(min=0, max=100))
-    bank_account = fields.Nested(BankAccountBody, load_default=None, allow_none=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                           metadata={"description": "why the details change (the volunteer's form, a decision)"})
-
-    @validates_schema
-    def _checks(self, data, **kwargs):
-        if data["withholding_basis"] != "default" and data.get("withholding_percent") is None:
-            raise ValidationError({"withholding_percent": ["required with a tax table or jämkning"]})
-        if data.get("personnummer") is not None:
-            try:
-                normalise_personnummer(data["personnummer"])
-            except ValueError as error:
-                raise ValidationError({"personnummer": [f"must be {error}"]}) from None
+def parse_personnummer(value: str, on: date) -> IdentityNumber:
+    """The volunteer's personnummer or samordningsnummer, in a twelve-digit form only ("YYYYMMDD-NNNN" or
+    "YYYYMMDDNNNN"): the payroll file reports the whole number, so payments does not guess a century.
+    Raises InvalidIdentityNumber, whose text names no digits. See docs/domain.md, "Identity numbers"."""
+    if not isinstance(value, str) or not _TWELVE_DIGITS.match(value.strip()):
+        raise InvalidIdentityNumber("not in the form YYYYMMDD-NNNN")
+    return parse_identity_number(value, on)
 
 
 # --- command, state, decider -----------------------------------------------------------------------------
@@ -134,9 +91,11 @@ def decide(state: TaxDetailsState, command: SetTaxDetails) -> list[NewEvent]:
     personnummer, birth_date = state.personnummer, state.birth_date
     if command.personnummer is not None:
         try:
-            personnummer, birth_date = normalise_personnummer(command.personnummer)
-        except ValueError as error:
-            problems.append(Problem(f"personnummer must be {error}", "personnummer", "invalid"))
+            parsed = parse_personnummer(command.personnummer, command.on)
+        except InvalidIdentityNumber as error:
+            problems.append(Problem(f"the personnummer is invalid: {error}", "personnummer", "invalid"))
+        else:
+            personnummer, birth_date = parsed.number, parsed.birth_date
     elif personnummer is None:
         problems.append(Problem("the personnummer is required the first time", "personnummer", "required"))
     if problems:
@@ -174,7 +133,7 @@ def evolve(state: TaxDetailsState, event: EventLike) -> TaxDetailsState:
                    bank_account=d.get("bank_account"))
 
 
-tax_details_decider: Decider[TaxDetailsState] = Decider("taxdetails", initial, decide, evolve)
+TAX_DETAILS: Decider[TaxDetailsState] = Decider("taxdetails", initial, decide, evolve)
 
 
 def published_data(event_type: str, data: dict) -> dict:

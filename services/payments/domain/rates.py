@@ -140,4 +140,4 @@ def _decimal(text: str | None) -> Decimal | None:
         raise ValueError(f"RatesPublished holds a value that is not a decimal: {text!r}") from None
 
 
-rates_decider: Decider[RatesState] = Decider("rates", initial, decide, evolve)
+RATES: Decider[RatesState] = Decider("rates", initial, decide, evolve)

@@ -17,6 +17,7 @@ from typing import ClassVar, Iterable
 import holidays
 
 from services.common.decider import Problem
+from services.common.sweden import age_on
 
 from .money import percent_of, rate_in_whole_kronor
 from .rate_table import RateTable, RateValue
@@ -334,11 +335,6 @@ def _expenses(terms: Terms, meetings: list[Meeting]) -> tuple[int, list[dict]]:
         listed.append({"meeting_id": m.meeting_id, "amount_ore": m.expense_ore, "reimbursed": reason is None,
                        "reason": reason})
     return total, listed
-
-
-def age_on(birth_date: date, on: date) -> int:
-    """Age in whole years; the band changes on the birthday itself (29 February: on 1 March)."""
-    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
 
 
 @lru_cache(maxsize=64)

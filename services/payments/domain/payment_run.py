@@ -1,9 +1,9 @@
 """A municipality's payment run for one month: stream "paymentrun-<kommunkod>-<YYYY-MM>".
 
 Finance prepares the run (the compensations to pay), a different person approves it (four eyes), and then each
-compensation is paid: `IssuePayment` goes to the compensation's own stream (compensation_decider.py) with this
-run's state, so that workers paying a run in parallel never contend on one stream, and a compensation is paid at
-most once whatever run lists it.
+compensation is paid: `IssuePayment` goes to the compensation's own stream (compensation.py) with this run's
+state, so that workers paying a run in parallel never contend on one stream, and a compensation is paid at most
+once whatever run lists it. See docs/domain.md, "Compensation".
 """
 from __future__ import annotations
 
@@ -169,4 +169,4 @@ def evolve(state: PaymentRunState, event: EventLike) -> PaymentRunState:
     return state
 
 
-payment_run_decider: Decider[PaymentRunState] = Decider("paymentrun", initial, decide, evolve)
+PAYMENT_RUN: Decider[PaymentRunState] = Decider("paymentrun", initial, decide, evolve)

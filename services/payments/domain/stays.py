@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+from services.common.sweden import SWEDEN
+
 NOON = time(12)
 
 
@@ -57,7 +57,7 @@ def half_days(stays: Iterable[Stay]) -> list[HalfDay]:
     """Every half day counted, over all the stays, in time order."""
     counted: list[HalfDay] = []
     for group in continuous(stays):
-        first_day = group[0].start.astimezone(STOCKHOLM).date()
+        first_day = group[0].start.astimezone(SWEDEN).date()
         for stay in group:
             for day, afternoon in _halves_touched(stay.start, stay.end):
                 counted.append(HalfDay(day, afternoon, (day - first_day).days + 1, stay.meeting_id))
@@ -65,14 +65,14 @@ def half_days(stays: Iterable[Stay]) -> list[HalfDay]:
 
 
 def _halves_touched(start: datetime, end: datetime) -> list[tuple[date, bool]]:
-    """The (date, afternoon) halves that [start, end) overlaps, in Stockholm wall-clock time."""
-    local_start, local_end = start.astimezone(STOCKHOLM), end.astimezone(STOCKHOLM)
+    """The (date, afternoon) halves that [start, end) overlaps, in Swedish wall-clock time."""
+    local_start, local_end = start.astimezone(SWEDEN), end.astimezone(SWEDEN)
     halves = []
     day = local_start.date()
     while day <= local_end.date():
-        midnight = datetime.combine(day, time(0), STOCKHOLM)
-        noon = datetime.combine(day, NOON, STOCKHOLM)
-        next_midnight = datetime.combine(day + timedelta(days=1), time(0), STOCKHOLM)
+        midnight = datetime.combine(day, time(0), SWEDEN)
+        noon = datetime.combine(day, NOON, SWEDEN)
+        next_midnight = datetime.combine(day + timedelta(days=1), time(0), SWEDEN)
         for afternoon, (lo, hi) in ((False, (midnight, noon)), (True, (noon, next_midnight))):
             if start < hi and end > lo:
                 halves.append((day, afternoon))

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-SKR_CSV = Path(__file__).parent / "rates" / "skr.csv"
+SKR_CSV = Path(__file__).parent.parent / "rates" / "skr.csv"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from services.common.places import is_municipality
 
 from .calculation import (KINDS, Gross, KontaktfamiljTerms, Meeting, Taxed, Terms, gross_for_month,
                           meeting_problems, month_end, month_start, taxed, terms_problems)
-from .payment_run_decider import PaymentRunState
+from .payment_run import PaymentRunState
 from .rate_table import RateTable
 from .tax import WITHHOLDING_BASES, TaxProfile, YearToDate
 
@@ -55,7 +55,7 @@ class CalculateCompensation:
     terms: Terms  # from the genomförandeplan, as in force in `month`
     tax_profile: TaxProfile
     year_to_date: YearToDate  # the volunteer's earlier calculations paid in the same year, all assignments
-    rates: RateTable  # the municipality's table (rate_decider.table)
+    rates: RateTable  # the municipality's table (rates.table)
     by: str = "system"
 
 
@@ -311,7 +311,7 @@ def gross_from_data(d: dict) -> Gross:
     return Gross(d["arvode_ore"], d["omkostnad_ore"], d["omkostnad_taxable_ore"], d["expenses_ore"])
 
 
-compensation_decider: Decider[CompensationState] = Decider(
+COMPENSATION: Decider[CompensationState] = Decider(
     "compensation", initial, decide, evolve,
     # Paying stays right on a newer state: the decider checks again whether it is paid.
     retry_on_conflict=lambda command: isinstance(command, IssuePayment))
