@@ -38,7 +38,6 @@ sys.path.insert(0, str(_HERE.parent))
 
 from bench.common import Row, Table, percentile  # noqa: E402
 from services.assignments import projection  # noqa: E402
-from services.assignments.dates import SWEDEN  # noqa: E402
 from services.assignments.matching import rank  # noqa: E402
 from services.assignments.need import NEED, ClientInput, RegisterClientNeed  # noqa: E402
 from services.assignments.spec import SPEC  # noqa: E402
@@ -48,6 +47,7 @@ from services.common.envelope import Metadata  # noqa: E402
 from services.common.migrations import create_database, drop_database, migrate  # noqa: E402
 from services.common.places import _postnummer, municipalities  # noqa: E402
 from services.common.store import EventStore  # noqa: E402
+from services.common.sweden import SWEDEN  # noqa: E402
 
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
 INTERESTS = ("fotboll", "musik", "bakning", "schack", "friluftsliv", "bio", "gaming", "läsning", "simning", "dans",

@@ -17,8 +17,8 @@ from datetime import date, datetime
 
 from services.common.decider import CommandRefused, Decider, NewEvent, NotFound, Problem
 from services.common.places import municipality_of_postnummer
+from services.common.sweden import local_date
 
-from .dates import local_date
 from .matching import PoolEntry, ineligibility
 from .need import ClientNeed
 from .plan import Plan

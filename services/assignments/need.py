@@ -9,10 +9,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from services.common.decider import CommandRefused, Decider, NewEvent, NotFound, Problem
+from services.common.identity import InvalidIdentityNumber, parse_identity_number
 from services.common.places import is_municipality, normalise_postnummer
-
-from .dates import age_on, local_date
-from .people import parse_personnummer
+from services.common.sweden import age_on, local_date
 
 INSATSER = ("kontaktperson", "kontaktfamilj", "skkp")
 LEGAL_BASES = ("SoL", "LSS")
@@ -161,8 +160,10 @@ def _register(state: ClientNeed | None, c: RegisterClientNeed) -> list[NewEvent]
     clients: list[Client] = []
     for i, client in enumerate(c.clients):
         try:
-            identity = parse_personnummer(client.personnummer, c.decision_date)
-        except ValueError:
+            identity = parse_identity_number(client.personnummer, c.decision_date)
+        except InvalidIdentityNumber:
+            identity = None
+        if identity is None or identity.birth_date > c.decision_date:  # no one is decided for before birth
             problems.append(Problem("invalid personnummer", f"clients.{i}.personnummer"))
             continue
         if not client.name.strip():
@@ -170,7 +171,7 @@ def _register(state: ClientNeed | None, c: RegisterClientNeed) -> list[NewEvent]
         if c.insats == "kontaktfamilj" and age_on(identity.birth_date, c.decision_date) >= 18:
             problems.append(Problem("kontaktfamilj is for children: the client is 18 or older",
                                     f"clients.{i}.personnummer"))
-        clients.append(Client(identity.personnummer, client.name.strip(), identity.birth_date))
+        clients.append(Client(identity.digits, client.name.strip(), identity.birth_date))
     if len({cl.personnummer for cl in clients}) < len(clients):
         problems.append(Problem("the same client is listed twice", "clients"))
     if problems:

@@ -20,12 +20,12 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from services.common.envelope import Event
+from services.common.identity import mask_personnummer
 from services.common.projections import Projection, update_row
+from services.common.sweden import age_on, today
 
-from .dates import SWEDEN, age_on
 from .matching import AVAILABILITY_KINDS, PoolEntry
 from .need import normalise_words
-from .people import mask
 from .worklist import AssignmentRow, NeedRow
 
 ACTIVE_STATUSES = ("offered", "accepted", "started", "interrupted")  # they take a place of the volunteer's capacity
@@ -398,7 +398,7 @@ def list_needs(conn, municipality: str, status: str | None, page: int, page_size
     items = []
     for row in rows:
         item = _jsonable(row)
-        item["clients"] = [{"name": c["name"], "personnummer": mask(c["personnummer"]), "age": _age(c["birth_date"])}
+        item["clients"] = [{"name": c["name"], "personnummer": mask_personnummer(c["personnummer"]), "age": _age(c["birth_date"])}
                            for c in row["clients"]]
         items.append(item)
     return {"items": items, "total": total, "page": page, "page_size": page_size}
@@ -411,7 +411,7 @@ def need_rows(conn, municipality: str) -> list[NeedRow]:
 
 
 def _age(birth_date: str) -> int:
-    return age_on(date.fromisoformat(birth_date), datetime.now(SWEDEN).date())
+    return age_on(date.fromisoformat(birth_date), today())
 
 
 # --- assignments ---------------------------------------------------------------------------------------------

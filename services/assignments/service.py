@@ -31,12 +31,12 @@ from services.common.adapters import (
     CallerProvider, KernelProvider, ServiceProblem, body_of, inbox_receiver, reports_problems)
 from services.common.decider import CommandRefused, NotFound, Problem
 from services.common.envelope import Metadata
+from services.common.sweden import local_date, today
 
 from . import projection, worklist
 from .assignment import (
     ASSIGNMENT, AcceptOffer, CorrectMeeting, DeclineOffer, EndAssignment, InterruptAssignment, LogMeeting,
     OfferAssignment, RecordSupervision, ReportDeviation, RequestEnd, ResumeAssignment, StartAssignment)
-from .dates import local_date
 from .matching import rank
 from .need import NEED, CloseClientNeed, RegisterClientNeed
 from .projection import ASSIGNMENT_STATUSES, NEED_STATUSES, assignment_key, need_key, volunteer_key
@@ -55,11 +55,6 @@ POOL_CACHE = projection.PoolCache()
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def today() -> date:
-    """The day in Sweden."""
-    return local_date(now())
 
 
 def _whole_number(name: str, value, low: int, high: int) -> int:

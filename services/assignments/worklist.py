@@ -17,8 +17,9 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from services.common.sweden import add_months
+
 from .assignment import Assignment
-from .dates import add_months
 from .need import ClientNeed
 
 REPORT_AFTER_MONTHS = 3

@@ -7,11 +7,11 @@ from marshmallow import ValidationError
 from services.assignments.assignment import (
     ASSIGNMENT, CorrectMeeting, DeclineOffer, EndAssignment, FlagAssignment, InterruptAssignment, LogMeeting,
     RecordSupervision, ReportDeviation, RequestEnd, ResumeAssignment, StartAssignment)
-from services.assignments.dates import SWEDEN
 from services.assignments.events import EVENT_SCHEMAS, PRIVATE_FIELDS, public_data
 from services.assignments.need import NEED, CloseClientNeed, RegisterClientNeed
 from services.assignments.plan import Plan
 from services.assignments.schemas import load_command
+from services.common.sweden import SWEDEN
 
 from .builders import AT, CASE_WORKER, CHILD, STOCKHOLM, VOLUNTEER, history, meeting, offered, registered
 

@@ -3,7 +3,7 @@ from datetime import date, datetime, time, timezone
 
 from services.assignments.assignment import (
     ASSIGNMENT, CorrectMeeting, EndAssignment, Expense, InterruptAssignment, ResumeAssignment)
-from services.assignments.dates import SWEDEN
+from services.common.sweden import SWEDEN
 from services.common.testing import given
 
 from .builders import AT, CASE_WORKER, OTHER_VOLUNTEER, STOCKHOLM, VOLUNTEER, history, meeting, offered
