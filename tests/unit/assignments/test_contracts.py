@@ -13,7 +13,7 @@ from services.assignments.plan import Plan
 from services.assignments.schemas import load_command
 from services.common.sweden import SWEDEN
 
-from .builders import AT, CASE_WORKER, CHILD, STOCKHOLM, VOLUNTEER, history, meeting, offered, registered
+from .examples import AT, CASE_WORKER, CHILD, STOCKHOLM, VOLUNTEER, history, meeting, offered, registered
 
 
 def every_event_type():

@@ -6,7 +6,7 @@ from services.assignments.assignment import (
 from services.common.sweden import SWEDEN
 from services.common.testing import given
 
-from .builders import AT, CASE_WORKER, OTHER_VOLUNTEER, STOCKHOLM, VOLUNTEER, history, meeting, offered
+from .examples import AT, CASE_WORKER, OTHER_VOLUNTEER, STOCKHOLM, VOLUNTEER, history, meeting, offered
 
 
 def after(events, *commands):

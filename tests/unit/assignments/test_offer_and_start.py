@@ -11,7 +11,7 @@ from services.assignments.plan import Arvode
 from services.common.decider import NotFound
 from services.common.testing import given
 
-from .builders import (
+from .examples import (
     AT, CASE_WORKER, CHILD, OTHER_VOLUNTEER, SOLNA, START, STOCKHOLM, VOLUNTEER, accepted, entry, need_state,
     offer, offered, plan, registered)
 

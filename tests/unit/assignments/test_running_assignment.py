@@ -6,7 +6,7 @@ from services.assignments.assignment import (
     ResumeAssignment)
 from services.common.testing import given
 
-from .builders import AT, CASE_WORKER, OTHER_VOLUNTEER, STOCKHOLM, VOLUNTEER, accepted, history, offered
+from .examples import AT, CASE_WORKER, OTHER_VOLUNTEER, STOCKHOLM, VOLUNTEER, accepted, history, offered
 
 
 def after(events, *commands):
