@@ -15,7 +15,7 @@ from datetime import date
 
 from services.common.places import municipality_of_postnummer, normalise_postnummer
 
-from .need import ClientNeed, normalise_words
+from .domain.need import ClientNeed, normalise_words
 
 POINTS = {
     "role": 10,  # approved for this insats (every candidate has it; it states the basis)

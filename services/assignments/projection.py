@@ -25,13 +25,10 @@ from services.common.projections import Projection, update_row
 from services.common.sweden import age_on, today
 
 from .matching import AVAILABILITY_KINDS, PoolEntry
-from .need import normalise_words
+from .domain.assignment import ACTIVE_STATUSES, ASSIGNMENT_STATUSES  # noqa: F401 (contract)
+from .domain.need import NEED_STATUSES, normalise_words  # noqa: F401 (contract)
 from .worklist import AssignmentRow, NeedRow
 
-ACTIVE_STATUSES = ("offered", "accepted", "started", "interrupted")  # they take a place of the volunteer's capacity
-RUNNING_STATUSES = ("started", "interrupted")
-ASSIGNMENT_STATUSES = ("offered", "accepted", "declined", "started", "interrupted", "ended")
-NEED_STATUSES = ("open", "closed")
 
 
 # --- ids ---------------------------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import Schema, fields, post_load, validate
 
-from . import assignment as a
-from . import need as n
-from .plan import Arvode, Omkostnad, Plan
+from .domain import assignment as a
+from .domain import need as n
+from .domain.plan import Arvode, Omkostnad, Plan
 
 TEXT = validate.Length(max=a.MAX_TEXT)
 NAME = validate.Length(min=1, max=200)

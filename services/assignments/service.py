@@ -34,11 +34,11 @@ from services.common.envelope import Metadata
 from services.common.sweden import local_date, today
 
 from . import projection, worklist
-from .assignment import (
+from .domain.assignment import (
     ASSIGNMENT, AcceptOffer, CorrectMeeting, DeclineOffer, EndAssignment, InterruptAssignment, LogMeeting,
     OfferAssignment, RecordSupervision, ReportDeviation, RequestEnd, ResumeAssignment, StartAssignment)
 from .matching import rank
-from .need import NEED, CloseClientNeed, RegisterClientNeed
+from .domain.need import NEED, CloseClientNeed, RegisterClientNeed
 from .projection import ASSIGNMENT_STATUSES, NEED_STATUSES, assignment_key, need_key, volunteer_key
 from .schemas import OfferAssignmentBody, load_command
 from .spec import SPEC

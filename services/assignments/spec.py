@@ -21,7 +21,7 @@ from services.common.envelope import Event, Metadata
 from services.common.kernel import Kernel, ServiceSpec
 
 from . import events, projection
-from .assignment import ASSIGNMENT, FlagAssignment
+from .domain.assignment import ASSIGNMENT, FlagAssignment
 
 ACTOR = "assignments"  # the actor of what the service does by itself
 

@@ -4,12 +4,12 @@ from datetime import date, datetime
 import pytest
 from marshmallow import ValidationError
 
-from services.assignments.assignment import (
+from services.assignments.domain.assignment import (
     ASSIGNMENT, CorrectMeeting, DeclineOffer, EndAssignment, FlagAssignment, InterruptAssignment, LogMeeting,
     RecordSupervision, ReportDeviation, RequestEnd, ResumeAssignment, StartAssignment)
 from services.assignments.events import EVENT_SCHEMAS, PRIVATE_FIELDS, public_data
-from services.assignments.need import NEED, CloseClientNeed, RegisterClientNeed
-from services.assignments.plan import Plan
+from services.assignments.domain.need import NEED, CloseClientNeed, RegisterClientNeed
+from services.assignments.domain.plan import Plan
 from services.assignments.schemas import load_command
 from services.common.sweden import SWEDEN
 

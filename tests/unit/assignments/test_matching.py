@@ -3,7 +3,7 @@ import random
 from datetime import date
 
 from services.assignments.matching import POINTS, eligible, ineligibility, rank
-from services.assignments.need import ClientInput
+from services.assignments.domain.need import ClientInput
 
 from .examples import CHILD, SIBLING, SOLNA, STOCKHOLM, TODAY, entry, need_state
 

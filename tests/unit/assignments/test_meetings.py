@@ -1,7 +1,7 @@
 """Meetings: logged by the volunteer of the assignment, for dates it ran; corrections as new events."""
 from datetime import date, datetime, time, timezone
 
-from services.assignments.assignment import (
+from services.assignments.domain.assignment import (
     ASSIGNMENT, CorrectMeeting, EndAssignment, Expense, InterruptAssignment, ResumeAssignment)
 from services.common.sweden import SWEDEN
 from services.common.testing import given

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from services.assignments.need import NEED, ClientInput, CloseClientNeed
+from services.assignments.domain.need import NEED, ClientInput, CloseClientNeed
 from services.common.decider import NotFound
 from services.common.testing import given
 

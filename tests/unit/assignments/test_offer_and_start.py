@@ -3,11 +3,11 @@ from datetime import date
 
 import pytest
 
-from services.assignments.assignment import (
+from services.assignments.domain.assignment import (
     ASSIGNMENT, AcceptOffer, DeclineOffer, EndAssignment, StartAssignment)
 from services.assignments.events import public_data
-from services.assignments.need import NEED, CloseClientNeed
-from services.assignments.plan import Arvode
+from services.assignments.domain.need import NEED, CloseClientNeed
+from services.assignments.domain.plan import Arvode
 from services.common.decider import NotFound
 from services.common.testing import given
 

@@ -1,7 +1,7 @@
 """The running assignment: deviations, supervision, interruptions, flags, and the end."""
 from datetime import date
 
-from services.assignments.assignment import (
+from services.assignments.domain.assignment import (
     ASSIGNMENT, EndAssignment, FlagAssignment, InterruptAssignment, RecordSupervision, ReportDeviation, RequestEnd,
     ResumeAssignment)
 from services.common.testing import given

@@ -1,7 +1,8 @@
 """The client need: the municipality's decision (beslut) that a client gets an insats. Stream "need-<uuid>".
 
 It holds the only full personal data of the client in the system (personnummer, name, postnummer); it is
-visible only inside its municipality, and what a volunteer may see is derived from it in assignment.py.
+visible only inside its municipality, and what a volunteer may see is derived from it in assignment.py
+(`client_view`). See docs/domain.md, "Assignments and meetings".
 """
 from __future__ import annotations
 
@@ -10,14 +11,22 @@ from datetime import date, datetime
 
 from services.common.decider import CommandRefused, Decider, NewEvent, NotFound, Problem
 from services.common.identity import InvalidIdentityNumber, parse_identity_number
+from services.common.ids import stream_key
 from services.common.places import is_municipality, normalise_postnummer
 from services.common.sweden import age_on, local_date
 
+STREAM_TYPE = "need"
 INSATSER = ("kontaktperson", "kontaktfamilj", "skkp")
 LEGAL_BASES = ("SoL", "LSS")
 CLOSE_REASONS = ("withdrawn", "need_met", "decision_period_ended", "other")
+NEED_STATUSES = ("open", "closed")
 # kontaktfamilj is counted in dygn per month, the others in meetings per month
 MAX_FREQUENCY = {"kontaktperson": 31, "kontaktfamilj": 31, "skkp": 62}
+
+
+def stream_id(need_id) -> str | None:
+    """The need's stream id, "need-<uuid>", from any spelling of its id or the bare uuid; None if it names none."""
+    return stream_key(STREAM_TYPE, need_id)
 
 
 def frequency_unit(insats: str) -> str:
@@ -108,6 +117,10 @@ class ClientNeed:
 
     def ages_on(self, day: date) -> tuple[int, ...]:
         return tuple(age_on(c.birth_date, day) for c in self.clients)
+
+
+def initial() -> ClientNeed | None:
+    return None  # no need before its decision is registered
 
 
 # ---- decide -----------------------------------------------------------------------------------------------
@@ -237,4 +250,4 @@ def evolve(state: ClientNeed | None, event) -> ClientNeed | None:
     return state
 
 
-NEED = Decider(stream_type="need", initial=lambda: None, decide=decide, evolve=evolve)
+NEED = Decider(stream_type=STREAM_TYPE, initial=initial, decide=decide, evolve=evolve)

@@ -16,13 +16,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from services.common.decider import CommandRefused, Decider, NewEvent, NotFound, Problem
+from services.common.ids import stream_key
 from services.common.places import municipality_of_postnummer
 from services.common.sweden import local_date
 
-from .matching import PoolEntry, ineligibility
+from ..matching import PoolEntry, ineligibility
 from .need import ClientNeed
 from .plan import Plan
 
+STREAM_TYPE = "assignment"
+ASSIGNMENT_STATUSES = ("offered", "accepted", "declined", "started", "interrupted", "ended")
+ACTIVE_STATUSES = ("offered", "accepted", "started", "interrupted")  # they take a place of the volunteer's capacity
 MEETING_STATUSES = ("held", "cancelled", "no_show")  # no_show: the client did not come
 SUPERVISION_KINDS = ("supervision", "follow_up")  # handledning; uppföljning of the genomförandeplan
 # check_not_clear: a renewed register check came back with remarks (or found no one)
@@ -31,6 +35,12 @@ END_REASONS = ("need_met", "volunteer_request", "client_request", "not_working",
                "decision_period_ended", "offer_withdrawn", "other")
 MAX_STAY_DAYS = 31
 MAX_TEXT = 4000
+
+
+def stream_id(assignment_id) -> str | None:
+    """The stream id, "assignment-<uuid>", from any spelling of the assignment's id or the bare uuid; None if it
+    names none."""
+    return stream_key(STREAM_TYPE, assignment_id)
 
 
 # ---- commands ---------------------------------------------------------------------------------------------
@@ -203,6 +213,10 @@ class Assignment:
     @property
     def running(self) -> bool:
         return self.status in ("started", "interrupted")
+
+
+def initial() -> Assignment | None:
+    return None  # nothing before the offer
 
 
 # ---- decide -----------------------------------------------------------------------------------------------
@@ -588,5 +602,5 @@ def evolve(state: Assignment | None, event) -> Assignment | None:
 # state after a version conflict: a meeting logged while the case worker records supervision is still valid.
 _RETRYABLE = (LogMeeting, ReportDeviation, RecordSupervision, FlagAssignment, RequestEnd)
 
-ASSIGNMENT = Decider(stream_type="assignment", initial=lambda: None, decide=decide, evolve=evolve,
+ASSIGNMENT = Decider(stream_type=STREAM_TYPE, initial=initial, decide=decide, evolve=evolve,
                      retry_on_conflict=lambda command: isinstance(command, _RETRYABLE))

@@ -1,0 +1,17 @@
+"""The assignments service's rules, pure Python: read these first. Two kinds of stream, one module and one decider
+each (see docs/domain.md, "Matching" and "Assignments and meetings"):
+
+    need-<uuid>        need.py        NEED        RegisterClientNeed -> ClientNeedRegistered
+                                                  CloseClientNeed -> ClientNeedClosed
+    assignment-<uuid>  assignment.py  ASSIGNMENT  OfferAssignment -> AssignmentOffered, AcceptOffer, DeclineOffer,
+                                                  StartAssignment, LogMeeting, CorrectMeeting, ReportDeviation,
+                                                  RecordSupervision, RequestEnd, EndAssignment, FlagAssignment,
+                                                  InterruptAssignment, ResumeAssignment
+
+A need is the municipality's decision (beslut) that a client gets kontaktperson, kontaktfamilj or skkp; an
+assignment is one volunteer for one need, from the offer to the end.
+
+The rules that are not a stream: the genomförandeplan and its compensation terms in plan.py.
+
+Everything here is pure: the time comes from the command's `at` (an aware datetime), never from the clock.
+"""
