@@ -18,9 +18,11 @@ from marshmallow import Schema, fields, post_load, validate
 
 from .domain import assignment as a
 from .domain import need as n
+from .domain.meetings import MEETING_STATUSES
 from .domain.plan import Arvode, Omkostnad, Plan
+from .domain.texts import MAX_TEXT
 
-TEXT = validate.Length(max=a.MAX_TEXT)
+TEXT = validate.Length(max=MAX_TEXT)
 NAME = validate.Length(min=1, max=200)
 _Nullable = {"allow_none": True, "load_default": None}
 
@@ -142,7 +144,7 @@ class ExpenseBody(Schema):
 
 
 class _MeetingFields(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(a.MEETING_STATUSES),
+    status = fields.String(required=True, validate=validate.OneOf(MEETING_STATUSES),
                            metadata={"description": "held, cancelled, or no_show (the client did not come)"})
     on = fields.Date(**_Nullable, metadata={"description": "the date; for a kontaktfamilj stay, optional"})
     hours = fields.Decimal(validate=validate.Range(min=0, max=24), **_Nullable,
@@ -168,11 +170,11 @@ class LogMeetingBody(_MeetingFields):
 class CorrectMeetingBody(_MeetingFields):
     """The whole meeting as it should have been; the meeting's id comes from the path."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=a.MAX_TEXT))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
 
 
 class ReportDeviationBody(Schema):
-    description = fields.String(required=True, validate=validate.Length(min=1, max=a.MAX_TEXT),
+    description = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT),
                                 metadata={"description": "how the plan is not working or not followed"})
     deviation_id = fields.String(validate=NAME, load_default=_new_id)
 
@@ -205,7 +207,7 @@ class EndAssignmentBody(Schema):
 
 class InterruptAssignmentBody(Schema):
     interrupted_on = fields.Date(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=a.MAX_TEXT))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
 
 
 class ResumeAssignmentBody(Schema):
