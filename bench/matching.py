@@ -38,7 +38,7 @@ sys.path.insert(0, str(_HERE.parent))
 
 from bench.common import Row, Table, percentile  # noqa: E402
 from services.assignments import projection  # noqa: E402
-from services.assignments.matching import rank  # noqa: E402
+from services.assignments.domain.matching import rank  # noqa: E402
 from services.assignments.domain.need import NEED, ClientInput, RegisterClientNeed  # noqa: E402
 from services.assignments.spec import SPEC  # noqa: E402
 from services.common.commands import CommandHandler  # noqa: E402

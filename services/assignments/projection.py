@@ -24,7 +24,7 @@ from services.common.identity import mask_personnummer
 from services.common.projections import Projection, update_row
 from services.common.sweden import age_on, today
 
-from .matching import AVAILABILITY_KINDS, PoolEntry
+from .domain.volunteer import AVAILABILITY_KINDS, PoolEntry
 from .domain.assignment import ACTIVE_STATUSES, ASSIGNMENT_STATUSES  # noqa: F401 (contract)
 from .domain.need import NEED_STATUSES, normalise_words  # noqa: F401 (contract)
 from .worklist import AssignmentRow, NeedRow

@@ -37,7 +37,7 @@ from . import projection, worklist
 from .domain.assignment import (
     ASSIGNMENT, AcceptOffer, CorrectMeeting, DeclineOffer, EndAssignment, InterruptAssignment, LogMeeting,
     OfferAssignment, RecordSupervision, ReportDeviation, RequestEnd, ResumeAssignment, StartAssignment)
-from .matching import rank
+from .domain.matching import rank
 from .domain.need import NEED, CloseClientNeed, RegisterClientNeed
 from .projection import ASSIGNMENT_STATUSES, NEED_STATUSES, assignment_key, need_key, volunteer_key
 from .schemas import OfferAssignmentBody, load_command

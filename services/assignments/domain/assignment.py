@@ -17,14 +17,14 @@ from datetime import date, datetime
 
 from services.common.decider import CommandRefused, Decider, NewEvent, NotFound, Problem
 from services.common.ids import stream_key
-from services.common.places import municipality_of_postnummer
 from services.common.sweden import local_date
 
-from ..matching import PoolEntry, ineligibility
+from .eligibility import ineligibility
 from .meetings import LOGGABLE_STATUSES, meeting_data
 from .need import ClientNeed
 from .plan import Plan
 from .texts import optional_text, text_problems
+from .volunteer import PoolEntry
 
 STREAM_TYPE = "assignment"
 ASSIGNMENT_STATUSES = ("offered", "accepted", "declined", "started", "interrupted", "ended")
@@ -253,11 +253,7 @@ def _raise_if(problems: list[Problem]) -> None:
 def client_view(need: ClientNeed, on: date) -> dict:
     """What a volunteer may see of the client before accepting: no name, no personnummer, no needs text,
     and for skyddad identitet no location at all."""
-    area = area_municipality = None
-    if not need.protected_identity:
-        area = need.postnummer[:3] if need.postnummer else None
-        area_municipality = (municipality_of_postnummer(need.postnummer) if need.postnummer else None) \
-            or need.municipality
+    area, area_municipality = need.location()
     return {"ages": list(need.ages_on(on)), "interests": list(need.interests), "area": area,
             "area_municipality": area_municipality, "frequency_per_month": need.frequency_per_month,
             "frequency_unit": need.frequency_unit}

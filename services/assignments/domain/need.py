@@ -12,7 +12,7 @@ from datetime import date, datetime
 from services.common.decider import CommandRefused, Decider, NewEvent, NotFound, Problem
 from services.common.identity import InvalidIdentityNumber, parse_identity_number
 from services.common.ids import stream_key
-from services.common.places import is_municipality, normalise_postnummer
+from services.common.places import is_municipality, municipality_of_postnummer, normalise_postnummer
 from services.common.sweden import age_on, local_date
 
 STREAM_TYPE = "need"
@@ -117,6 +117,16 @@ class ClientNeed:
 
     def ages_on(self, day: date) -> tuple[int, ...]:
         return tuple(age_on(c.birth_date, day) for c in self.clients)
+
+    def location(self) -> tuple[str | None, str | None]:
+        """Where the client lives, as far as matching and the offered volunteer may know it: the postnummer area
+        (its first three digits) and the kommunkod. (None, None) for skyddad identitet: no location leaves the
+        case worker."""
+        if self.protected_identity:
+            return None, None
+        if not self.postnummer:
+            return None, self.municipality
+        return self.postnummer[:3], municipality_of_postnummer(self.postnummer) or self.municipality
 
 
 def initial() -> ClientNeed | None:

@@ -2,7 +2,8 @@
 import random
 from datetime import date
 
-from services.assignments.matching import POINTS, eligible, ineligibility, rank
+from services.assignments.domain.eligibility import eligible, ineligibility
+from services.assignments.domain.matching import POINTS, rank
 from services.assignments.domain.need import ClientInput
 
 from .examples import CHILD, SIBLING, SOLNA, STOCKHOLM, TODAY, entry, need_state
