@@ -27,7 +27,7 @@ from services.common.sweden import age_on, today
 from .domain.volunteer import AVAILABILITY_KINDS, PoolEntry
 from .domain.assignment import ACTIVE_STATUSES, ASSIGNMENT_STATUSES  # noqa: F401 (contract)
 from .domain.need import NEED_STATUSES, normalise_words  # noqa: F401 (contract)
-from .worklist import AssignmentRow, NeedRow
+from .domain.worklist import AssignmentRow, NeedRow
 
 
 

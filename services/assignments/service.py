@@ -33,7 +33,8 @@ from services.common.decider import CommandRefused, NotFound, Problem
 from services.common.envelope import Metadata
 from services.common.sweden import local_date, today
 
-from . import projection, worklist
+from . import projection
+from .domain import worklist
 from .domain.assignment import (
     ASSIGNMENT, AcceptOffer, CorrectMeeting, DeclineOffer, EndAssignment, InterruptAssignment, LogMeeting,
     OfferAssignment, RecordSupervision, ReportDeviation, RequestEnd, ResumeAssignment, StartAssignment)

@@ -19,8 +19,8 @@ from datetime import date, timedelta
 
 from services.common.sweden import add_months
 
-from .domain.assignment import Assignment
-from .domain.need import ClientNeed
+from .assignment import Assignment
+from .need import ClientNeed
 
 REPORT_AFTER_MONTHS = 3
 FOLLOW_UP_MONTHS = 6
