@@ -1,6 +1,7 @@
 """What the gateway and other services may import from assignments: the RPC service's name, the request bodies
 its commands take, and the limits and values its answers use. Nothing else of this package is public."""
-from .projection import ASSIGNMENT_STATUSES, NEED_STATUSES
+from .domain.assignment import ASSIGNMENT_STATUSES
+from .domain.need import NEED_STATUSES
 from .schemas import (CloseClientNeedBody, CorrectMeetingBody, DeclineOfferBody, EndAssignmentBody,
                       InterruptAssignmentBody, LogMeetingBody, OfferAssignmentBody, RecordSupervisionBody,
                       RegisterClientNeedBody, ReportDeviationBody, RequestEndBody, ResumeAssignmentBody,

@@ -33,14 +33,16 @@ from services.common.decider import CommandRefused, NotFound, Problem
 from services.common.envelope import Metadata
 from services.common.sweden import local_date, today
 
-from . import projection
+from .read import assignments as read_assignments, needs as read_needs, pool as read_pool
 from .domain import worklist
 from .domain.assignment import (
     ASSIGNMENT, AcceptOffer, CorrectMeeting, DeclineOffer, EndAssignment, InterruptAssignment, LogMeeting,
     OfferAssignment, RecordSupervision, ReportDeviation, RequestEnd, ResumeAssignment, StartAssignment)
 from .domain.matching import rank
 from .domain.need import NEED, CloseClientNeed, RegisterClientNeed
-from .projection import ASSIGNMENT_STATUSES, NEED_STATUSES, assignment_key, need_key, volunteer_key
+from .domain.assignment import ASSIGNMENT_STATUSES, stream_id as assignment_key
+from .domain.need import NEED_STATUSES, stream_id as need_key
+from .domain.volunteer import volunteer_id as volunteer_key
 from .schemas import OfferAssignmentBody, load_command
 from .spec import SPEC
 
@@ -50,8 +52,8 @@ APPLICANT_VIEW_READERS = ("recruiter", "case_worker", "auditor")
 VOLUNTEER = "volunteer"
 MAX_CANDIDATES = 100
 MAX_PAGE_SIZE = 200
-# The pool's rows as PoolEntry objects, kept between requests while their row version holds (projection.PoolCache).
-POOL_CACHE = projection.PoolCache()
+# The pool's rows as PoolEntry objects, kept between requests while their row version holds (pool.PoolCache).
+POOL_CACHE = read_pool.PoolCache()
 
 
 def now() -> datetime:
@@ -109,7 +111,7 @@ class AssignmentsService:
         _whole_number("page", page, 1, 1_000_000)
         _whole_number("page_size", page_size, 1, MAX_PAGE_SIZE)
         with self.kernel.connection() as conn:
-            return projection.list_needs(conn, municipality, status, page, page_size)
+            return read_needs.list_needs(conn, municipality, status, page, page_size)
 
     @rpc
     @reports_problems
@@ -136,10 +138,10 @@ class AssignmentsService:
             need, _ = self.kernel.commands.state(conn, NEED, key)
             if need.status != "open":
                 raise CommandRefused(Problem("the need is closed", "need_id", "need_closed"))
-            entries = projection.eligible_entries(conn, need.insats, need.municipality, on, excluding_need=key,
+            entries = read_pool.eligible_entries(conn, need.insats, need.municipality, on, excluding_need=key,
                                                   cache=POOL_CACHE)
             ranked = rank(need, entries, on, limit)
-            names = projection.volunteer_names(conn, [c.volunteer_id for c in ranked])
+            names = read_pool.volunteer_names(conn, [c.volunteer_id for c in ranked])
         return {"need_id": key, "as_of": on.isoformat(), "eligible": len(entries), "candidates": [
             {"volunteer_id": c.volunteer_id, "name": names.get(c.volunteer_id), "municipality": c.municipality,
              "score": c.score, "reasons": [asdict(r) for r in c.reasons]} for c in ranked]}
@@ -159,11 +161,11 @@ class AssignmentsService:
         with self.kernel.connection() as conn, conn.transaction():
             # The volunteer's pool row stays locked until the offer commits: two offers at once cannot both take
             # their last free place, nor both ask them for the same need.
-            entry = projection.pool_entry(conn, volunteer_id, local_date(at), lock=True)
+            entry = read_pool.pool_entry(conn, volunteer_id, local_date(at), lock=True)
             if entry is None:
                 raise CommandRefused(Problem("the volunteer is not in the matching pool", "volunteer_id",
                                              "not_eligible"))
-            if projection.active_assignment_for(conn, key, volunteer_id):
+            if read_assignments.active_assignment_for(conn, key, volunteer_id):
                 raise CommandRefused(Problem("the volunteer has already been asked for this need", "volunteer_id",
                                              "already_offered"))
             need, _ = self.kernel.commands.state(conn, NEED, key)
@@ -180,7 +182,7 @@ class AssignmentsService:
         """The caller's open offers, each with the de-identified client view (ages, interests, area, frequency)."""
         volunteer_id = self._volunteer()
         with self.kernel.connection() as conn:
-            items = projection.list_assignments(conn, volunteer_id=volunteer_id, statuses=("offered",),
+            items = read_assignments.list_assignments(conn, volunteer_id=volunteer_id, statuses=("offered",),
                                                 with_client_view=True)
         return [_for_volunteer(item) for item in items]
 
@@ -201,7 +203,7 @@ class AssignmentsService:
         """The caller's accepted, running and ended assignments (offers are in my_offers)."""
         volunteer_id = self._volunteer()
         with self.kernel.connection() as conn:
-            items = projection.list_assignments(conn, volunteer_id=volunteer_id, with_client_view=True,
+            items = read_assignments.list_assignments(conn, volunteer_id=volunteer_id, with_client_view=True,
                                                 statuses=("accepted", "started", "interrupted", "ended"))
         return [_for_volunteer(item) for item in items]
 
@@ -291,7 +293,7 @@ class AssignmentsService:
         if (need_id is not None and need is None) or (volunteer_id is not None and volunteer is None):
             return []
         with self.kernel.connection() as conn:
-            return projection.list_assignments(conn, municipality=municipality, need_id=need, volunteer_id=volunteer,
+            return read_assignments.list_assignments(conn, municipality=municipality, need_id=need, volunteer_id=volunteer,
                                                statuses=None if status is None else (status,))
 
     @rpc
@@ -304,7 +306,7 @@ class AssignmentsService:
         notice_days = _whole_number("notice_days", notice_days, 0, 366)
         on = today()
         with self.kernel.connection() as conn:
-            rows = projection.assignment_rows(conn, municipality, live_only=True)
+            rows = read_assignments.assignment_rows(conn, municipality, live_only=True)
         items = worklist.case_worker_items(rows, on, case_worker_id, notice_days)
         return [{**_iso(asdict(item)), "overdue": item.overdue(on)} for item in items]
 
@@ -333,12 +335,12 @@ class AssignmentsService:
         if volunteer_id is None:
             raise NotFound("no such applicant")
         with self.kernel.connection() as conn:
-            home = projection.volunteer_home(conn, volunteer_id)
+            home = read_pool.volunteer_home(conn, volunteer_id)
             if home is None:
                 self._require_some_role(APPLICANT_VIEW_READERS)
                 return []  # not in the pool yet (events on their way, or never approved): no assignments
             self.caller.require(home[0], *APPLICANT_VIEW_READERS)
-            items = projection.list_assignments(conn, volunteer_id=volunteer_id)
+            items = read_assignments.list_assignments(conn, volunteer_id=volunteer_id)
         out = []
         for item in items:
             if self.caller.may_act_in(item["municipality"]):
@@ -355,7 +357,7 @@ class AssignmentsService:
     def pool_status(self, applicant_id):
         """What the matching pool holds of one volunteer (status, roles, checks clear until, capacity), for
         staff of their municipality: why someone is, or is not, a candidate."""
-        found = self.kernel.find(volunteer_key(applicant_id), projection.pool_status, "volunteer")
+        found = self.kernel.find(volunteer_key(applicant_id), read_pool.pool_status, "volunteer")
         self.caller.require(found["municipality"], *APPLICANT_VIEW_READERS)
         return found
 
@@ -393,7 +395,7 @@ class AssignmentsService:
         """The caller's own assignment; anyone else's is not found."""
         volunteer_id = self._volunteer()
         key = assignment_key(assignment_id)
-        header = self.kernel.find(key, projection.assignment_header, "assignment")
+        header = self.kernel.find(key, read_assignments.assignment_header, "assignment")
         if header["volunteer_id"] != volunteer_id:
             raise NotFound("no such assignment")
         if not (self.caller.may_act_in(header["municipality"])
@@ -403,14 +405,14 @@ class AssignmentsService:
 
     def _staff(self, assignment_id, roles) -> tuple[str, dict]:
         key = assignment_key(assignment_id)
-        header = self.kernel.find(key, projection.assignment_header, "assignment")
+        header = self.kernel.find(key, read_assignments.assignment_header, "assignment")
         self.caller.require(header["municipality"], *roles)
         return key, header
 
     def _need(self, need_id) -> tuple[str, str]:
         """The need's key and municipality, if the caller is a case worker there; else not found (or forbidden)."""
         key = need_key(need_id)
-        municipality = self.kernel.find(key, projection.need_municipality, "need")
+        municipality = self.kernel.find(key, read_needs.need_municipality, "need")
         self.caller.require(municipality, *CASE_WORKER)
         return key, municipality
 
@@ -431,19 +433,19 @@ class AssignmentsService:
         return self._case_worker_view(key)
 
     def _volunteer_view(self, key: str) -> dict:
-        return self.kernel.find(key, projection.assignment_for_volunteer, "assignment")
+        return self.kernel.find(key, read_assignments.assignment_for_volunteer, "assignment")
 
     def _case_worker_view(self, key: str) -> dict:
-        return self.kernel.find(key, projection.assignment_for_case_worker, "assignment")
+        return self.kernel.find(key, read_assignments.assignment_for_case_worker, "assignment")
 
     def _need_detail(self, key: str) -> dict:
-        return self.kernel.find(key, lambda conn, k: projection.need_detail(conn, k, self.caller.actor), "need")
+        return self.kernel.find(key, lambda conn, k: read_needs.need_detail(conn, k, self.caller.actor), "need")
 
     def _ivo_rows(self, municipality):
         self.caller.require(municipality, *IVO_READERS)
         with self.kernel.connection() as conn:
-            needs = projection.need_rows(conn, municipality)
-            assignments = projection.assignment_rows(conn, municipality)
+            needs = read_needs.need_rows(conn, municipality)
+            assignments = read_assignments.assignment_rows(conn, municipality)
         return worklist.decisions_not_carried_out(municipality, needs, assignments, today())
 
 

@@ -2,7 +2,7 @@
 it reacts when a volunteer leaves the matching pool.
 
 Sources: applicants (registration data, approval, withdrawal, availability, regional consent) and registry_checks
-(the register checks): together they make the matching pool (projection.MatchingPool).
+(the register checks): together they make the matching pool (read/pool.py).
 
 Reaction, in the inbox's transaction (so it commits with the receipt, exactly once): a volunteer who withdraws,
 whose register check expires or comes back not clear, or who revokes regional consent leaves the pool by the
@@ -20,7 +20,9 @@ from pathlib import Path
 from services.common.envelope import Event, Metadata
 from services.common.kernel import Kernel, ServiceSpec
 
-from . import events, projection
+from . import events
+from .read.needs import Needs
+from .read import assignments as read_assignments, pool as read_pool
 from .domain.assignment import ASSIGNMENT, FlagAssignment
 
 ACTOR = "assignments"  # the actor of what the service does by itself
@@ -32,7 +34,7 @@ def flag_reason(conn, event: Event) -> tuple[str, list[tuple[str, str]]] | None:
     kind = event.event_type
     if kind not in ("ApplicantWithdrawn", "CheckExpired", "CheckCompleted", "RegionalConsentChanged"):
         return None
-    volunteer_id = projection.volunteer_key(d.get("applicant_id"))
+    volunteer_id = read_pool.event_volunteer_id(d)
     if volunteer_id is None:
         return None
     if kind == "ApplicantWithdrawn":
@@ -47,9 +49,9 @@ def flag_reason(conn, event: Event) -> tuple[str, list[tuple[str, str]]] | None:
         if d.get("regional_pool"):
             return None
         reason = "consent_revoked"
-    targets = projection.active_assignments_of(conn, volunteer_id)
+    targets = read_assignments.active_assignments_of(conn, volunteer_id)
     if reason == "consent_revoked":
-        home = projection.volunteer_home(conn, volunteer_id)
+        home = read_pool.volunteer_home(conn, volunteer_id)
         targets = [(a, m) for a, m in targets if home is None or m != home[0]]
     return reason, targets
 
@@ -69,7 +71,7 @@ def react(kernel: Kernel, conn, event: Event) -> None:
 
 SPEC = ServiceSpec(
     name="assignments",
-    projections=(projection.MatchingPool(), projection.Needs(), projection.Assignments()),
+    projections=(read_pool.MatchingPool(), Needs(), read_assignments.Assignments()),
     sources=("applicants", "registry_checks"),
     react=react,
     migrations=Path(__file__).parent / "migrations",
