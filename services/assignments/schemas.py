@@ -1,12 +1,13 @@
-"""Request bodies the gateway loads into assignment commands.
+"""Request bodies of the assignments commands (the gateway validates with them too, and documents them).
 
-A body holds only what the user states. The gateway adds the rest from the request, never from the body:
-municipality and `by` from the token, `at` from the server clock, ids from the path. So:
+A body holds only what the user states. The use case adds the rest from the call, never from the body:
+municipality and `by` from the caller, `at` from the server clock, ids from the path. So (app/access.py):
 
-    command = load_command(LogMeeting, request_json, municipality="0180", by=volunteer_id, at=now)
+    fields = load_body(LogMeetingBody, body)
+    command = LogMeeting(municipality="0180", by=volunteer_id, at=now(), **fields)
 
 Bad input raises marshmallow.ValidationError naming each field; the deciders then check the rules
-(CommandRefused). OfferAssignment is not loaded this way: the service builds it from OfferAssignmentBody's ids,
+(CommandRefused). OfferAssignment is not loaded this way: the use case builds it from OfferAssignmentBody's ids,
 the need's state and the volunteer's pool entry.
 """
 from __future__ import annotations
@@ -212,26 +213,3 @@ class InterruptAssignmentBody(Schema):
 
 class ResumeAssignmentBody(Schema):
     resumed_on = fields.Date(required=True)
-
-
-BODY_SCHEMAS = {
-    n.RegisterClientNeed: RegisterClientNeedBody,
-    n.CloseClientNeed: CloseClientNeedBody,
-    a.AcceptOffer: AcceptOfferBody,
-    a.DeclineOffer: DeclineOfferBody,
-    a.StartAssignment: StartAssignmentBody,
-    a.LogMeeting: LogMeetingBody,
-    a.CorrectMeeting: CorrectMeetingBody,
-    a.ReportDeviation: ReportDeviationBody,
-    a.RecordSupervision: RecordSupervisionBody,
-    a.RequestEnd: RequestEndBody,
-    a.EndAssignment: EndAssignmentBody,
-    a.InterruptAssignment: InterruptAssignmentBody,
-    a.ResumeAssignment: ResumeAssignmentBody,
-}
-
-
-def load_command(command_class, body: dict, **context):
-    """Load a request body into a command; `context` supplies municipality, by, at and ids from the path."""
-    loaded = BODY_SCHEMAS[command_class]().load(body or {})
-    return command_class(**loaded, **context)

@@ -16,7 +16,7 @@ from .need import normalise_words
 AVAILABILITY_KINDS = ("weekdays", "evenings", "weekends", "holidays")
 
 
-def volunteer_id(value) -> str | None:
+def canonical_volunteer_id(value) -> str | None:
     """"applicant-<uuid>" from any spelling of it or the bare uuid (a volunteer's token may carry either); None if
     it names none."""
     return stream_key("applicant", value)

@@ -19,7 +19,7 @@ from services.common.projections import Projection, update_row
 from services.common.rows import json_row
 
 from ..domain.need import normalise_words
-from ..domain.volunteer import AVAILABILITY_KINDS, PoolEntry, volunteer_id as canonical_volunteer_id
+from ..domain.volunteer import AVAILABILITY_KINDS, PoolEntry, canonical_volunteer_id
 
 
 def event_volunteer_id(data: dict) -> str | None:
