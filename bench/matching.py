@@ -8,11 +8,12 @@ The pool rows are inserted directly (COPY) into a bench database made with servi
 county, about half consenting to the regional pool. Each need is registered through the event store (so its
 ClientNeedRegistered is folded per answer, as the service does).
 
-figure   one answer as AssignmentsService.candidates computes it, without the RPC hop: fold the need from the event
-         store, pool.eligible_entries (the SQL pre-filter; ids and row versions, whole rows only for those
-         the process's PoolCache does not hold at that version), matching.rank (score every eligible volunteer,
-         keep the best `limit` with reasons), pool.volunteer_names for those kept. Warm: the cache holds
-         the pool (the steady state of a running service).
+figure   one answer as the service's candidates use case (services/assignments/app/matching.py) computes it,
+         without the RPC hop: fold the need from the event store, read/pool.eligible_entries (the SQL
+         pre-filter; ids and row versions, whole rows only for those the process's PoolCache does not hold at
+         that version), domain/matching.rank (score every eligible volunteer, keep the best `limit` with
+         reasons), read/pool.volunteer_names for those kept. Warm: the cache holds the pool (the steady state of
+         a running service).
 ceiling  the same pre-filtering SELECT of the whole rows, fetched and discarded: the time to read the pool's rows
          for one need alone, which an answer without the cache must pay before any matching.
 also     cold answers (an empty cache for every answer: after a restart, or when every row changed), the read of
@@ -114,7 +115,7 @@ def register_needs(conn, store: EventStore, count: int, county: list[str], postn
 
 def answer(conn, handler: CommandHandler, need_id: str, today: date, limit: int,
            cache: pool.PoolCache) -> tuple[int, int]:
-    """What AssignmentsService.candidates does between the RPC's arrival and its reply."""
+    """What the candidates use case does between the RPC's arrival and its reply (app/matching.py)."""
     need, _ = handler.state(conn, NEED, need_id)
     entries = pool.eligible_entries(conn, need.insats, need.municipality, today, excluding_need=need_id,
                                           cache=cache)

@@ -1,4 +1,4 @@
-"""What the case worker must act on, computed from the projection's rows: pure functions of the rows and a date.
+"""What the case worker must act on, computed from the read models' rows: pure functions of the rows and a date.
 
 - Decisions not carried out (ej verkställda beslut): a favourable decision (gynnande beslut) not carried out within
   3 months of its date, or whose carrying out was interrupted for 3 months, must be reported to IVO

@@ -221,7 +221,7 @@ def list_assignments(conn, *, municipality: str | None = None, volunteer_id: str
 
 
 def assignment_rows(conn, municipality: str, *, live_only: bool = False) -> list[AssignmentRow]:
-    """The municipality's assignments as worklist.py reads them."""
+    """The municipality's assignments as domain/worklist.py reads them."""
     condition = "AND status NOT IN ('declined', 'ended')" if live_only else ""
     rows = conn.execute(
         "SELECT assignment_id, need_id, municipality, insats, legal_basis, case_worker_id, volunteer_id, status, "
