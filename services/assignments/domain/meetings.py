@@ -28,7 +28,7 @@ LOGGABLE_STATUSES = ("started", "interrupted", "ended")  # late logging after th
 MAX_STAY_DAYS = 31
 
 
-def meeting_data(state: "Assignment", c: "LogMeeting") -> dict:
+def meeting_data(state: Assignment, c: LogMeeting) -> dict:
     """Check a meeting (logged, or corrected: the whole meeting as it should have been) against the assignment,
     and give its event data; refuses with every problem found."""
     problems: list[Problem] = []
@@ -76,7 +76,7 @@ def meeting_data(state: "Assignment", c: "LogMeeting") -> dict:
     }
 
 
-def _stay_problems(c: "LogMeeting") -> list[Problem]:
+def _stay_problems(c: LogMeeting) -> list[Problem]:
     """The first thing wrong with a kontaktfamilj stay's times, if any."""
     if c.stay_start is None or c.stay_end is None:
         return [Problem("a kontaktfamilj stay needs its start and end", "stay_start")]
@@ -91,7 +91,7 @@ def _stay_problems(c: "LogMeeting") -> list[Problem]:
     return []
 
 
-def _date_problems(state: "Assignment", on, today) -> list[Problem]:
+def _date_problems(state: Assignment, on, today) -> list[Problem]:
     if on is None:
         return [Problem("the meeting's date is required", "on")]
     problems = []
@@ -106,7 +106,7 @@ def _date_problems(state: "Assignment", on, today) -> list[Problem]:
     return problems
 
 
-def _expense_problems(state: "Assignment", c: "LogMeeting") -> list[Problem]:
+def _expense_problems(state: Assignment, c: LogMeeting) -> list[Problem]:
     problems = []
     receipts_allowed = state.plan is not None and state.plan.omkostnad.receipts_allowed
     for i, expense in enumerate(c.expenses):

@@ -93,8 +93,8 @@ def list_needs(conn, municipality: str, status: str | None, page: int, page_size
     items = []
     for row in rows:
         item = json_row(row)
-        item["clients"] = [{"name": c["name"], "personnummer": mask_personnummer(c["personnummer"]), "age": _age(c["birth_date"])}
-                           for c in row["clients"]]
+        item["clients"] = [{"name": c["name"], "personnummer": mask_personnummer(c["personnummer"]),
+                            "age": _age(c["birth_date"])} for c in row["clients"]]
         items.append(item)
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 

@@ -22,8 +22,8 @@ from services.common import config
 from services.common.adapters import ServiceProblem
 from services.common.db import make_pool
 from services.common.envelope import Event, to_wire
-from services.common.sweden import today
 from services.common.kernel import Kernel
+from services.common.sweden import today
 from services.common.topology import declare
 from services.registry_checks.events import EVENT_SCHEMAS as CHECK_SCHEMAS
 from tests.conftest import prepare_database

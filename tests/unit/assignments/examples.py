@@ -10,9 +10,9 @@ from datetime import date, datetime, time
 
 from services.assignments.domain.assignment import (
     ASSIGNMENT, AcceptOffer, Expense, LogMeeting, OfferAssignment, StartAssignment)
-from services.assignments.domain.volunteer import PoolEntry
 from services.assignments.domain.need import NEED, ClientInput, RegisterClientNeed
 from services.assignments.domain.plan import ARVODE_BASIS, Arvode, Omkostnad, Plan
+from services.assignments.domain.volunteer import PoolEntry
 from services.common.sweden import SWEDEN
 
 TODAY = date(2025, 6, 2)

@@ -7,9 +7,9 @@ from marshmallow import ValidationError
 from services.assignments.domain.assignment import (
     ASSIGNMENT, CorrectMeeting, DeclineOffer, EndAssignment, FlagAssignment, InterruptAssignment, LogMeeting,
     RecordSupervision, ReportDeviation, RequestEnd, ResumeAssignment, StartAssignment)
-from services.assignments.events import EVENT_SCHEMAS, PRIVATE_FIELDS, public_data
 from services.assignments.domain.need import NEED, CloseClientNeed, RegisterClientNeed
 from services.assignments.domain.plan import Plan
+from services.assignments.events import EVENT_SCHEMAS, PRIVATE_FIELDS, public_data
 from services.assignments.schemas import (
     CorrectMeetingBody, DeclineOfferBody, LogMeetingBody, RegisterClientNeedBody, StartAssignmentBody)
 from services.common.sweden import SWEDEN

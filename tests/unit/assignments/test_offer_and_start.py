@@ -5,9 +5,9 @@ import pytest
 
 from services.assignments.domain.assignment import (
     ASSIGNMENT, AcceptOffer, DeclineOffer, EndAssignment, StartAssignment)
-from services.assignments.events import public_data
 from services.assignments.domain.need import NEED, CloseClientNeed
 from services.assignments.domain.plan import Arvode
+from services.assignments.events import public_data
 from services.common.decider import NotFound
 from services.common.testing import given
 

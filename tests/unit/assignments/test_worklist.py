@@ -3,7 +3,8 @@ import csv
 import io
 from datetime import date
 
-from services.assignments.domain.assignment import ASSIGNMENT, FlagAssignment, RecordSupervision, ReportDeviation, RequestEnd
+from services.assignments.domain.assignment import (
+    ASSIGNMENT, FlagAssignment, RecordSupervision, ReportDeviation, RequestEnd)
 from services.assignments.domain.need import NEED
 from services.assignments.domain.worklist import (
     AssignmentRow, NeedRow, assignment_row, case_worker_items, decisions_not_carried_out, ivo_csv, need_row)
