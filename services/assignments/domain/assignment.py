@@ -43,39 +43,37 @@ def stream_id(assignment_id) -> str | None:
 
 
 # ---- commands ---------------------------------------------------------------------------------------------
-# Every command: municipality (kommunkod), by (acting user; for a volunteer their volunteer id), at (aware
-# datetime of the command; its Swedish date is "today").
 
 @dataclass(frozen=True)
-class OfferAssignment:
+class AssignmentCommand:
+    """What a person's command on an assignment states first: the municipality (kommunkod) it is made in, who
+    makes it (`by`: the acting user; for a volunteer their volunteer id) and when (`at`, an aware datetime; its
+    Swedish date is "today")."""
+
     municipality: str
     by: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class OfferAssignment(AssignmentCommand):
     need_id: str
     need: ClientNeed  # the need's folded state; the offer derives the de-identified view from it
     volunteer: PoolEntry  # the volunteer as the matching pool holds them now
 
 
 @dataclass(frozen=True)
-class AcceptOffer:
-    municipality: str
-    by: str
-    at: datetime
+class AcceptOffer(AssignmentCommand):
+    """The offered volunteer says yes."""
 
 
 @dataclass(frozen=True)
-class DeclineOffer:
-    municipality: str
-    by: str
-    at: datetime
+class DeclineOffer(AssignmentCommand):
     reason: str | None = None  # optional: nobody has to explain a no
 
 
 @dataclass(frozen=True)
-class StartAssignment:
-    municipality: str
-    by: str
-    at: datetime
+class StartAssignment(AssignmentCommand):
     start_date: date
     plan: Plan  # the genomförandeplan
     case_worker_id: str | None = None  # defaults to the need's responsible case worker
@@ -91,10 +89,7 @@ class Expense:
 
 
 @dataclass(frozen=True)
-class LogMeeting:
-    municipality: str
-    by: str
-    at: datetime
+class LogMeeting(AssignmentCommand):
     meeting_id: str  # chosen by the caller (a uuid), so a retried request is recognised
     status: str  # held | cancelled | no_show
     on: date | None = None  # the meeting's date; for a kontaktfamilj stay, the first day of the stay
@@ -114,19 +109,13 @@ class CorrectMeeting(LogMeeting):
 
 
 @dataclass(frozen=True)
-class ReportDeviation:
-    municipality: str
-    by: str
-    at: datetime
+class ReportDeviation(AssignmentCommand):
     deviation_id: str
     description: str  # how the plan is not working or not followed
 
 
 @dataclass(frozen=True)
-class RecordSupervision:
-    municipality: str
-    by: str
-    at: datetime
+class RecordSupervision(AssignmentCommand):
     supervision_id: str
     on: date
     kind: str = "supervision"  # supervision (handledning) | follow_up (uppföljning, due every 6 months)
@@ -136,19 +125,13 @@ class RecordSupervision:
 
 
 @dataclass(frozen=True)
-class RequestEnd:
-    municipality: str
-    by: str
-    at: datetime
+class RequestEnd(AssignmentCommand):
     reason: str | None = None
     wished_end_date: date | None = None
 
 
 @dataclass(frozen=True)
-class EndAssignment:
-    municipality: str
-    by: str
-    at: datetime
+class EndAssignment(AssignmentCommand):
     ended_on: date
     reason: str  # one of END_REASONS
     comment: str | None = None
@@ -166,19 +149,13 @@ class FlagAssignment:
 
 
 @dataclass(frozen=True)
-class InterruptAssignment:
-    municipality: str
-    by: str
-    at: datetime
+class InterruptAssignment(AssignmentCommand):
     interrupted_on: date
     reason: str
 
 
 @dataclass(frozen=True)
-class ResumeAssignment:
-    municipality: str
-    by: str
-    at: datetime
+class ResumeAssignment(AssignmentCommand):
     resumed_on: date
 
 

@@ -20,6 +20,11 @@ from services.common.rows import json_row
 
 from ..domain.assignment import ACTIVE_STATUSES
 from ..domain.worklist import AssignmentRow
+from .tables import insert_row
+
+# The columns that hold AssignmentOffered's data as it is.
+_AS_OFFERED = ("need_id", "municipality", "volunteer_id", "volunteer_municipality", "insats", "legal_basis",
+               "decision_date", "period_from", "period_to", "case_worker_id", "offered_on")
 
 
 class Assignments(Projection):
@@ -27,14 +32,9 @@ class Assignments(Projection):
 
     def on_AssignmentOffered(self, conn, event: Event) -> None:
         d = event.data
-        conn.execute(
-            "INSERT INTO assignments (assignment_id, need_id, municipality, volunteer_id, volunteer_municipality, "
-            "insats, legal_basis, decision_date, period_from, period_to, case_worker_id, status, offered_on, "
-            "client_view, version, updated_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'offered', %s, %s, %s, %s)",
-            (event.stream_id, d["need_id"], d["municipality"], d["volunteer_id"], d["volunteer_municipality"],
-             d["insats"], d["legal_basis"], d["decision_date"], d["period_from"], d["period_to"],
-             d["case_worker_id"], d["offered_on"], Jsonb(d["client"]), event.stream_version, event.recorded_at))
+        insert_row(conn, "assignments", {"assignment_id": event.stream_id, **{name: d[name] for name in _AS_OFFERED},
+                                         "status": "offered", "client_view": Jsonb(d["client"]),
+                                         "version": event.stream_version, "updated_at": event.recorded_at})
 
     def on_OfferAccepted(self, conn, event: Event) -> None:
         self._set(conn, event, status="accepted", accepted_on=event.data["accepted_on"])
@@ -50,23 +50,18 @@ class Assignments(Projection):
 
     def on_MeetingLogged(self, conn, event: Event) -> None:
         d = event.data
-        conn.execute(
-            'INSERT INTO assignment_meetings (meeting_id, assignment_id, volunteer_id, "on", status, minutes, '
-            "stay_start, stay_end, dygn, activity, expenses, note, logged_at, updated_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (d["meeting_id"], event.stream_id, d["volunteer_id"], d["on"], d["status"], d.get("minutes"),
-             d.get("stay_start"), d.get("stay_end"), d.get("dygn"), d["activity"], Jsonb(d["expenses"]),
-             d.get("note"), event.recorded_at, event.recorded_at))
+        insert_row(conn, "assignment_meetings", {
+            "meeting_id": d["meeting_id"], "assignment_id": event.stream_id, "volunteer_id": d["volunteer_id"],
+            **_meeting(d), "logged_at": event.recorded_at, "updated_at": event.recorded_at},
+            on_conflict="ON CONFLICT DO NOTHING")
         self._set(conn, event)
 
     def on_MeetingCorrected(self, conn, event: Event) -> None:
         d = event.data
-        conn.execute(
-            'UPDATE assignment_meetings SET "on" = %s, status = %s, minutes = %s, stay_start = %s, stay_end = %s, '
-            "dygn = %s, activity = %s, expenses = %s, note = %s, corrections = corrections + 1, updated_at = %s "
-            "WHERE assignment_id = %s AND meeting_id = %s",
-            (d["on"], d["status"], d.get("minutes"), d.get("stay_start"), d.get("stay_end"), d.get("dygn"),
-             d["activity"], Jsonb(d["expenses"]), d.get("note"), event.recorded_at, event.stream_id, d["corrects"]))
+        columns = {**_meeting(d), "updated_at": event.recorded_at}
+        conn.execute(f"UPDATE assignment_meetings SET {', '.join(f'{name} = %s' for name in columns)}, "
+                     "corrections = corrections + 1 WHERE assignment_id = %s AND meeting_id = %s",
+                     (*columns.values(), event.stream_id, d["corrects"]))
         self._timeline(conn, event)
         self._set(conn, event)
 
@@ -114,10 +109,10 @@ class Assignments(Projection):
 
     @staticmethod
     def _timeline(conn, event: Event) -> None:
-        conn.execute("INSERT INTO assignment_timeline (event_id, assignment_id, event_type, stream_version, actor, "
-                     "data, recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                     (event.event_id, event.stream_id, event.event_type, event.stream_version, event.actor,
-                      Jsonb(event.data), event.recorded_at))
+        insert_row(conn, "assignment_timeline", {
+            "event_id": event.event_id, "assignment_id": event.stream_id, "event_type": event.event_type,
+            "stream_version": event.stream_version, "actor": event.actor, "data": Jsonb(event.data),
+            "recorded_at": event.recorded_at}, on_conflict="ON CONFLICT DO NOTHING")
 
     @staticmethod
     def _set(conn, event: Event, _sql: dict[str, tuple[str, Any]] | None = None, **columns: Any) -> None:
@@ -134,6 +129,13 @@ class Assignments(Projection):
         params += [event.stream_version, event.recorded_at]
         conn.execute(f"UPDATE assignments SET {', '.join(parts)} WHERE assignment_id = %s",
                      (*params, event.stream_id))
+
+
+def _meeting(d: dict) -> dict:
+    """A meeting's columns as its MeetingLogged or MeetingCorrected data states them (a correction is whole)."""
+    return {'"on"': d["on"], "status": d["status"], "minutes": d.get("minutes"), "stay_start": d.get("stay_start"),
+            "stay_end": d.get("stay_end"), "dygn": d.get("dygn"), "activity": d["activity"],
+            "expenses": Jsonb(d["expenses"]), "note": d.get("note")}
 
 
 def assignment_header(conn, assignment_id: str) -> dict | None:

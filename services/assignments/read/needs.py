@@ -20,6 +20,12 @@ from services.common.sweden import age_on, today
 
 from ..domain.assignment import ACTIVE_STATUSES
 from ..domain.worklist import NeedRow
+from .tables import insert_row
+
+# The columns that hold ClientNeedRegistered's data as it is.
+_AS_REGISTERED = ("municipality", "insats", "legal_basis", "decision_date", "period_from", "period_to", "needs",
+                  "goals", "interests", "languages", "postnummer", "protected_identity", "frequency_per_month",
+                  "frequency_unit", "case_worker_id")
 
 
 class Needs(Projection):
@@ -27,15 +33,9 @@ class Needs(Projection):
 
     def on_ClientNeedRegistered(self, conn, event: Event) -> None:
         d = event.data
-        conn.execute(
-            "INSERT INTO needs (need_id, municipality, insats, legal_basis, decision_date, period_from, period_to, "
-            "clients, needs, goals, interests, languages, postnummer, protected_identity, frequency_per_month, "
-            "frequency_unit, case_worker_id, status, registered_by, registered_at, version) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s)",
-            (event.stream_id, d["municipality"], d["insats"], d["legal_basis"], d["decision_date"],
-             d["period_from"], d["period_to"], Jsonb(d["clients"]), d["needs"], d["goals"], d["interests"],
-             d["languages"], d["postnummer"], d["protected_identity"], d["frequency_per_month"],
-             d["frequency_unit"], d["case_worker_id"], event.actor, event.recorded_at, event.stream_version))
+        insert_row(conn, "needs", {"need_id": event.stream_id, **{name: d[name] for name in _AS_REGISTERED},
+                                   "clients": Jsonb(d["clients"]), "status": "open", "registered_by": event.actor,
+                                   "registered_at": event.recorded_at, "version": event.stream_version})
 
     def on_ClientNeedClosed(self, conn, event: Event) -> None:
         conn.execute("UPDATE needs SET status = 'closed', closed_on = %s, close_reason = %s, version = %s "

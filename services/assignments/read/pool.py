@@ -20,6 +20,7 @@ from services.common.rows import json_row
 
 from ..domain.need import normalise_words
 from ..domain.volunteer import AVAILABILITY_KINDS, PoolEntry, canonical_volunteer_id
+from .tables import insert_row
 
 
 def event_volunteer_id(data: dict) -> str | None:
@@ -42,20 +43,17 @@ class MatchingPool(Projection):
         _lock_volunteer(conn, volunteer_id)
         preferences = d.get("preferences") or {}
         address = (d.get("contact") or {}).get("address") or {}
-        conn.execute(
-            "INSERT INTO pool_volunteers (volunteer_id, municipality, status, name, regional_consent, "
-            "max_assignments, age_min, age_max, interests, languages, postnummer, availability, "
-            "household_birth_years, updated_at) "
-            "VALUES (%s, %s, 'registered', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (volunteer_id) DO NOTHING",
-            (volunteer_id, d.get("municipality") or event.municipality,
-             f"{d.get('given_name', '')} {d.get('family_name', '')}".strip(),
-             bool((d.get("consents") or {}).get("regional_pool")),
-             preferences.get("max_assignments") or 1, preferences.get("client_age_min"),
-             preferences.get("client_age_max"), list(normalise_words(d.get("interests") or ())),
-             list(normalise_words(d.get("languages") or ())), address.get("postnummer"),
-             _availability(d.get("availability")),
-             [m["birth_year"] for m in d.get("household") or ()], event.recorded_at))
+        insert_row(conn, "pool_volunteers", {
+            "volunteer_id": volunteer_id, "municipality": d.get("municipality") or event.municipality,
+            "status": "registered", "name": f"{d.get('given_name', '')} {d.get('family_name', '')}".strip(),
+            "regional_consent": bool((d.get("consents") or {}).get("regional_pool")),
+            "max_assignments": preferences.get("max_assignments") or 1,
+            "age_min": preferences.get("client_age_min"), "age_max": preferences.get("client_age_max"),
+            "interests": list(normalise_words(d.get("interests") or ())),
+            "languages": list(normalise_words(d.get("languages") or ())), "postnummer": address.get("postnummer"),
+            "availability": _availability(d.get("availability")),
+            "household_birth_years": [m["birth_year"] for m in d.get("household") or ()],
+            "updated_at": event.recorded_at}, on_conflict="ON CONFLICT (volunteer_id) DO NOTHING")
         _fold_checks(conn, volunteer_id)
 
     def on_ApplicantApproved(self, conn, event: Event) -> None:
