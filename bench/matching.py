@@ -8,11 +8,12 @@ The pool rows are inserted directly (COPY) into a bench database made with servi
 county, about half consenting to the regional pool. Each need is registered through the event store (so its
 ClientNeedRegistered is folded per answer, as the service does).
 
-figure   one answer as AssignmentsService.candidates computes it, without the RPC hop: fold the need from the event
-         store, projection.eligible_entries (the SQL pre-filter; ids and row versions, whole rows only for those
-         the process's PoolCache does not hold at that version), matching.rank (score every eligible volunteer,
-         keep the best `limit` with reasons), projection.volunteer_names for those kept. Warm: the cache holds
-         the pool (the steady state of a running service).
+figure   one answer as the service's candidates use case (services/assignments/app/matching.py) computes it,
+         without the RPC hop: fold the need from the event store, read/pool.eligible_entries (the SQL
+         pre-filter; ids and row versions, whole rows only for those the process's PoolCache does not hold at
+         that version), domain/matching.rank (score every eligible volunteer, keep the best `limit` with
+         reasons), read/pool.volunteer_names for those kept. Warm: the cache holds the pool (the steady state of
+         a running service).
 ceiling  the same pre-filtering SELECT of the whole rows, fetched and discarded: the time to read the pool's rows
          for one need alone, which an answer without the cache must pay before any matching.
 also     cold answers (an empty cache for every answer: after a restart, or when every row changed), the read of
@@ -37,10 +38,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]  # benc
 sys.path.insert(0, str(_HERE.parent))
 
 from bench.common import Row, Table, percentile  # noqa: E402
-from services.assignments import projection  # noqa: E402
-from services.assignments.dates import SWEDEN  # noqa: E402
-from services.assignments.matching import rank  # noqa: E402
-from services.assignments.need import NEED, ClientInput, RegisterClientNeed  # noqa: E402
+from services.assignments.domain.matching import rank  # noqa: E402
+from services.assignments.domain.need import NEED, ClientInput, RegisterClientNeed  # noqa: E402
+from services.assignments.read import pool  # noqa: E402
 from services.assignments.spec import SPEC  # noqa: E402
 from services.common.commands import CommandHandler  # noqa: E402
 from services.common.db import connect  # noqa: E402
@@ -48,6 +48,7 @@ from services.common.envelope import Metadata  # noqa: E402
 from services.common.migrations import create_database, drop_database, migrate  # noqa: E402
 from services.common.places import _postnummer, municipalities  # noqa: E402
 from services.common.store import EventStore  # noqa: E402
+from services.common.sweden import SWEDEN  # noqa: E402
 
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
 INTERESTS = ("fotboll", "musik", "bakning", "schack", "friluftsliv", "bio", "gaming", "läsning", "simning", "dans",
@@ -113,13 +114,13 @@ def register_needs(conn, store: EventStore, count: int, county: list[str], postn
 
 
 def answer(conn, handler: CommandHandler, need_id: str, today: date, limit: int,
-           cache: projection.PoolCache) -> tuple[int, int]:
-    """What AssignmentsService.candidates does between the RPC's arrival and its reply."""
+           cache: pool.PoolCache) -> tuple[int, int]:
+    """What the candidates use case does between the RPC's arrival and its reply (app/matching.py)."""
     need, _ = handler.state(conn, NEED, need_id)
-    entries = projection.eligible_entries(conn, need.insats, need.municipality, today, excluding_need=need_id,
+    entries = pool.eligible_entries(conn, need.insats, need.municipality, today, excluding_need=need_id,
                                           cache=cache)
     ranked = rank(need, entries, today, limit)
-    names = projection.volunteer_names(conn, [c.volunteer_id for c in ranked])
+    names = pool.volunteer_names(conn, [c.volunteer_id for c in ranked])
     assert len(names) == len(ranked)
     conn.commit()
     return len(entries), len(ranked)
@@ -128,7 +129,7 @@ def answer(conn, handler: CommandHandler, need_id: str, today: date, limit: int,
 def read_rows(conn, handler: CommandHandler, need_id: str, today: date, columns: str) -> int:
     """The pool's rows for one need (the same pre-filter), fetched and nothing done with them."""
     need, _ = handler.state(conn, NEED, need_id)
-    where, params = projection._eligible_where(need.insats, need.municipality, today, need_id)
+    where, params = pool.eligible_where(need.insats, need.municipality, today, need_id)
     rows = conn.execute(f"SELECT {columns} FROM pool_volunteers p WHERE {where}", params).fetchall()
     conn.commit()
     return len(rows)
@@ -169,14 +170,14 @@ def main() -> None:
             handler = CommandHandler(store)
             needs = register_needs(conn, store, args.needs, county, postnummer_of, at, rng)
 
-            rows_read, ids_read = projection._POOL_COLUMNS, "volunteer_id, version"
+            rows_read, ids_read = pool.POOL_COLUMNS, "volunteer_id, version"
             cold = []
             for need_id in needs:  # cold answers first (warming the database's pages and plans on the way)
                 read_rows(conn, handler, need_id, today, rows_read)
                 t0 = time.perf_counter()
-                answer(conn, handler, need_id, today, args.limit, projection.PoolCache())
+                answer(conn, handler, need_id, today, args.limit, pool.PoolCache())
                 cold.append((time.perf_counter() - t0) * 1000)
-            cache = projection.PoolCache()
+            cache = pool.PoolCache()
             for need_id in needs:  # the running service's steady state: the cache holds the pool
                 answer(conn, handler, need_id, today, args.limit, cache)
             figure, ceiling, versions_only, whole, eligible = [], [], [], [], []
@@ -195,7 +196,7 @@ def main() -> None:
                     versions_only.append((t3 - t2) * 1000)
                     eligible.append(n)
                 t0 = time.perf_counter()
-                conn.execute(f"SELECT {projection._POOL_COLUMNS} FROM pool_volunteers").fetchall()
+                conn.execute(f"SELECT {pool.POOL_COLUMNS} FROM pool_volunteers").fetchall()
                 conn.commit()
                 whole.append((time.perf_counter() - t0) * 1000)
     finally:

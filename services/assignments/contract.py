@@ -1,11 +1,14 @@
 """What the gateway and other services may import from assignments: the RPC service's name, the request bodies
-its commands take, and the limits and values its answers use. Nothing else of this package is public."""
-from .projection import ASSIGNMENT_STATUSES, NEED_STATUSES
+its commands take, and the limits and values its answers use. Nothing else of this package is public, and nothing
+here imports nameko."""
+from .app.matching import MAX_CANDIDATES
+from .app.needs import MAX_PAGE_SIZE
+from .domain.assignment import ASSIGNMENT_STATUSES
+from .domain.need import NEED_STATUSES
 from .schemas import (CloseClientNeedBody, CorrectMeetingBody, DeclineOfferBody, EndAssignmentBody,
                       InterruptAssignmentBody, LogMeetingBody, OfferAssignmentBody, RecordSupervisionBody,
                       RegisterClientNeedBody, ReportDeviationBody, RequestEndBody, ResumeAssignmentBody,
                       StartAssignmentBody)
-from .service import MAX_CANDIDATES, MAX_PAGE_SIZE  # to move out of service.py with the reshape
 from .spec import SPEC
 
 SERVICE = SPEC.name

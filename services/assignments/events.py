@@ -13,8 +13,9 @@ import copy
 
 from marshmallow import Schema, fields, validate
 
-from .assignment import END_REASONS, FLAG_REASONS, MEETING_STATUSES, SUPERVISION_KINDS
-from .need import CLOSE_REASONS, INSATSER, LEGAL_BASES
+from .domain.assignment import END_REASONS, FLAG_REASONS, SUPERVISION_KINDS
+from .domain.meetings import MEETING_STATUSES
+from .domain.need import CLOSE_REASONS, INSATSER, LEGAL_BASES
 
 
 def _d(text: str) -> dict:

@@ -1,12 +1,13 @@
-"""Request bodies the gateway loads into assignment commands.
+"""Request bodies of the assignments commands (the gateway validates with them too, and documents them).
 
-A body holds only what the user states. The gateway adds the rest from the request, never from the body:
-municipality and `by` from the token, `at` from the server clock, ids from the path. So:
+A body holds only what the user states. The use case adds the rest from the call, never from the body:
+municipality and `by` from the caller, `at` from the server clock, ids from the path. So (app/access.py):
 
-    command = load_command(LogMeeting, request_json, municipality="0180", by=volunteer_id, at=now)
+    fields = load_body(LogMeetingBody, body)
+    command = LogMeeting(municipality="0180", by=volunteer_id, at=now(), **fields)
 
 Bad input raises marshmallow.ValidationError naming each field; the deciders then check the rules
-(CommandRefused). OfferAssignment is not loaded this way: the service builds it from OfferAssignmentBody's ids,
+(CommandRefused). OfferAssignment is not loaded this way: the use case builds it from OfferAssignmentBody's ids,
 the need's state and the volunteer's pool entry.
 """
 from __future__ import annotations
@@ -16,11 +17,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import Schema, fields, post_load, validate
 
-from . import assignment as a
-from . import need as n
-from .plan import Arvode, Omkostnad, Plan
+from .domain import assignment as a
+from .domain import need as n
+from .domain.meetings import MEETING_STATUSES
+from .domain.plan import Arvode, Omkostnad, Plan
+from .domain.texts import MAX_TEXT
 
-TEXT = validate.Length(max=a.MAX_TEXT)
+TEXT = validate.Length(max=MAX_TEXT)
 NAME = validate.Length(min=1, max=200)
 _Nullable = {"allow_none": True, "load_default": None}
 
@@ -142,7 +145,7 @@ class ExpenseBody(Schema):
 
 
 class _MeetingFields(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(a.MEETING_STATUSES),
+    status = fields.String(required=True, validate=validate.OneOf(MEETING_STATUSES),
                            metadata={"description": "held, cancelled, or no_show (the client did not come)"})
     on = fields.Date(**_Nullable, metadata={"description": "the date; for a kontaktfamilj stay, optional"})
     hours = fields.Decimal(validate=validate.Range(min=0, max=24), **_Nullable,
@@ -168,11 +171,11 @@ class LogMeetingBody(_MeetingFields):
 class CorrectMeetingBody(_MeetingFields):
     """The whole meeting as it should have been; the meeting's id comes from the path."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=a.MAX_TEXT))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
 
 
 class ReportDeviationBody(Schema):
-    description = fields.String(required=True, validate=validate.Length(min=1, max=a.MAX_TEXT),
+    description = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT),
                                 metadata={"description": "how the plan is not working or not followed"})
     deviation_id = fields.String(validate=NAME, load_default=_new_id)
 
@@ -205,31 +208,8 @@ class EndAssignmentBody(Schema):
 
 class InterruptAssignmentBody(Schema):
     interrupted_on = fields.Date(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=a.MAX_TEXT))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
 
 
 class ResumeAssignmentBody(Schema):
     resumed_on = fields.Date(required=True)
-
-
-BODY_SCHEMAS = {
-    n.RegisterClientNeed: RegisterClientNeedBody,
-    n.CloseClientNeed: CloseClientNeedBody,
-    a.AcceptOffer: AcceptOfferBody,
-    a.DeclineOffer: DeclineOfferBody,
-    a.StartAssignment: StartAssignmentBody,
-    a.LogMeeting: LogMeetingBody,
-    a.CorrectMeeting: CorrectMeetingBody,
-    a.ReportDeviation: ReportDeviationBody,
-    a.RecordSupervision: RecordSupervisionBody,
-    a.RequestEnd: RequestEndBody,
-    a.EndAssignment: EndAssignmentBody,
-    a.InterruptAssignment: InterruptAssignmentBody,
-    a.ResumeAssignment: ResumeAssignmentBody,
-}
-
-
-def load_command(command_class, body: dict, **context):
-    """Load a request body into a command; `context` supplies municipality, by, at and ids from the path."""
-    loaded = BODY_SCHEMAS[command_class]().load(body or {})
-    return command_class(**loaded, **context)

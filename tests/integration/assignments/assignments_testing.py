@@ -16,13 +16,14 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.applicants.events import EVENT_SCHEMAS as APPLICANT_SCHEMAS
-from services.assignments.service import AssignmentsService, today
+from services.assignments.service import AssignmentsService
 from services.assignments.spec import SPEC
 from services.common import config
 from services.common.adapters import ServiceProblem
 from services.common.db import make_pool
 from services.common.envelope import Event, to_wire
 from services.common.kernel import Kernel
+from services.common.sweden import today
 from services.common.topology import declare
 from services.registry_checks.events import EVENT_SCHEMAS as CHECK_SCHEMAS
 from tests.conftest import prepare_database

@@ -4,16 +4,18 @@ from datetime import date, datetime
 import pytest
 from marshmallow import ValidationError
 
-from services.assignments.assignment import (
+from services.assignments.domain.assignment import (
     ASSIGNMENT, CorrectMeeting, DeclineOffer, EndAssignment, FlagAssignment, InterruptAssignment, LogMeeting,
     RecordSupervision, ReportDeviation, RequestEnd, ResumeAssignment, StartAssignment)
-from services.assignments.dates import SWEDEN
+from services.assignments.domain.need import NEED, CloseClientNeed, RegisterClientNeed
+from services.assignments.domain.plan import Plan
 from services.assignments.events import EVENT_SCHEMAS, PRIVATE_FIELDS, public_data
-from services.assignments.need import NEED, CloseClientNeed, RegisterClientNeed
-from services.assignments.plan import Plan
-from services.assignments.schemas import load_command
+from services.assignments.schemas import (
+    CorrectMeetingBody, DeclineOfferBody, LogMeetingBody, RegisterClientNeedBody, StartAssignmentBody)
+from services.common.sweden import SWEDEN
+from services.common.validation import load_body
 
-from .builders import AT, CASE_WORKER, CHILD, STOCKHOLM, VOLUNTEER, history, meeting, offered, registered
+from .examples import AT, CASE_WORKER, CHILD, STOCKHOLM, VOLUNTEER, history, meeting, offered, registered
 
 
 def every_event_type():
@@ -60,64 +62,66 @@ def test_published_events_carry_no_client_identity_or_case_notes():
 
 
 # ---- request bodies ---------------------------------------------------------------------------------------
+# A body becomes a command the one way the service takes: load_body, then the command with the call's context.
 
 CONTEXT = dict(municipality=STOCKHOLM, by=CASE_WORKER, at=AT)
+VOLUNTEERS = dict(municipality=STOCKHOLM, by=VOLUNTEER, at=AT)
 
 
 def test_a_need_body_loads_into_the_command():
-    command = load_command(RegisterClientNeed, {
+    command = RegisterClientNeed(**load_body(RegisterClientNeedBody, {
         "insats": "kontaktperson", "legal_basis": "SoL", "decision_date": "2025-04-01", "period_from": "2025-04-01",
         "clients": [{"personnummer": "20121203-1239", "name": "Alva"}], "needs": "Bryta isolering",
         "goals": ["Fler aktiviteter"], "interests": ["fotboll"], "postnummer": "112 34", "frequency_per_month": 4,
-        "case_worker_id": CASE_WORKER}, **CONTEXT)
+        "case_worker_id": CASE_WORKER}), **CONTEXT)
     assert command.clients[0].name == "Alva" and command.protected_identity is False
     NEED.decide(None, command)
 
 
 def test_a_bad_need_body_names_each_field():
     with pytest.raises(ValidationError) as error:
-        load_command(RegisterClientNeed, {"insats": "familjehem", "clients": [], "postnummer": "1"}, **CONTEXT)
+        RegisterClientNeed(**load_body(RegisterClientNeedBody, {"insats": "familjehem", "clients": [],
+                                                                "postnummer": "1"}), **CONTEXT)
     assert {"insats", "legal_basis", "decision_date", "clients", "postnummer", "frequency_per_month",
             "case_worker_id"} <= set(error.value.messages)
 
 
 def test_a_plan_body_loads_into_a_plan():
-    command = load_command(StartAssignment, {"start_date": "2025-05-05", "plan": {
+    command = StartAssignment(**load_body(StartAssignmentBody, {"start_date": "2025-05-05", "plan": {
         "goals": ["Mål"], "frequency_per_month": 4, "arvode": {"basis": "category", "category": 2},
-        "omkostnad": {"level": 1, "receipts_allowed": True}}}, **CONTEXT)
+        "omkostnad": {"level": 1, "receipts_allowed": True}}}), **CONTEXT)
     assert isinstance(command.plan, Plan) and command.plan.arvode.percent == 100
 
 
 def test_a_meeting_body_takes_hours_and_gets_an_id():
-    command = load_command(LogMeeting, {"status": "held", "on": "2025-05-20", "hours": "1.5", "activity": "Fika",
-                                        "expenses": [{"amount_ore": 4500, "receipt": True}]},
-                           municipality=STOCKHOLM, by=VOLUNTEER, at=AT)
+    command = LogMeeting(**load_body(LogMeetingBody, {"status": "held", "on": "2025-05-20", "hours": "1.5",
+                                                      "activity": "Fika",
+                                                      "expenses": [{"amount_ore": 4500, "receipt": True}]}),
+                         **VOLUNTEERS)
     assert command.minutes == 90 and command.meeting_id and command.expenses[0].amount_ore == 4500
 
 
 def test_a_stay_body_needs_aware_times_and_money_in_whole_ore():
     with pytest.raises(ValidationError) as error:
-        load_command(LogMeeting, {"status": "held", "stay_start": "2025-05-23T17:00:00",
-                                  "expenses": [{"amount_ore": 12.5}]}, municipality=STOCKHOLM, by=VOLUNTEER, at=AT)
+        LogMeeting(**load_body(LogMeetingBody, {"status": "held", "stay_start": "2025-05-23T17:00:00",
+                                                "expenses": [{"amount_ore": 12.5}]}), **VOLUNTEERS)
     assert "stay_start" in error.value.messages and "expenses" in error.value.messages
-    command = load_command(LogMeeting, {"status": "held", "stay_start": "2025-05-23T17:00:00+02:00",
-                                        "stay_end": "2025-05-25T17:00:00+02:00"},
-                           municipality=STOCKHOLM, by=VOLUNTEER, at=AT)
+    command = LogMeeting(**load_body(LogMeetingBody, {"status": "held", "stay_start": "2025-05-23T17:00:00+02:00",
+                                                      "stay_end": "2025-05-25T17:00:00+02:00"}), **VOLUNTEERS)
     assert command.stay_end == datetime(2025, 5, 25, 17, tzinfo=SWEDEN)
 
 
 def test_a_correction_body_needs_a_reason_and_takes_the_id_from_the_path():
     with pytest.raises(ValidationError) as error:
-        load_command(CorrectMeeting, {"status": "held"}, meeting_id="m-1", municipality=STOCKHOLM, by=VOLUNTEER,
-                     at=AT)
+        CorrectMeeting(**load_body(CorrectMeetingBody, {"status": "held"}), meeting_id="m-1", **VOLUNTEERS)
     assert "reason" in error.value.messages
-    command = load_command(CorrectMeeting, {"status": "held", "reason": "Fel", "on": "2025-05-20", "hours": 2},
-                           meeting_id="m-1", municipality=STOCKHOLM, by=VOLUNTEER, at=AT)
+    command = CorrectMeeting(**load_body(CorrectMeetingBody, {"status": "held", "reason": "Fel", "on": "2025-05-20",
+                                                              "hours": 2}), meeting_id="m-1", **VOLUNTEERS)
     assert command.meeting_id == "m-1" and command.minutes == 120
 
 
 def test_unknown_body_fields_are_refused():
     with pytest.raises(ValidationError) as error:
-        load_command(DeclineOffer, {"reason": "Ingen tid", "volunteer_id": "someone-else"},
-                     municipality=STOCKHOLM, by=VOLUNTEER, at=AT)
+        DeclineOffer(**load_body(DeclineOfferBody, {"reason": "Ingen tid", "volunteer_id": "someone-else"}),
+                     **VOLUNTEERS)
     assert "volunteer_id" in error.value.messages

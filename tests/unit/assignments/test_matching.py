@@ -2,10 +2,11 @@
 import random
 from datetime import date
 
-from services.assignments.matching import POINTS, eligible, ineligibility, rank
-from services.assignments.need import ClientInput
+from services.assignments.domain.eligibility import eligible, ineligibility
+from services.assignments.domain.matching import POINTS, rank
+from services.assignments.domain.need import ClientInput
 
-from .builders import CHILD, SIBLING, SOLNA, STOCKHOLM, TODAY, entry, need_state
+from .examples import CHILD, SIBLING, SOLNA, STOCKHOLM, TODAY, entry, need_state
 
 NEED = need_state(interests=("fotboll", "musik", "film"), languages=("arabiska",), postnummer="11234",
                   frequency_per_month=4)

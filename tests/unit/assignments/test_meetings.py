@@ -1,12 +1,12 @@
 """Meetings: logged by the volunteer of the assignment, for dates it ran; corrections as new events."""
 from datetime import date, datetime, time, timezone
 
-from services.assignments.assignment import (
+from services.assignments.domain.assignment import (
     ASSIGNMENT, CorrectMeeting, EndAssignment, Expense, InterruptAssignment, ResumeAssignment)
-from services.assignments.dates import SWEDEN
+from services.common.sweden import SWEDEN
 from services.common.testing import given
 
-from .builders import AT, CASE_WORKER, OTHER_VOLUNTEER, STOCKHOLM, VOLUNTEER, history, meeting, offered
+from .examples import AT, CASE_WORKER, OTHER_VOLUNTEER, STOCKHOLM, VOLUNTEER, history, meeting, offered
 
 
 def after(events, *commands):

@@ -3,11 +3,11 @@ from datetime import date
 
 import pytest
 
-from services.assignments.need import NEED, ClientInput, CloseClientNeed
+from services.assignments.domain.need import NEED, ClientInput, CloseClientNeed
 from services.common.decider import NotFound
 from services.common.testing import given
 
-from .builders import ADULT, AT, CASE_WORKER, CHILD, SIBLING, STOCKHOLM, SOLNA, register, registered
+from .examples import ADULT, AT, CASE_WORKER, CHILD, SIBLING, STOCKHOLM, SOLNA, register, registered
 
 
 def test_a_decision_is_registered_with_the_client_identified_and_normalised():

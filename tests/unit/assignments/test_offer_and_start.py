@@ -3,15 +3,15 @@ from datetime import date
 
 import pytest
 
-from services.assignments.assignment import (
+from services.assignments.domain.assignment import (
     ASSIGNMENT, AcceptOffer, DeclineOffer, EndAssignment, StartAssignment)
+from services.assignments.domain.need import NEED, CloseClientNeed
+from services.assignments.domain.plan import Arvode
 from services.assignments.events import public_data
-from services.assignments.need import NEED, CloseClientNeed
-from services.assignments.plan import Arvode
 from services.common.decider import NotFound
 from services.common.testing import given
 
-from .builders import (
+from .examples import (
     AT, CASE_WORKER, CHILD, OTHER_VOLUNTEER, SOLNA, START, STOCKHOLM, VOLUNTEER, accepted, entry, need_state,
     offer, offered, plan, registered)
 

@@ -1,12 +1,12 @@
 """The running assignment: deviations, supervision, interruptions, flags, and the end."""
 from datetime import date
 
-from services.assignments.assignment import (
+from services.assignments.domain.assignment import (
     ASSIGNMENT, EndAssignment, FlagAssignment, InterruptAssignment, RecordSupervision, ReportDeviation, RequestEnd,
     ResumeAssignment)
 from services.common.testing import given
 
-from .builders import AT, CASE_WORKER, OTHER_VOLUNTEER, STOCKHOLM, VOLUNTEER, accepted, history, offered
+from .examples import AT, CASE_WORKER, OTHER_VOLUNTEER, STOCKHOLM, VOLUNTEER, accepted, history, offered
 
 
 def after(events, *commands):

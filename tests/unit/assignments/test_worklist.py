@@ -3,12 +3,13 @@ import csv
 import io
 from datetime import date
 
-from services.assignments.assignment import ASSIGNMENT, FlagAssignment, RecordSupervision, ReportDeviation, RequestEnd
-from services.assignments.need import NEED
-from services.assignments.worklist import (
+from services.assignments.domain.assignment import (
+    ASSIGNMENT, FlagAssignment, RecordSupervision, ReportDeviation, RequestEnd)
+from services.assignments.domain.need import NEED
+from services.assignments.domain.worklist import (
     AssignmentRow, NeedRow, assignment_row, case_worker_items, decisions_not_carried_out, ivo_csv, need_row)
 
-from .builders import AT, CASE_WORKER, NEED_ID, SOLNA, STOCKHOLM, VOLUNTEER, history, registered
+from .examples import AT, CASE_WORKER, NEED_ID, SOLNA, STOCKHOLM, VOLUNTEER, history, registered
 
 
 def need(decided=date(2025, 1, 15), started_on=None, closed_on=None, municipality=STOCKHOLM, need_id="need-1"):

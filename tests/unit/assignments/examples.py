@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, time
 
-from services.assignments.assignment import (
+from services.assignments.domain.assignment import (
     ASSIGNMENT, AcceptOffer, Expense, LogMeeting, OfferAssignment, StartAssignment)
-from services.assignments.dates import SWEDEN
-from services.assignments.matching import PoolEntry
-from services.assignments.need import NEED, ClientInput, RegisterClientNeed
-from services.assignments.plan import ARVODE_BASIS, Arvode, Omkostnad, Plan
+from services.assignments.domain.need import NEED, ClientInput, RegisterClientNeed
+from services.assignments.domain.plan import ARVODE_BASIS, Arvode, Omkostnad, Plan
+from services.assignments.domain.volunteer import PoolEntry
+from services.common.sweden import SWEDEN
 
 TODAY = date(2025, 6, 2)
 AT = datetime.combine(TODAY, time(10, 0), SWEDEN)

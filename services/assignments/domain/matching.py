@@ -1,21 +1,21 @@
-"""Matching: which approved volunteers may take a need, and in what order to ask them.
+"""Matching: in what order to ask the volunteers who may take a need (eligibility.py says who may), and why.
 
 Municipalities match "efter förutsättningar, intressen och ålder". The score is a plain sum of points per
 factor (POINTS below), so a case worker can read why a candidate ranks where it does; equal scores are
 ordered by volunteer id so the same pool always gives the same list.
 
 A client with skyddad identitet (protected identity): nearness is not scored at all and no reason mentions
-where the client lives, so neither the list nor its order gives the location away.
+where the client lives, so neither the list nor its order gives the location away. See docs/domain.md, "Matching".
 """
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
-from services.common.places import municipality_of_postnummer, normalise_postnummer
-
-from .need import ClientNeed, normalise_words
+from .eligibility import eligible
+from .need import ClientNeed
+from .volunteer import PoolEntry
 
 POINTS = {
     "role": 10,  # approved for this insats (every candidate has it; it states the basis)
@@ -33,40 +33,7 @@ POINTS = {
 }
 AGE_SLACK = 2
 HOUSEHOLD_AGE_GAP = 3
-AVAILABILITY_KINDS = ("weekdays", "evenings", "weekends", "holidays")
 _AVAILABILITY_SV = {"weekdays": "vardagar", "evenings": "kvällar", "weekends": "helger", "holidays": "lov"}
-
-
-@dataclass(frozen=True)
-class PoolEntry:
-    """One approved volunteer as the matching pool holds them (built by the projection from applicant events)."""
-
-    volunteer_id: str
-    municipality: str  # kommunkod of the volunteer's home municipality
-    roles: frozenset[str]  # insatser approved for: kontaktperson, kontaktfamilj, skkp
-    checks_clear_until: date | None  # earliest expiry among their register checks; None unless all are clear
-    regional_consent: bool = False  # may be matched by the region's other municipalities
-    max_assignments: int = 1
-    active_assignments: int = 0
-    age_min: int | None = None  # preferred client age, inclusive
-    age_max: int | None = None
-    interests: frozenset[str] = frozenset()
-    languages: frozenset[str] = frozenset()
-    postnummer: str | None = None
-    availability: frozenset[str] = frozenset()  # subset of AVAILABILITY_KINDS
-    household_birth_years: tuple[int, ...] = ()
-    area: str | None = field(default=None, init=False)  # first three digits of postnummer
-
-    def __post_init__(self):
-        # Normalised once here so ranking compares plain sets.
-        set_ = object.__setattr__
-        set_(self, "roles", frozenset(self.roles))
-        set_(self, "interests", frozenset(normalise_words(self.interests)))
-        set_(self, "languages", frozenset(normalise_words(self.languages)))
-        set_(self, "availability", frozenset(self.availability))
-        if self.postnummer:
-            set_(self, "postnummer", normalise_postnummer(self.postnummer))
-            set_(self, "area", self.postnummer[:3])
 
 
 @dataclass(frozen=True)
@@ -83,29 +50,6 @@ class Candidate:
     municipality: str
     score: int
     reasons: tuple[Reason, ...]
-
-
-# ---- eligibility ------------------------------------------------------------------------------------------
-
-def ineligibility(entry: PoolEntry, need: ClientNeed, today: date) -> list[str]:
-    """Why a volunteer may not be offered this need (empty when they may). Texts name no person."""
-    out = []
-    if need.insats not in entry.roles:
-        out.append(f"volunteer is not approved for {need.insats}")
-    if entry.checks_clear_until is None or entry.checks_clear_until < today:
-        out.append("volunteer's register checks are not all clear and current")
-    if entry.active_assignments >= entry.max_assignments:
-        out.append("volunteer has no capacity left")
-    if entry.municipality != need.municipality and not entry.regional_consent:
-        out.append("volunteer is in another municipality and has not consented to the regional pool")
-    return out
-
-
-def eligible(entry: PoolEntry, need: ClientNeed, today: date) -> bool:
-    return (need.insats in entry.roles
-            and entry.checks_clear_until is not None and entry.checks_clear_until >= today
-            and entry.active_assignments < entry.max_assignments
-            and (entry.municipality == need.municipality or entry.regional_consent))
 
 
 # ---- ranking ----------------------------------------------------------------------------------------------
@@ -126,11 +70,7 @@ class _Need:
 
 
 def _prepare(need: ClientNeed, today: date) -> _Need:
-    area = home = None
-    if not need.protected_identity:
-        if need.postnummer:
-            area = need.postnummer[:3]
-        home = (municipality_of_postnummer(need.postnummer) if need.postnummer else None) or need.municipality
+    area, home = need.location()
     ages = need.ages_on(today)
     return _Need(need, ages, min(ages), max(ages), frozenset(need.interests), frozenset(need.languages),
                  area, home, today)
@@ -143,13 +83,7 @@ def rank(need: ClientNeed, entries, today: date, limit: int | None = 100) -> lis
     """
     n = _prepare(need, today)
     score = _scorer(n)
-    insats, municipality = need.insats, need.municipality
-    scored = [
-        (-score(entry), entry.volunteer_id, entry) for entry in entries
-        # eligible(), inlined: this line runs for every volunteer in the pool
-        if insats in entry.roles and entry.checks_clear_until is not None and entry.checks_clear_until >= today
-        and entry.active_assignments < entry.max_assignments
-        and (entry.municipality == municipality or entry.regional_consent)]
+    scored = [(-score(entry), entry.volunteer_id, entry) for entry in entries if eligible(entry, need, today)]
     # volunteer ids are unique, so tuples never compare the entries themselves
     scored = sorted(scored) if limit is None else heapq.nsmallest(limit, scored)
     # Reasons are written only for the candidates returned: texts cost far more than sums.

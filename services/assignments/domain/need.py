@@ -1,7 +1,8 @@
 """The client need: the municipality's decision (beslut) that a client gets an insats. Stream "need-<uuid>".
 
 It holds the only full personal data of the client in the system (personnummer, name, postnummer); it is
-visible only inside its municipality, and what a volunteer may see is derived from it in assignment.py.
+visible only inside its municipality, and what a volunteer may see is derived from it in assignment.py
+(`client_view`). See docs/domain.md, "Assignments and meetings".
 """
 from __future__ import annotations
 
@@ -9,16 +10,23 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from services.common.decider import CommandRefused, Decider, NewEvent, NotFound, Problem
-from services.common.places import is_municipality, normalise_postnummer
+from services.common.identity import InvalidIdentityNumber, parse_identity_number
+from services.common.ids import stream_key
+from services.common.places import is_municipality, municipality_of_postnummer, normalise_postnummer
+from services.common.sweden import age_on, local_date
 
-from .dates import age_on, local_date
-from .people import parse_personnummer
-
+STREAM_TYPE = "need"
 INSATSER = ("kontaktperson", "kontaktfamilj", "skkp")
 LEGAL_BASES = ("SoL", "LSS")
 CLOSE_REASONS = ("withdrawn", "need_met", "decision_period_ended", "other")
+NEED_STATUSES = ("open", "closed")
 # kontaktfamilj is counted in dygn per month, the others in meetings per month
 MAX_FREQUENCY = {"kontaktperson": 31, "kontaktfamilj": 31, "skkp": 62}
+
+
+def stream_id(need_id) -> str | None:
+    """The need's stream id, "need-<uuid>", from any spelling of its id or the bare uuid; None if it names none."""
+    return stream_key(STREAM_TYPE, need_id)
 
 
 def frequency_unit(insats: str) -> str:
@@ -110,6 +118,20 @@ class ClientNeed:
     def ages_on(self, day: date) -> tuple[int, ...]:
         return tuple(age_on(c.birth_date, day) for c in self.clients)
 
+    def location(self) -> tuple[str | None, str | None]:
+        """Where the client lives, as far as matching and the offered volunteer may know it: the postnummer area
+        (its first three digits) and the kommunkod. (None, None) for skyddad identitet: no location leaves the
+        case worker."""
+        if self.protected_identity:
+            return None, None
+        if not self.postnummer:
+            return None, self.municipality
+        return self.postnummer[:3], municipality_of_postnummer(self.postnummer) or self.municipality
+
+
+def initial() -> ClientNeed | None:
+    return None  # no need before its decision is registered
+
 
 # ---- decide -----------------------------------------------------------------------------------------------
 
@@ -161,8 +183,10 @@ def _register(state: ClientNeed | None, c: RegisterClientNeed) -> list[NewEvent]
     clients: list[Client] = []
     for i, client in enumerate(c.clients):
         try:
-            identity = parse_personnummer(client.personnummer, c.decision_date)
-        except ValueError:
+            identity = parse_identity_number(client.personnummer, c.decision_date)
+        except InvalidIdentityNumber:
+            identity = None
+        if identity is None or identity.birth_date > c.decision_date:  # no one is decided for before birth
             problems.append(Problem("invalid personnummer", f"clients.{i}.personnummer"))
             continue
         if not client.name.strip():
@@ -170,7 +194,7 @@ def _register(state: ClientNeed | None, c: RegisterClientNeed) -> list[NewEvent]
         if c.insats == "kontaktfamilj" and age_on(identity.birth_date, c.decision_date) >= 18:
             problems.append(Problem("kontaktfamilj is for children: the client is 18 or older",
                                     f"clients.{i}.personnummer"))
-        clients.append(Client(identity.personnummer, client.name.strip(), identity.birth_date))
+        clients.append(Client(identity.digits, client.name.strip(), identity.birth_date))
     if len({cl.personnummer for cl in clients}) < len(clients):
         problems.append(Problem("the same client is listed twice", "clients"))
     if problems:
@@ -236,4 +260,4 @@ def evolve(state: ClientNeed | None, event) -> ClientNeed | None:
     return state
 
 
-NEED = Decider(stream_type="need", initial=lambda: None, decide=decide, evolve=evolve)
+NEED = Decider(stream_type=STREAM_TYPE, initial=initial, decide=decide, evolve=evolve)

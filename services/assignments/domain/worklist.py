@@ -1,4 +1,4 @@
-"""What the case worker must act on, computed from the projection's rows: pure functions of the rows and a date.
+"""What the case worker must act on, computed from the read models' rows: pure functions of the rows and a date.
 
 - Decisions not carried out (ej verkställda beslut): a favourable decision (gynnande beslut) not carried out within
   3 months of its date, or whose carrying out was interrupted for 3 months, must be reported to IVO
@@ -17,8 +17,9 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from services.common.sweden import add_months
+
 from .assignment import Assignment
-from .dates import add_months
 from .need import ClientNeed
 
 REPORT_AFTER_MONTHS = 3

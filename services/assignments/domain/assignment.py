@@ -6,67 +6,74 @@
        +-------------------+-- end (offer withdrawn) ------------------------------^
 
 Who may do what: the volunteer the offer went to accepts or declines it, and logs and corrects meetings and
-asks to end; the case worker starts, interrupts, resumes, supervises and ends. The gateway checks roles; this
-module checks that a volunteer acts only on their own assignment (`by` is then the volunteer id).
+asks to end; the case worker starts, interrupts, resumes, supervises and ends. The gateway and the service check
+roles; this module checks that a volunteer acts only on their own assignment (`by` is then the volunteer id).
+What makes a meeting right is in meetings.py. See docs/domain.md, "Assignments and meetings".
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from services.common.decider import CommandRefused, Decider, NewEvent, NotFound, Problem
-from services.common.places import municipality_of_postnummer
+from services.common.ids import stream_key
+from services.common.sweden import local_date
 
-from .dates import local_date
-from .matching import PoolEntry, ineligibility
+from .eligibility import ineligibility
+from .meetings import LOGGABLE_STATUSES, meeting_data
 from .need import ClientNeed
 from .plan import Plan
+from .texts import optional_text, text_problems
+from .volunteer import PoolEntry
 
-MEETING_STATUSES = ("held", "cancelled", "no_show")  # no_show: the client did not come
+STREAM_TYPE = "assignment"
+ASSIGNMENT_STATUSES = ("offered", "accepted", "declined", "started", "interrupted", "ended")
+ACTIVE_STATUSES = ("offered", "accepted", "started", "interrupted")  # they take a place of the volunteer's capacity
 SUPERVISION_KINDS = ("supervision", "follow_up")  # handledning; uppföljning of the genomförandeplan
 # check_not_clear: a renewed register check came back with remarks (or found no one)
 FLAG_REASONS = ("withdrawn", "check_expired", "consent_revoked", "check_not_clear")
 END_REASONS = ("need_met", "volunteer_request", "client_request", "not_working", "volunteer_left_pool",
                "decision_period_ended", "offer_withdrawn", "other")
-MAX_STAY_DAYS = 31
-MAX_TEXT = 4000
+
+
+def stream_id(assignment_id) -> str | None:
+    """The stream id, "assignment-<uuid>", from any spelling of the assignment's id or the bare uuid; None if it
+    names none."""
+    return stream_key(STREAM_TYPE, assignment_id)
 
 
 # ---- commands ---------------------------------------------------------------------------------------------
-# Every command: municipality (kommunkod), by (acting user; for a volunteer their volunteer id), at (aware
-# datetime of the command; its Swedish date is "today").
 
 @dataclass(frozen=True)
-class OfferAssignment:
+class AssignmentCommand:
+    """What a person's command on an assignment states first: the municipality (kommunkod) it is made in, who
+    makes it (`by`: the acting user; for a volunteer their volunteer id) and when (`at`, an aware datetime; its
+    Swedish date is "today")."""
+
     municipality: str
     by: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class OfferAssignment(AssignmentCommand):
     need_id: str
     need: ClientNeed  # the need's folded state; the offer derives the de-identified view from it
     volunteer: PoolEntry  # the volunteer as the matching pool holds them now
 
 
 @dataclass(frozen=True)
-class AcceptOffer:
-    municipality: str
-    by: str
-    at: datetime
+class AcceptOffer(AssignmentCommand):
+    """The offered volunteer says yes."""
 
 
 @dataclass(frozen=True)
-class DeclineOffer:
-    municipality: str
-    by: str
-    at: datetime
+class DeclineOffer(AssignmentCommand):
     reason: str | None = None  # optional: nobody has to explain a no
 
 
 @dataclass(frozen=True)
-class StartAssignment:
-    municipality: str
-    by: str
-    at: datetime
+class StartAssignment(AssignmentCommand):
     start_date: date
     plan: Plan  # the genomförandeplan
     case_worker_id: str | None = None  # defaults to the need's responsible case worker
@@ -82,10 +89,7 @@ class Expense:
 
 
 @dataclass(frozen=True)
-class LogMeeting:
-    municipality: str
-    by: str
-    at: datetime
+class LogMeeting(AssignmentCommand):
     meeting_id: str  # chosen by the caller (a uuid), so a retried request is recognised
     status: str  # held | cancelled | no_show
     on: date | None = None  # the meeting's date; for a kontaktfamilj stay, the first day of the stay
@@ -105,19 +109,13 @@ class CorrectMeeting(LogMeeting):
 
 
 @dataclass(frozen=True)
-class ReportDeviation:
-    municipality: str
-    by: str
-    at: datetime
+class ReportDeviation(AssignmentCommand):
     deviation_id: str
     description: str  # how the plan is not working or not followed
 
 
 @dataclass(frozen=True)
-class RecordSupervision:
-    municipality: str
-    by: str
-    at: datetime
+class RecordSupervision(AssignmentCommand):
     supervision_id: str
     on: date
     kind: str = "supervision"  # supervision (handledning) | follow_up (uppföljning, due every 6 months)
@@ -127,19 +125,13 @@ class RecordSupervision:
 
 
 @dataclass(frozen=True)
-class RequestEnd:
-    municipality: str
-    by: str
-    at: datetime
+class RequestEnd(AssignmentCommand):
     reason: str | None = None
     wished_end_date: date | None = None
 
 
 @dataclass(frozen=True)
-class EndAssignment:
-    municipality: str
-    by: str
-    at: datetime
+class EndAssignment(AssignmentCommand):
     ended_on: date
     reason: str  # one of END_REASONS
     comment: str | None = None
@@ -157,19 +149,13 @@ class FlagAssignment:
 
 
 @dataclass(frozen=True)
-class InterruptAssignment:
-    municipality: str
-    by: str
-    at: datetime
+class InterruptAssignment(AssignmentCommand):
     interrupted_on: date
     reason: str
 
 
 @dataclass(frozen=True)
-class ResumeAssignment:
-    municipality: str
-    by: str
-    at: datetime
+class ResumeAssignment(AssignmentCommand):
     resumed_on: date
 
 
@@ -205,6 +191,10 @@ class Assignment:
         return self.status in ("started", "interrupted")
 
 
+def initial() -> Assignment | None:
+    return None  # nothing before the offer
+
+
 # ---- decide -----------------------------------------------------------------------------------------------
 
 def decide(state: Assignment | None, command) -> list[NewEvent]:
@@ -237,22 +227,10 @@ def _raise_if(problems: list[Problem]) -> None:
         raise CommandRefused(*problems)
 
 
-def _text_problem(text: str | None, name: str, required: bool = False) -> list[Problem]:
-    if text is None or not text.strip():
-        return [Problem(f"{name} is required", name)] if required else []
-    if len(text) > MAX_TEXT:
-        return [Problem(f"{name} is longer than {MAX_TEXT} characters", name)]
-    return []
-
-
 def client_view(need: ClientNeed, on: date) -> dict:
     """What a volunteer may see of the client before accepting: no name, no personnummer, no needs text,
     and for skyddad identitet no location at all."""
-    area = area_municipality = None
-    if not need.protected_identity:
-        area = need.postnummer[:3] if need.postnummer else None
-        area_municipality = (municipality_of_postnummer(need.postnummer) if need.postnummer else None) \
-            or need.municipality
+    area, area_municipality = need.location()
     return {"ages": list(need.ages_on(on)), "interests": list(need.interests), "area": area,
             "area_municipality": area_municipality, "frequency_per_month": need.frequency_per_month,
             "frequency_unit": need.frequency_unit}
@@ -296,10 +274,10 @@ def _accept(state: Assignment, c: AcceptOffer) -> list[NewEvent]:
 def _decline(state: Assignment, c: DeclineOffer) -> list[NewEvent]:
     _only_the_volunteer(state, c)
     _require_status(state, ("offered",), "decline")
-    _raise_if(_text_problem(c.reason, "reason"))
+    _raise_if(text_problems(c.reason, "reason"))
     return [NewEvent("OfferDeclined", {"volunteer_id": state.volunteer_id,
                                        "declined_on": local_date(c.at).isoformat(),
-                                       "reason": c.reason.strip() if c.reason and c.reason.strip() else None})]
+                                       "reason": optional_text(c.reason)})]
 
 
 def _start(state: Assignment, c: StartAssignment) -> list[NewEvent]:
@@ -323,99 +301,22 @@ def _start(state: Assignment, c: StartAssignment) -> list[NewEvent]:
     })]
 
 
-def _meeting_data(state: Assignment, c: LogMeeting) -> dict:
-    """Validate a meeting (logged or corrected) and give its event data; refuses with every problem found."""
-    today = local_date(c.at)
-    problems: list[Problem] = []
-    if c.status not in MEETING_STATUSES:
-        problems.append(Problem("status must be held, cancelled or no_show", "status"))
-    held = c.status == "held"
-    on, minutes, dygn, stay = c.on, c.minutes, None, None
-
-    if state.insats == "kontaktfamilj" and (c.stay_start or c.stay_end or held):
-        if c.stay_start is None or c.stay_end is None:
-            problems.append(Problem("a kontaktfamilj stay needs its start and end", "stay_start"))
-        elif c.stay_start.tzinfo is None or c.stay_end.tzinfo is None:
-            problems.append(Problem("stay times need a time zone", "stay_start"))
-        elif c.stay_end <= c.stay_start:
-            problems.append(Problem("the stay ends before it starts", "stay_end"))
-        elif c.stay_end > c.at:
-            problems.append(Problem("the stay has not ended yet", "stay_end"))
-        elif (c.stay_end - c.stay_start).days >= MAX_STAY_DAYS:
-            problems.append(Problem(f"a stay is at most {MAX_STAY_DAYS} days", "stay_end"))
-        else:
-            stay = (c.stay_start, c.stay_end)
-            # a begun dygn counts as a whole one
-            dygn = math.ceil((c.stay_end - c.stay_start).total_seconds() / 86400)
-            first_day = local_date(c.stay_start)
-            if on is not None and on != first_day:
-                problems.append(Problem("the date must be the first day of the stay", "on"))
-            on = first_day
-    elif state.insats != "kontaktfamilj":
-        if held and not minutes:
-            problems.append(Problem("a held meeting needs its length in minutes", "minutes"))
-        if minutes is not None and not 0 <= minutes <= 24 * 60:
-            problems.append(Problem("minutes must be 0 to 1440", "minutes"))
-
-    if on is None:
-        problems.append(Problem("the meeting's date is required", "on"))
-    else:
-        if on > today:
-            problems.append(Problem("the meeting date is in the future", "on"))
-        if state.start_date is not None and on < state.start_date:
-            problems.append(Problem("the meeting date is before the assignment started", "on"))
-        if state.ended_on is not None and on > state.ended_on:
-            problems.append(Problem("the meeting date is after the assignment ended", "on"))
-        if any(start <= on and (end is None or on < end) for start, end in state.interruptions):
-            problems.append(Problem("the assignment was interrupted on that date", "on"))
-
-    problems += _text_problem(c.activity, "activity", required=held)
-    problems += _text_problem(c.note, "note")
-    receipts_allowed = state.plan is not None and state.plan.omkostnad.receipts_allowed
-    for i, expense in enumerate(c.expenses):
-        if type(expense.amount_ore) is not int or expense.amount_ore <= 0:
-            problems.append(Problem("an expense is a positive whole number of öre", f"expenses.{i}.amount_ore"))
-        if expense.receipt and not receipts_allowed:
-            problems.append(Problem("the plan does not allow expenses against receipts", f"expenses.{i}.receipt"))
-        problems += _text_problem(expense.description, f"expenses.{i}.description")
-    _raise_if(problems)
-
-    return {
-        "meeting_id": c.meeting_id,
-        "volunteer_id": state.volunteer_id,
-        "insats": state.insats,
-        "on": on.isoformat(),
-        "status": c.status,
-        "minutes": minutes if state.insats != "kontaktfamilj" else None,
-        "stay_start": stay[0].isoformat() if stay else None,
-        "stay_end": stay[1].isoformat() if stay else None,
-        "dygn": dygn,
-        "activity": c.activity.strip(),
-        "expenses": [{"amount_ore": e.amount_ore, "description": e.description.strip(), "receipt": e.receipt}
-                     for e in c.expenses],
-        "note": c.note.strip() if c.note and c.note.strip() else None,
-    }
-
-
-_MEETING_STATUSES_OK = ("started", "interrupted", "ended")  # late logging after the end is allowed
-
-
 def _log_meeting(state: Assignment, c: LogMeeting) -> list[NewEvent]:
     _only_the_volunteer(state, c)
-    _require_status(state, _MEETING_STATUSES_OK, "log a meeting")
+    _require_status(state, LOGGABLE_STATUSES, "log a meeting")
     if c.meeting_id in state.meeting_ids:
         _refuse("this meeting is already logged; correct it instead", "meeting_id", "meeting_exists")
-    return [NewEvent("MeetingLogged", _meeting_data(state, c))]
+    return [NewEvent("MeetingLogged", meeting_data(state, c))]
 
 
 def _correct_meeting(state: Assignment, c: CorrectMeeting) -> list[NewEvent]:
     _only_the_volunteer(state, c)
-    _require_status(state, _MEETING_STATUSES_OK, "correct a meeting")
+    _require_status(state, LOGGABLE_STATUSES, "correct a meeting")
     if c.meeting_id not in state.meeting_ids:
         _refuse("no such meeting on this assignment", "meeting_id", "no_meeting")
-    problems = _text_problem(c.reason, "reason", required=True)
+    problems = text_problems(c.reason, "reason", required=True)
     try:
-        data = _meeting_data(state, c)
+        data = meeting_data(state, c)
     except CommandRefused as refused:
         problems = refused.problems + problems
     _raise_if(problems)
@@ -424,7 +325,7 @@ def _correct_meeting(state: Assignment, c: CorrectMeeting) -> list[NewEvent]:
 
 def _report_deviation(state: Assignment, c: ReportDeviation) -> list[NewEvent]:
     _require_status(state, ("started", "interrupted"), "report a deviation")
-    problems = _text_problem(c.description, "description", required=True)
+    problems = text_problems(c.description, "description", required=True)
     if any(d == c.deviation_id for d, _ in state.open_deviations):
         problems.append(Problem("this deviation is already reported", "deviation_id"))
     _raise_if(problems)
@@ -451,7 +352,7 @@ def _record_supervision(state: Assignment, c: RecordSupervision) -> list[NewEven
     for i, item in enumerate(c.resolves):
         if item not in open_ids:
             problems.append(Problem("not an open deviation or flag of this assignment", f"resolves.{i}"))
-    problems += _text_problem(c.note, "note")
+    problems += text_problems(c.note, "note")
     _raise_if(problems)
     return [NewEvent("SupervisionRecorded", {
         "supervision_id": c.supervision_id, "on": c.on.isoformat(), "kind": c.kind, "minutes": c.minutes,
@@ -464,13 +365,13 @@ def _request_end(state: Assignment, c: RequestEnd) -> list[NewEvent]:
     if state.end_requested_on is not None:
         _refuse("an end is already requested", code="end_already_requested")
     today = local_date(c.at)
-    problems = _text_problem(c.reason, "reason")
+    problems = text_problems(c.reason, "reason")
     if c.wished_end_date is not None and c.wished_end_date < today:
         problems.append(Problem("the wished end date has passed", "wished_end_date"))
     _raise_if(problems)
     return [NewEvent("AssignmentEndRequested", {
         "volunteer_id": state.volunteer_id, "requested_on": today.isoformat(),
-        "reason": c.reason.strip() if c.reason and c.reason.strip() else None,
+        "reason": optional_text(c.reason),
         "wished_end_date": c.wished_end_date.isoformat() if c.wished_end_date else None})]
 
 
@@ -483,12 +384,12 @@ def _end(state: Assignment, c: EndAssignment) -> list[NewEvent]:
         problems.append(Problem("the end date is in the future", "ended_on"))
     if c.ended_on < (state.start_date or state.offered_on):
         problems.append(Problem("the end date is before the assignment began", "ended_on"))
-    problems += _text_problem(c.comment, "comment")
+    problems += text_problems(c.comment, "comment")
     _raise_if(problems)
     return [NewEvent("AssignmentEnded", {
         "need_id": state.need_id, "volunteer_id": state.volunteer_id, "insats": state.insats,
         "ended_on": c.ended_on.isoformat(), "reason": c.reason, "was_started": state.start_date is not None,
-        "comment": c.comment.strip() if c.comment and c.comment.strip() else None})]
+        "comment": optional_text(c.comment)})]
 
 
 def _flag(state: Assignment, c: FlagAssignment) -> list[NewEvent]:
@@ -505,7 +406,7 @@ def _flag(state: Assignment, c: FlagAssignment) -> list[NewEvent]:
 
 def _interrupt(state: Assignment, c: InterruptAssignment) -> list[NewEvent]:
     _require_status(state, ("started",), "interrupt")
-    problems = _text_problem(c.reason, "reason", required=True)
+    problems = text_problems(c.reason, "reason", required=True)
     if c.interrupted_on > local_date(c.at):
         problems.append(Problem("the date is in the future", "interrupted_on"))
     if c.interrupted_on < state.start_date:
@@ -588,5 +489,5 @@ def evolve(state: Assignment | None, event) -> Assignment | None:
 # state after a version conflict: a meeting logged while the case worker records supervision is still valid.
 _RETRYABLE = (LogMeeting, ReportDeviation, RecordSupervision, FlagAssignment, RequestEnd)
 
-ASSIGNMENT = Decider(stream_type="assignment", initial=lambda: None, decide=decide, evolve=evolve,
+ASSIGNMENT = Decider(stream_type=STREAM_TYPE, initial=initial, decide=decide, evolve=evolve,
                      retry_on_conflict=lambda command: isinstance(command, _RETRYABLE))
