@@ -5,6 +5,7 @@ import json
 import uuid
 from dataclasses import replace
 
+import eventlet
 import pytest
 from psycopg import OperationalError
 
@@ -12,6 +13,7 @@ from services.common.envelope import Metadata, from_wire, to_wire
 from services.common.inbox import list_dead_letters, replay_dead_letters
 from services.common.projections import rebuild
 from tests.example import ledger, tally
+from tests.kernel.helpers import wait_until
 
 
 @pytest.fixture
@@ -126,6 +128,31 @@ def test_a_parked_successor_that_fails_is_dead_lettered_without_undoing_its_pred
     monkeypatch.setitem(tally.POISON, "enabled", False)
     assert replay_dead_letters(consumer.pool, consumer.inbox) == {poisoned["event_id"]: "applied"}
     assert applied(consumer) == [("counter-1", 1), ("counter-1", 2)]
+
+
+def test_an_event_parked_while_a_receipt_waited_for_its_stream_is_applied_by_that_receipt(pair):
+    producer, consumer = pair
+    source = producer.spec.name
+    first, second = produce(producer, "counter-1", 2)
+    with consumer.connection() as parking:
+        # given version 2 parked by a receipt that has not committed yet, and so holds its stream's lock
+        parking.execute("SELECT 1")  # the receipt below then runs inside this open transaction
+        assert consumer.inbox.receive(parking, from_wire(second, source=source)).status == "parked"
+        # when version 1 arrives meanwhile, and its receipt waits for that lock
+        receipt = eventlet.spawn(consumer.receive, first, source)
+        wait_until(lambda: waiting_for_a_lock(consumer), message="the second receipt waiting for the lock")
+        parking.commit()
+    # then that receipt applies version 1 and the parked version 2, which its first read could not see
+    outcome = receipt.wait()
+    assert (outcome.status, outcome.applied) == ("applied", 2)
+    assert applied(consumer) == [("counter-1", 1), ("counter-1", 2)]
+
+
+def waiting_for_a_lock(kernel) -> bool:
+    """Whether a session of the kernel's database (the test's own) waits for a lock."""
+    with kernel.connection() as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND wait_event_type = 'Lock'").fetchone()[0] > 0
 
 
 def test_a_foreign_projection_is_rebuilt_from_the_inbox_in_the_order_it_was_applied(pair):
