@@ -317,8 +317,8 @@ def list_dead_letters(conn) -> list[DeadLetter]:
 
 
 def replay_dead_letters(pool, inbox: Inbox, event_ids: Iterable[str] | None = None) -> dict[str, str]:
-    """Receive dead letters again (all, or those named). A success removes the dead letter in the same
-    transaction; a failure keeps it with the new error. Returns each event id's outcome."""
+    """Receive dead letters again (all, or those named), each once. A success removes the dead letter in the
+    same transaction; a failure keeps it with the new error. Returns each event id's outcome."""
     with pool.connection() as conn:
         query = "SELECT event_id::text, source, envelope FROM dead_letters"
         if event_ids is not None:
@@ -328,15 +328,9 @@ def replay_dead_letters(pool, inbox: Inbox, event_ids: Iterable[str] | None = No
     outcomes = {}
     for event_id, source, envelope in rows:
         event = from_wire(envelope, source=source)
-        try:
+        outcome = inbox.receive_with_retries(pool, event, backoff=())
+        if outcome.status == "duplicate":  # applied meanwhile, by a redelivery after a fix
             with pool.connection() as conn:
-                outcome = inbox.receive(conn, event)
-                if outcome.status == "duplicate":  # applied meanwhile, by a redelivery after a fix
-                    with conn.transaction():
-                        conn.execute("DELETE FROM dead_letters WHERE event_id = %s", (event.event_id,))
-            outcomes[event_id] = outcome.status
-        except Exception as error:  # noqa: BLE001
-            with pool.connection() as conn:
-                store_dead_letter(conn, event, error, 1)
-            outcomes[event_id] = "failed again"
+                conn.execute("DELETE FROM dead_letters WHERE event_id = %s", (event.event_id,))
+        outcomes[event_id] = "failed again" if outcome.status == "dead_letter" else outcome.status
     return outcomes

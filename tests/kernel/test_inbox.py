@@ -47,6 +47,16 @@ def applied(consumer) -> list[tuple[str, int]]:
         return conn.execute("SELECT stream_id, stream_version FROM tally_applied ORDER BY seq").fetchall()
 
 
+def unreachable(consumer):
+    """The consumer's kernel over a database whose every connection is refused."""
+
+    class Unreachable:
+        def connection(self):
+            raise OperationalError("connection refused")
+
+    return type(consumer)(consumer.spec, Unreachable(), retry_backoff=(0.0,), sleep=lambda _: None)
+
+
 def test_a_repeated_event_is_applied_once(pair):
     producer, consumer = pair
     [body] = produce(producer, "counter-1", 1)
@@ -109,6 +119,22 @@ def test_a_poison_event_becomes_a_dead_letter_and_a_replay_after_the_fix_applies
         ("counter-2", v) for v in (1, 2, 3)]
     with consumer.connection() as conn:
         assert list_dead_letters(conn) == []
+
+
+def test_a_replay_that_fails_again_keeps_the_dead_letter_with_one_more_attempt(pair, monkeypatch):
+    producer, consumer = pair
+    source = producer.spec.name
+    # given a dead letter, after its three attempts
+    monkeypatch.setitem(tally.POISON, "enabled", True)
+    [poisoned] = produce(producer, "counter-1", 1, poison=True)
+    assert consumer.receive(poisoned, source).status == "dead_letter"
+    # when it is replayed before the bug is fixed
+    assert replay_dead_letters(consumer.pool, consumer.inbox) == {poisoned["event_id"]: "failed again"}
+    # then it is still a dead letter, with one more attempt, and nothing was applied
+    with consumer.connection() as conn:
+        [letter] = list_dead_letters(conn)
+    assert letter.attempts == 4 and "poisoned increment" in letter.error
+    assert applied(consumer) == []
 
 
 def test_a_parked_successor_that_fails_is_dead_lettered_without_undoing_its_predecessor(pair, monkeypatch):
@@ -180,12 +206,7 @@ def test_an_unreachable_database_sends_the_event_back_rather_than_dead_lettering
     # given a consumer whose database connections fail
     producer, consumer = pair
     [body] = produce(producer, "counter-1", 1)
-
-    class Unreachable:
-        def connection(self):
-            raise OperationalError("connection refused")
-
-    broken = type(consumer)(consumer.spec, Unreachable(), retry_backoff=(0.0,), sleep=lambda _: None)
+    broken = unreachable(consumer)
     # when an event arrives, then the receipt raises so that the broker keeps the message
     with pytest.raises(OperationalError):
         broken.receive(body, producer.spec.name)
@@ -241,12 +262,7 @@ def test_a_poison_event_in_a_batch_is_dead_lettered_alone_and_the_rest_is_applie
 def test_an_unreachable_database_sends_a_whole_batch_back(pair):
     producer, consumer = pair
     bodies = produce(producer, "counter-1", 3)
-
-    class Unreachable:
-        def connection(self):
-            raise OperationalError("connection refused")
-
-    broken = type(consumer)(consumer.spec, Unreachable(), retry_backoff=(0.0,), sleep=lambda _: None)
+    broken = unreachable(consumer)
     with pytest.raises(OperationalError):
         broken.receive_batch(bodies, producer.spec.name)
     assert [o.status for o in consumer.receive_batch(bodies, producer.spec.name)] == ["applied"] * 3
