@@ -23,6 +23,14 @@ log = logging.getLogger(__name__)
 
 Reaction = Callable[[object, Event], None]  # (conn, event): may append the service's own events
 
+# Seconds to wait before each retry of a failed receipt; after the last, the event becomes a dead letter.
+RETRY_BACKOFF = (0.05, 0.2, 1.0)
+
+
+def source_of(event: Event) -> str:
+    """The publishing service, as the inbox keeps it ("unknown" for an event nobody said the source of)."""
+    return event.source or "unknown"
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -67,7 +75,7 @@ class Inbox:
     # --- failures ------------------------------------------------------------------------------------------
 
     def receive_with_retries(self, pool, event: Event, *, envelope: dict | None = None,
-                             backoff: Iterable[float] = (0.05, 0.2, 1.0),
+                             backoff: Iterable[float] = RETRY_BACKOFF,
                              sleep: Callable[[float], None] = time.sleep) -> Outcome:
         """Receive, retrying on any error; after the last retry the event becomes a dead letter with its error.
 
@@ -96,7 +104,7 @@ class Inbox:
         raise AssertionError("unreachable")
 
     def receive_batch(self, pool, received: list[tuple[Event, dict | None]], *,
-                      backoff: Iterable[float] = (0.05, 0.2, 1.0),
+                      backoff: Iterable[float] = RETRY_BACKOFF,
                       sleep: Callable[[float], None] = time.sleep) -> list[Outcome]:
         """Receive a batch in one transaction; if that fails, each of its events on its own, with retries and
         dead letters (receive_with_retries). Raises, as that does, only when the database cannot be reached."""
@@ -141,7 +149,7 @@ class _Receipt:
         stored, known_applied = self._store_and_lock()
         statuses, counts, seen = [], [0] * len(self.received), set()
         for index, (event, _) in enumerate(self.received):
-            source, event_id = event.source or "unknown", str(event.event_id)
+            source, event_id = source_of(event), str(event.event_id)
             if event_id in seen or not stored[event_id]:
                 if event_id not in seen and known_applied.get(event_id) is None:
                     raise InboxConflict(f"{source} stream {event.stream_id} version {event.stream_version} "
@@ -172,7 +180,7 @@ class _Receipt:
         its events are parked."""
         # One JSON document for the whole batch: dumping it is one call of the json module's C encoder, where
         # arrays of jsonb are quoted element by element in Python.
-        batch = Jsonb([{"event_id": str(e.event_id), "source": e.source or "unknown", "stream_id": e.stream_id,
+        batch = Jsonb([{"event_id": str(e.event_id), "source": source_of(e), "stream_id": e.stream_id,
                         "stream_version": e.stream_version, "event_type": e.event_type,
                         "envelope": envelope if envelope is not None else to_wire(e)}
                        for e, envelope in self.received])
@@ -295,7 +303,7 @@ def store_dead_letter(conn, event: Event, error: BaseException, attempts: int) -
             "INSERT INTO dead_letters (event_id, source, event_type, envelope, error, traceback, attempts) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO UPDATE SET error = excluded.error, "
             "traceback = excluded.traceback, attempts = dead_letters.attempts + excluded.attempts, dead_at = now()",
-            (event.event_id, event.source or "unknown", event.event_type, Jsonb(to_wire(event)),
+            (event.event_id, source_of(event), event.event_type, Jsonb(to_wire(event)),
              f"{type(error).__name__}: {error}",
              "".join(tb.format_exception(type(error), error, error.__traceback__)), attempts))
 
