@@ -2,9 +2,9 @@
 
 `test_environment` makes a vhost (kontakt-test-<run>), points AMQP_URI and KONTAKT_DATABASE_URL_TEMPLATE at it and
 at databases named kt_<run>_<service> (so the processes a test starts use them too), and removes them when the
-run ends. It starts only when a test asks for it: the kernel's, integration and contract layers for every one of
-their tests (their conftest.py imports `infrastructure`), end-to-end and fault tests through the fixtures they
-use. tests/unit never does: it runs with the broker and the database stopped.
+run ends. It starts only when a test asks for it: the kernel's and the integration layers for every one of their
+tests (their conftest.py imports `infrastructure`), contract, end-to-end and fault tests through the fixtures
+they use. tests/unit never does: it runs with the broker and the database stopped.
 """
 from __future__ import annotations
 
