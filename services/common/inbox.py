@@ -128,8 +128,9 @@ class _Receipt:
 
     Each event is stored by its id (a repeat is a duplicate). One whose stream is applied up to the version
     before it is applied, and with it every waiting event it lets through; any other is parked. Events wait
-    in `waiting`: those parked by earlier receipts (read when the streams are locked) and those parked earlier
-    in this one.
+    in `waiting`: those parked earlier in this receipt, and those earlier receipts parked, read by the statement
+    that locks the streams. That statement reads as of its start, so what a receipt parked and committed while
+    this one waited for a lock is found later, when the applied events are marked.
     """
 
     def __init__(self, inbox: Inbox, conn, received: list[tuple[Event, dict | None]]):
@@ -167,7 +168,7 @@ class _Receipt:
             statuses.append("applied")
             self.letting_through[stream] = index
             counts[index] = self._apply_with_successors(stream, event)
-        # Parked by a receipt that committed while this one waited for the locks: too late for the first read.
+        # Parked by a receipt that committed while this one waited for a lock: too late for the first read.
         while successors := self._mark_applied():
             for event in successors:
                 stream = (event.source, event.stream_id)
