@@ -1,5 +1,6 @@
 # The two README commands: `make run` starts the whole system, `make test` installs and runs every test.
-# Both create .venv and install the pinned dependencies on first use.
+# Both create .venv and install the pinned dependencies on first use. `make unit` runs only tests/unit: seconds,
+# and neither RabbitMQ nor PostgreSQL need be running.
 
 PYTHON ?= python3.11
 VENV   := .venv
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test bench token demo clean
+.PHONY: run test unit bench token demo clean
 
 GATEWAY_ADDRESS ?= 0.0.0.0:8000
 export GATEWAY_ADDRESS
@@ -41,6 +42,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
 
 # Benchmarks print each figure beside a ceiling measured in the same run; results go to bench/README.md.
 bench: $(STAMP)

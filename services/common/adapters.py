@@ -21,6 +21,7 @@ from nameko.messaging import QueueConsumer
 from . import config
 from .decider import CommandRefused, NotFound
 from .db import assert_cooperative_wait, make_pool
+from .inbox import RETRY_BACKOFF
 from .kernel import Kernel, ServiceSpec, receiver_name
 from .migrations import migrate
 from .problems import ServiceProblem
@@ -59,7 +60,9 @@ class KernelProvider(DependencyProvider):
 
 
 def _backoff() -> tuple[float, ...]:
-    text = os.environ.get("INBOX_RETRY_BACKOFF", "0.05,0.2,1.0")
+    text = os.environ.get("INBOX_RETRY_BACKOFF")
+    if text is None:
+        return RETRY_BACKOFF
     return tuple(float(part) for part in text.split(",") if part)
 
 

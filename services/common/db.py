@@ -1,7 +1,7 @@
 """psycopg, set up to cooperate with eventlet when the process runs under nameko.
 
-psycopg 3's C wait function blocks the whole eventlet hub: five concurrent 0.2 s queries took 1.05 s (DESIGN.md,
-"Measured pitfalls"). The pure-Python `wait_select` yields. The choice is read when psycopg is imported, so this
+psycopg 3's C wait function blocks the whole eventlet hub: five concurrent 0.2 s queries took 1.05 s (see
+docs/kernel.md). The pure-Python `wait_select` yields. The choice is read when psycopg is imported, so this
 module must be imported before anything imports psycopg; nameko entry points and the root conftest.py do that.
 """
 import os

@@ -7,7 +7,6 @@ stored and counted as applied all the same, or the next version of their stream 
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 import traceback as tb
@@ -23,6 +22,14 @@ from .projections import Projection
 log = logging.getLogger(__name__)
 
 Reaction = Callable[[object, Event], None]  # (conn, event): may append the service's own events
+
+# Seconds to wait before each retry of a failed receipt; after the last, the event becomes a dead letter.
+RETRY_BACKOFF = (0.05, 0.2, 1.0)
+
+
+def source_of(event: Event) -> str:
+    """The publishing service, as the inbox keeps it ("unknown" for an event nobody said the source of)."""
+    return event.source or "unknown"
 
 
 @dataclass(frozen=True)
@@ -41,92 +48,23 @@ class Inbox:
         self.react = react
 
     def receive(self, conn, event: Event, envelope: dict | None = None) -> Outcome:
-        """Store and, where its turn has come, apply one received event; in one transaction of `conn`.
-        `envelope` is the event as received, stored as it came (serialising it again costs a consumer dearly).
-        """
-        with conn.transaction():
-            return self._receive(conn, event, envelope)
+        """Receive one event: a batch of one. `envelope` is the event as received, stored as it came
+        (serialising it again costs a consumer dearly)."""
+        return self.receive_all(conn, [(event, envelope)])[0]
 
     def receive_all(self, conn, received: list[tuple[Event, dict | None]]) -> list[Outcome]:
-        """Receive several events, in order, in one transaction of `conn`: all of them or, if one fails, none.
+        """Receive events, in order, in one transaction of `conn`: all of them or, if one fails, none.
 
-        A consumer's throughput is its round trips to the database: the kernel's part here is three statements
-        for the whole batch (store all and lock their streams; read the parked events of those streams; mark
-        what was applied and advance the streams), whatever its size. No savepoint per event (each would cost
-        two round trips): when one fails, the caller rolls the batch back and receives its events one by one,
-        so that only the failing one is retried and blamed.
+        A consumer's throughput is its round trips to the database: the kernel's part here is two statements
+        whatever the batch's size, on the common path (store all, lock their streams and read what is parked
+        there; mark what was applied, advance the streams and look for parked successors). No savepoint per
+        event (each would cost two round trips): when one fails, the caller rolls the batch back and receives
+        its events one by one, so that only the failing one is retried and blamed.
         """
         if not received:
             return []
         with conn.transaction():
-            return _Batch(self, conn, received).receive()
-
-    def _receive(self, conn, event: Event, envelope: dict | None) -> Outcome:
-        """The kernel's part is two statements on the common path (store and lock; mark applied and look for a
-        parked successor)."""
-        source = event.source or "unknown"
-        # Store the event, lock its stream's row (an upsert locks it even when it changes nothing) and read
-        # how far the stream is applied; a receipt also clears a dead letter of the same event.
-        stored, applied_version, known_applied = conn.execute(
-            """WITH stored AS (
-                   INSERT INTO inbox (event_id, source, stream_id, stream_version, event_type, envelope)
-                   VALUES (%(id)s, %(source)s, %(stream)s, %(version)s, %(type)s, %(envelope)s)
-                   ON CONFLICT DO NOTHING RETURNING 1),
-               stream AS (
-                   INSERT INTO inbox_streams (source, stream_id, applied_version) VALUES (%(source)s, %(stream)s, 0)
-                   ON CONFLICT (source, stream_id) DO UPDATE SET applied_version = inbox_streams.applied_version
-                   RETURNING applied_version),
-               cleared AS (DELETE FROM dead_letters WHERE event_id = %(id)s)
-               SELECT EXISTS (SELECT 1 FROM stored), (SELECT applied_version FROM stream),
-                      (SELECT applied_seq IS NOT NULL FROM inbox WHERE event_id = %(id)s)""",
-            {"id": event.event_id, "source": source, "stream": event.stream_id,
-             "version": event.stream_version, "type": event.event_type,
-             "envelope": Jsonb(envelope if envelope is not None else to_wire(event))}).fetchone()
-        if not stored:
-            if known_applied is None:  # a copy committed while this statement waited: its snapshot is older
-                row = conn.execute("SELECT applied_seq IS NOT NULL FROM inbox WHERE event_id = %s",
-                                   (event.event_id,)).fetchone()
-                known_applied = row[0] if row else None
-            if known_applied is None:
-                raise InboxConflict(f"{source} stream {event.stream_id} version {event.stream_version} "
-                                    f"already holds another event than {event.event_id}")
-            if known_applied:
-                return Outcome("duplicate")
-            # Stored but not applied: parked, or dead-lettered while parked. Its turn may have come.
-        if event.stream_version != applied_version + 1:
-            return Outcome("parked")
-        applied = 0
-        while event is not None:
-            applied += 1
-            event = self._apply_and_find_successor(conn, source, event, with_savepoint=applied > 1)
-        return Outcome("applied", applied)
-
-    def _apply_and_find_successor(self, conn, source: str, event: Event, with_savepoint: bool) -> Event | None:
-        """Apply `event`, advance its stream, and return the parked event waiting for it, if any.
-
-        A parked successor is applied in a savepoint: if it fails it becomes a dead letter and stays parked,
-        so it neither takes the blame off, nor undoes, the events before it.
-        """
-        try:
-            with conn.transaction() if with_savepoint else _no_savepoint():
-                self.apply(conn, event)
-                row = conn.execute(
-                    """WITH marked AS (
-                           UPDATE inbox SET applied_seq = nextval('kernel_apply_seq') WHERE event_id = %(id)s),
-                       advanced AS (
-                           UPDATE inbox_streams SET applied_version = %(version)s
-                           WHERE source = %(source)s AND stream_id = %(stream)s)
-                       SELECT envelope FROM inbox WHERE source = %(source)s AND stream_id = %(stream)s
-                          AND stream_version = %(version)s + 1 AND applied_seq IS NULL""",
-                    {"id": event.event_id, "source": source, "stream": event.stream_id,
-                     "version": event.stream_version}).fetchone()
-        except Exception as error:  # noqa: BLE001 - kept as a dead letter, see store_dead_letter
-            if not with_savepoint:
-                raise  # the event received: its caller retries it, then dead-letters it
-            log.error("applying parked %s %s failed: dead letter", event.event_type, event.event_id)
-            store_dead_letter(conn, event, error, 1)
-            return None
-        return from_wire(row[0], source=source) if row else None
+            return _Receipt(self, conn, received).receive()
 
     def apply(self, conn, event: Event) -> None:
         for projection in self.projections:
@@ -137,7 +75,7 @@ class Inbox:
     # --- failures ------------------------------------------------------------------------------------------
 
     def receive_with_retries(self, pool, event: Event, *, envelope: dict | None = None,
-                             backoff: Iterable[float] = (0.05, 0.2, 1.0),
+                             backoff: Iterable[float] = RETRY_BACKOFF,
                              sleep: Callable[[float], None] = time.sleep) -> Outcome:
         """Receive, retrying on any error; after the last retry the event becomes a dead letter with its error.
 
@@ -166,7 +104,7 @@ class Inbox:
         raise AssertionError("unreachable")
 
     def receive_batch(self, pool, received: list[tuple[Event, dict | None]], *,
-                      backoff: Iterable[float] = (0.05, 0.2, 1.0),
+                      backoff: Iterable[float] = RETRY_BACKOFF,
                       sleep: Callable[[float], None] = time.sleep) -> list[Outcome]:
         """Receive a batch in one transaction; if that fails, each of its events on its own, with retries and
         dead letters (receive_with_retries). Raises, as that does, only when the database cannot be reached."""
@@ -181,50 +119,69 @@ class Inbox:
                 for event, envelope in received]
 
 
-class _Batch:
-    """One batch's receipt: the same rules as Inbox._receive, event by event in arrival order, with the kernel's
-    reads and writes done for the whole batch at once."""
+Stream = tuple[str, str]  # (source, stream id)
+
+
+class _Receipt:
+    """One receipt of events, in arrival order, in one transaction; the kernel's reads and writes are done for
+    all of them at once.
+
+    Each event is stored by its id (a repeat is a duplicate). One whose stream is applied up to the version
+    before it is applied, and with it every waiting event it lets through; any other is parked. Events wait
+    in `waiting`: those parked earlier in this receipt, and those earlier receipts parked, read by the statement
+    that locks the streams. That statement reads as of its start, so what a receipt parked and committed while
+    this one waited for a lock is found later, when the applied events are marked.
+    """
 
     def __init__(self, inbox: Inbox, conn, received: list[tuple[Event, dict | None]]):
         self.inbox, self.conn, self.received = inbox, conn, received
-        self.applied_version: dict[tuple[str, str], int] = {}
-        self.waiting: dict[tuple[str, str, int], Event] = {}  # parked, earlier or in this batch, not yet applied
-        self.applied_ids: list[str] = []  # in the order applied
+        self.applied_version: dict[Stream, int] = {}
+        self.waiting: dict[tuple[str, str, int], Event] = {}
         self.applied: set[str] = set()
+        self.unmarked: list[str] = []  # applied, in the order applied, not yet marked as applied
+        self.advanced: dict[Stream, int] = {}  # streams advanced since they were last marked, to which version
+        self.dead: set[str] = set()  # waiting events dead-lettered by this receipt: not tried again in it
         self.deferred: list[Event] = []  # applied in order, not yet given to the projections
         self.in_batch = {str(event.event_id) for event, _ in received}
+        # For each stream, the outcome of the event whose receipt let its last applied events through.
+        self.letting_through: dict[Stream, int] = {}
 
     def receive(self) -> list[Outcome]:
         stored, known_applied = self._store_and_lock()
-        self._read_parked()
-        outcomes, seen = [], set()
-        for event, _ in self.received:
-            source, event_id = event.source or "unknown", str(event.event_id)
+        statuses, counts, seen = [], [0] * len(self.received), set()
+        for index, (event, _) in enumerate(self.received):
+            source, event_id = source_of(event), str(event.event_id)
             if event_id in seen or not stored[event_id]:
                 if event_id not in seen and known_applied.get(event_id) is None:
                     raise InboxConflict(f"{source} stream {event.stream_id} version {event.stream_version} "
                                         f"already holds another event than {event.event_id}")
                 if event_id in self.applied or known_applied.get(event_id):
-                    outcomes.append(Outcome("duplicate"))
+                    statuses.append("duplicate")
                     continue
                 # Stored but not applied: parked, or dead-lettered while parked. Its turn may have come.
             seen.add(event_id)
             stream = (source, event.stream_id)
             if event.stream_version != self.applied_version[stream] + 1:
                 self.waiting[(source, event.stream_id, event.stream_version)] = event
-                outcomes.append(Outcome("parked"))
+                statuses.append("parked")
                 continue
-            outcomes.append(Outcome("applied", self._apply_with_successors(stream, event)))
-        self._apply_deferred()
-        self._mark_applied()
-        return outcomes
+            statuses.append("applied")
+            self.letting_through[stream] = index
+            counts[index] = self._apply_with_successors(stream, event)
+        # Parked by a receipt that committed while this one waited for a lock: too late for the first read.
+        while successors := self._mark_applied():
+            for event in successors:
+                stream = (event.source, event.stream_id)
+                counts[self.letting_through[stream]] += self._apply_with_successors(stream, event, waited=True)
+        return [Outcome(status, count) for status, count in zip(statuses, counts)]
 
     def _store_and_lock(self) -> tuple[dict[str, bool], dict[str, bool | None]]:
         """Store every event (a repeat is not stored again), lock their streams' rows in one order (so that two
-        batches never wait for each other's locks crosswise), and read how far each stream is applied."""
+        receipts never wait for each other's locks crosswise), read how far each stream is applied and which of
+        its events are parked."""
         # One JSON document for the whole batch: dumping it is one call of the json module's C encoder, where
         # arrays of jsonb are quoted element by element in Python.
-        batch = Jsonb([{"event_id": str(e.event_id), "source": e.source or "unknown", "stream_id": e.stream_id,
+        batch = Jsonb([{"event_id": str(e.event_id), "source": source_of(e), "stream_id": e.stream_id,
                         "stream_version": e.stream_version, "event_type": e.event_type,
                         "envelope": envelope if envelope is not None else to_wire(e)}
                        for e, envelope in self.received])
@@ -245,14 +202,22 @@ class _Batch:
                    ON CONFLICT (source, stream_id) DO UPDATE SET applied_version = inbox_streams.applied_version
                    RETURNING source, stream_id, applied_version),
                cleared AS (DELETE FROM dead_letters WHERE event_id IN (SELECT event_id FROM batch))
-               SELECT 's', source, stream_id, applied_version FROM streams
-               UNION ALL SELECT 'e', event_id::text, NULL, NULL FROM stored""", (batch,)).fetchall()
+               SELECT 's', source, stream_id, applied_version, NULL::jsonb FROM streams
+               UNION ALL SELECT 'e', event_id::text, NULL, NULL, NULL FROM stored
+               UNION ALL SELECT 'p', i.source, NULL, NULL, i.envelope FROM inbox i
+                   JOIN (SELECT DISTINCT source, stream_id FROM batch) b
+                     ON i.source = b.source AND i.stream_id = b.stream_id
+                   WHERE i.applied_seq IS NULL AND i.event_id NOT IN (SELECT event_id FROM batch)""",
+            (batch,)).fetchall()
         stored = {str(event.event_id): False for event, _ in self.received}
-        for kind, first, stream_id, version in rows:
+        for kind, first, stream_id, version, envelope in rows:
             if kind == "s":
                 self.applied_version[(first, stream_id)] = version
-            else:
+            elif kind == "e":
                 stored[first] = True
+            else:
+                event = from_wire(envelope, source=first)
+                self.waiting[(first, event.stream_id, event.stream_version)] = event
         # Whether the events not stored now were applied before; read after the locks are held, so that a copy
         # another consumer committed meanwhile is seen (None: no such event, another one holds its version).
         not_stored = [event_id for event_id, was_stored in stored.items() if not was_stored]
@@ -263,25 +228,14 @@ class _Batch:
                 (not_stored,)).fetchall())
         return stored, known_applied
 
-    def _read_parked(self) -> None:
-        """Events of these streams parked by earlier receipts: the batch may fill their gaps."""
-        sources, stream_ids = zip(*self.applied_version)
-        for source, envelope in self.conn.execute(
-                """SELECT i.source, i.envelope FROM inbox i
-                   JOIN unnest(%s::text[], %s::text[]) AS s(source, stream_id)
-                     ON i.source = s.source AND i.stream_id = s.stream_id
-                   WHERE i.applied_seq IS NULL AND i.event_id <> ALL(%s::uuid[])""",
-                (list(sources), list(stream_ids), list(self.in_batch))).fetchall():
-            event = from_wire(envelope, source=source)
-            self.waiting[(source, event.stream_id, event.stream_version)] = event
-
-    def _apply_with_successors(self, stream: tuple[str, str], event: Event) -> int:
-        """Apply `event`, then each waiting event it lets through. A successor parked by an earlier receipt is
-        applied in a savepoint: if it fails it becomes a dead letter and stays parked, without undoing the
-        events before it (a successor received in this batch fails the batch instead, as the event itself)."""
-        applied, earlier = 0, False
+    def _apply_with_successors(self, stream: Stream, event: Event, waited: bool = False) -> int:
+        """Apply `event`, then each waiting event it lets through. One that waited in the database (`waited`: an
+        earlier receipt parked it) is applied in a savepoint: if it fails it becomes a dead letter and stays
+        parked, without undoing the events before it (one received in this batch fails the batch instead, as
+        the event itself)."""
+        applied = 0
         while event is not None:
-            if earlier:
+            if waited:
                 self._apply_deferred()  # outside the savepoint: a failure there is the batch's, not this event's
                 try:
                     with self.conn.transaction():
@@ -289,18 +243,18 @@ class _Batch:
                 except Exception as error:  # noqa: BLE001 - kept as a dead letter, see store_dead_letter
                     log.error("applying parked %s %s failed: dead letter", event.event_type, event.event_id)
                     store_dead_letter(self.conn, event, error, 1)
+                    self.dead.add(str(event.event_id))
                     break
             elif self.inbox.react is None:
                 self.deferred.append(event)
             else:
                 self.inbox.apply(self.conn, event)
             applied += 1
-            self.applied_ids.append(str(event.event_id))
+            self.unmarked.append(str(event.event_id))
             self.applied.add(str(event.event_id))
-            self.applied_version[stream] = event.stream_version
-            nxt = self.waiting.pop((stream[0], stream[1], event.stream_version + 1), None)
-            earlier = nxt is not None and str(nxt.event_id) not in self.in_batch
-            event = nxt
+            self.applied_version[stream] = self.advanced[stream] = event.stream_version
+            event = self.waiting.pop((stream[0], stream[1], event.stream_version + 1), None)
+            waited = event is not None and str(event.event_id) not in self.in_batch
         return applied
 
     def _apply_deferred(self) -> None:
@@ -312,29 +266,34 @@ class _Batch:
                 projection.apply_batch(self.conn, self.deferred)
         self.deferred = []
 
-    def _mark_applied(self) -> None:
-        """Number the applied events in the order they were applied (a foreign projection is rebuilt in that
-        order) and advance their streams."""
-        if not self.applied_ids:
-            return
+    def _mark_applied(self) -> list[Event]:
+        """Number the events applied since the last marking in the order they were applied (a foreign projection
+        is rebuilt in that order), advance their streams, and return the parked events that now follow them."""
+        self._apply_deferred()
+        if not self.unmarked:
+            return []
         sources, stream_ids, versions = zip(*[(source, stream_id, version)
-                                              for (source, stream_id), version in self.applied_version.items()])
+                                              for (source, stream_id), version in self.advanced.items()])
         # The sorted subquery (OFFSET 0 keeps it from being flattened) makes nextval run in the batch's order.
-        self.conn.execute(
+        rows = self.conn.execute(
             """WITH numbered AS (
                    SELECT id, nextval('kernel_apply_seq') AS seq FROM (
                        SELECT id FROM unnest(%s::uuid[]) WITH ORDINALITY AS a(id, ord) ORDER BY ord OFFSET 0) o),
                marked AS (
-                   UPDATE inbox SET applied_seq = numbered.seq FROM numbered WHERE inbox.event_id = numbered.id)
-               UPDATE inbox_streams SET applied_version = s.version
-               FROM unnest(%s::text[], %s::text[], %s::int[]) AS s(source, stream_id, version)
-               WHERE inbox_streams.source = s.source AND inbox_streams.stream_id = s.stream_id
-                 AND inbox_streams.applied_version < s.version""",
-            (self.applied_ids, list(sources), list(stream_ids), list(versions)))
-
-
-def _no_savepoint():
-    return contextlib.nullcontext()
+                   UPDATE inbox SET applied_seq = numbered.seq FROM numbered WHERE inbox.event_id = numbered.id),
+               advanced AS (
+                   SELECT * FROM unnest(%s::text[], %s::text[], %s::int[]) AS s(source, stream_id, version)),
+               streams AS (
+                   UPDATE inbox_streams SET applied_version = advanced.version FROM advanced
+                   WHERE inbox_streams.source = advanced.source AND inbox_streams.stream_id = advanced.stream_id
+                     AND inbox_streams.applied_version < advanced.version)
+               SELECT i.source, i.envelope FROM inbox i JOIN advanced a
+                 ON i.source = a.source AND i.stream_id = a.stream_id AND i.stream_version = a.version + 1
+               WHERE i.applied_seq IS NULL""",
+            (self.unmarked, list(sources), list(stream_ids), list(versions))).fetchall()
+        self.unmarked, self.advanced = [], {}
+        successors = [from_wire(envelope, source=source) for source, envelope in rows]
+        return [event for event in successors if str(event.event_id) not in self.dead]
 
 
 def store_dead_letter(conn, event: Event, error: BaseException, attempts: int) -> None:
@@ -345,7 +304,7 @@ def store_dead_letter(conn, event: Event, error: BaseException, attempts: int) -
             "INSERT INTO dead_letters (event_id, source, event_type, envelope, error, traceback, attempts) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO UPDATE SET error = excluded.error, "
             "traceback = excluded.traceback, attempts = dead_letters.attempts + excluded.attempts, dead_at = now()",
-            (event.event_id, event.source or "unknown", event.event_type, Jsonb(to_wire(event)),
+            (event.event_id, source_of(event), event.event_type, Jsonb(to_wire(event)),
              f"{type(error).__name__}: {error}",
              "".join(tb.format_exception(type(error), error, error.__traceback__)), attempts))
 
@@ -367,8 +326,8 @@ def list_dead_letters(conn) -> list[DeadLetter]:
 
 
 def replay_dead_letters(pool, inbox: Inbox, event_ids: Iterable[str] | None = None) -> dict[str, str]:
-    """Receive dead letters again (all, or those named). A success removes the dead letter in the same
-    transaction; a failure keeps it with the new error. Returns each event id's outcome."""
+    """Receive dead letters again (all, or those named), each once. A success removes the dead letter in the
+    same transaction; a failure keeps it with the new error. Returns each event id's outcome."""
     with pool.connection() as conn:
         query = "SELECT event_id::text, source, envelope FROM dead_letters"
         if event_ids is not None:
@@ -378,15 +337,9 @@ def replay_dead_letters(pool, inbox: Inbox, event_ids: Iterable[str] | None = No
     outcomes = {}
     for event_id, source, envelope in rows:
         event = from_wire(envelope, source=source)
-        try:
+        outcome = inbox.receive_with_retries(pool, event, backoff=())
+        if outcome.status == "duplicate":  # applied meanwhile, by a redelivery after a fix
             with pool.connection() as conn:
-                outcome = inbox.receive(conn, event)
-                if outcome.status == "duplicate":  # applied meanwhile, by a redelivery after a fix
-                    with conn.transaction():
-                        conn.execute("DELETE FROM dead_letters WHERE event_id = %s", (event.event_id,))
-            outcomes[event_id] = outcome.status
-        except Exception as error:  # noqa: BLE001
-            with pool.connection() as conn:
-                store_dead_letter(conn, event, error, 1)
-            outcomes[event_id] = "failed again"
+                conn.execute("DELETE FROM dead_letters WHERE event_id = %s", (event.event_id,))
+        outcomes[event_id] = "failed again" if outcome.status == "dead_letter" else outcome.status
     return outcomes

@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from .commands import CommandHandler
 from .decider import Decider, NotFound
 from .envelope import Event, Metadata, from_wire
-from .inbox import Inbox, Outcome
+from .inbox import RETRY_BACKOFF, Inbox, Outcome
 from .projections import Projection
 from .store import EventStore
 from .topology import Subscription
@@ -57,7 +57,7 @@ def load_spec(path: str) -> ServiceSpec:
 class Kernel:
     spec: ServiceSpec
     pool: Any  # psycopg_pool.ConnectionPool
-    retry_backoff: tuple[float, ...] = (0.05, 0.2, 1.0)
+    retry_backoff: tuple[float, ...] = RETRY_BACKOFF
     sleep: Callable[[float], None] | None = None
     store: EventStore = field(init=False)
     commands: CommandHandler = field(init=False)

@@ -17,11 +17,16 @@ _LOCK = 7_400_001  # any constant; only migrations take it
 log = logging.getLogger(__name__)
 
 
+def _on_server(url: str) -> tuple[str, str]:
+    """(the server's maintenance database, the database name) of `url`: databases are created and dropped from
+    another database than themselves."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
+
+
 def create_database(url: str) -> bool:
     """Create the database `url` names, if it does not exist. Returns whether it was created."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    admin_url, name = _on_server(url)
     with connect(admin_url, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             return False
@@ -33,9 +38,7 @@ def create_database(url: str) -> bool:
 
 
 def drop_database(url: str) -> None:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    admin_url, name = _on_server(url)
     with connect(admin_url, autocommit=True) as conn:
         conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psycopg.sql.Identifier(name)))
 

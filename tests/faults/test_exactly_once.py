@@ -76,6 +76,14 @@ def write_concurrently(producer, written: list[int]) -> eventlet.GreenPool:
     return pool
 
 
+def writing_under_way(producer, consumer) -> eventlet.GreenPool:
+    """The writers, once a third of the events is written and the first is applied."""
+    written = [0]
+    writers = write_concurrently(producer, written)
+    wait_until(lambda: written[0] >= EVENTS * 0.3 and applied_count(consumer) > 0, timeout=120,
+               message="the stream under way")
+    return writers
+
 def applied_count(consumer) -> int:
     with consumer.connection() as conn:
         return conn.execute("SELECT count(*) FROM tally_applied").fetchone()[0]
@@ -109,10 +117,7 @@ def assert_exactly_once_in_order(producer, consumer, processes) -> None:
 
 def test_the_relay_killed_and_restarted_mid_stream(scenario):
     producer, consumer, processes = scenario
-    written = [0]
-    writers = write_concurrently(producer, written)
-    wait_until(lambda: written[0] >= EVENTS * 0.3 and applied_count(consumer) > 0, timeout=120,
-               message="the stream under way")
+    writers = writing_under_way(producer, consumer)
     processes.kill("relay")  # SIGKILL: no chance to finish a batch or delete its rows
     eventlet.sleep(0.5)
     processes.start("relay")
@@ -122,10 +127,7 @@ def test_the_relay_killed_and_restarted_mid_stream(scenario):
 
 def test_every_broker_connection_closed_mid_stream(scenario):
     producer, consumer, processes = scenario
-    written = [0]
-    writers = write_concurrently(producer, written)
-    wait_until(lambda: written[0] >= EVENTS * 0.3 and applied_count(consumer) > 0, timeout=120,
-               message="the stream under way")
+    writers = writing_under_way(producer, consumer)
     subprocess.run(["rabbitmqctl", "-q", "close_all_connections", "kontakt fault test"], check=True,
                    capture_output=True, timeout=60)
     writers.waitall()

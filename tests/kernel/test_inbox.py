@@ -5,6 +5,7 @@ import json
 import uuid
 from dataclasses import replace
 
+import eventlet
 import pytest
 from psycopg import OperationalError
 
@@ -12,6 +13,7 @@ from services.common.envelope import Metadata, from_wire, to_wire
 from services.common.inbox import list_dead_letters, replay_dead_letters
 from services.common.projections import rebuild
 from tests.example import ledger, tally
+from tests.kernel.helpers import wait_until
 
 
 @pytest.fixture
@@ -43,6 +45,16 @@ def transactions(consumer) -> int:
 def applied(consumer) -> list[tuple[str, int]]:
     with consumer.connection() as conn:
         return conn.execute("SELECT stream_id, stream_version FROM tally_applied ORDER BY seq").fetchall()
+
+
+def unreachable(consumer):
+    """The consumer's kernel over a database whose every connection is refused."""
+
+    class Unreachable:
+        def connection(self):
+            raise OperationalError("connection refused")
+
+    return type(consumer)(consumer.spec, Unreachable(), retry_backoff=(0.0,), sleep=lambda _: None)
 
 
 def test_a_repeated_event_is_applied_once(pair):
@@ -109,6 +121,22 @@ def test_a_poison_event_becomes_a_dead_letter_and_a_replay_after_the_fix_applies
         assert list_dead_letters(conn) == []
 
 
+def test_a_replay_that_fails_again_keeps_the_dead_letter_with_one_more_attempt(pair, monkeypatch):
+    producer, consumer = pair
+    source = producer.spec.name
+    # given a dead letter, after its three attempts
+    monkeypatch.setitem(tally.POISON, "enabled", True)
+    [poisoned] = produce(producer, "counter-1", 1, poison=True)
+    assert consumer.receive(poisoned, source).status == "dead_letter"
+    # when it is replayed before the bug is fixed
+    assert replay_dead_letters(consumer.pool, consumer.inbox) == {poisoned["event_id"]: "failed again"}
+    # then it is still a dead letter, with one more attempt, and nothing was applied
+    with consumer.connection() as conn:
+        [letter] = list_dead_letters(conn)
+    assert letter.attempts == 4 and "poisoned increment" in letter.error
+    assert applied(consumer) == []
+
+
 def test_a_parked_successor_that_fails_is_dead_lettered_without_undoing_its_predecessor(pair, monkeypatch):
     producer, consumer = pair
     source = producer.spec.name
@@ -126,6 +154,31 @@ def test_a_parked_successor_that_fails_is_dead_lettered_without_undoing_its_pred
     monkeypatch.setitem(tally.POISON, "enabled", False)
     assert replay_dead_letters(consumer.pool, consumer.inbox) == {poisoned["event_id"]: "applied"}
     assert applied(consumer) == [("counter-1", 1), ("counter-1", 2)]
+
+
+def test_an_event_parked_while_a_receipt_waited_for_its_stream_is_applied_by_that_receipt(pair):
+    producer, consumer = pair
+    source = producer.spec.name
+    first, second = produce(producer, "counter-1", 2)
+    with consumer.connection() as parking:
+        # given version 2 parked by a receipt that has not committed yet, and so holds its stream's lock
+        parking.execute("SELECT 1")  # the receipt below then runs inside this open transaction
+        assert consumer.inbox.receive(parking, from_wire(second, source=source)).status == "parked"
+        # when version 1 arrives meanwhile, and its receipt waits for that lock
+        receipt = eventlet.spawn(consumer.receive, first, source)
+        wait_until(lambda: waiting_for_a_lock(consumer), message="the second receipt waiting for the lock")
+        parking.commit()
+    # then that receipt applies version 1 and the parked version 2, which its first read could not see
+    outcome = receipt.wait()
+    assert (outcome.status, outcome.applied) == ("applied", 2)
+    assert applied(consumer) == [("counter-1", 1), ("counter-1", 2)]
+
+
+def waiting_for_a_lock(kernel) -> bool:
+    """Whether a session of the kernel's database (the test's own) waits for a lock."""
+    with kernel.connection() as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND wait_event_type = 'Lock'").fetchone()[0] > 0
 
 
 def test_a_foreign_projection_is_rebuilt_from_the_inbox_in_the_order_it_was_applied(pair):
@@ -153,12 +206,7 @@ def test_an_unreachable_database_sends_the_event_back_rather_than_dead_lettering
     # given a consumer whose database connections fail
     producer, consumer = pair
     [body] = produce(producer, "counter-1", 1)
-
-    class Unreachable:
-        def connection(self):
-            raise OperationalError("connection refused")
-
-    broken = type(consumer)(consumer.spec, Unreachable(), retry_backoff=(0.0,), sleep=lambda _: None)
+    broken = unreachable(consumer)
     # when an event arrives, then the receipt raises so that the broker keeps the message
     with pytest.raises(OperationalError):
         broken.receive(body, producer.spec.name)
@@ -214,12 +262,7 @@ def test_a_poison_event_in_a_batch_is_dead_lettered_alone_and_the_rest_is_applie
 def test_an_unreachable_database_sends_a_whole_batch_back(pair):
     producer, consumer = pair
     bodies = produce(producer, "counter-1", 3)
-
-    class Unreachable:
-        def connection(self):
-            raise OperationalError("connection refused")
-
-    broken = type(consumer)(consumer.spec, Unreachable(), retry_backoff=(0.0,), sleep=lambda _: None)
+    broken = unreachable(consumer)
     with pytest.raises(OperationalError):
         broken.receive_batch(bodies, producer.spec.name)
     assert [o.status for o in consumer.receive_batch(bodies, producer.spec.name)] == ["applied"] * 3
