@@ -83,12 +83,6 @@ def require_role(caller: Caller, roles: tuple[str, ...]) -> None:
         raise Problem("forbidden", f"This needs one of the roles: {', '.join(roles)}.")
 
 
-def require_municipality(caller: Caller, municipality: str | None) -> None:
-    """A resource of a municipality the token does not list is 'not found', not 'forbidden'."""
-    if not caller.may_act_in(municipality):
-        raise Problem("not_found", "No such resource.")
-
-
 def public_caller(channel: str = "public-form") -> Caller:
     """The system caller for the public intresseanmälan form: not a person, so nothing to audit."""
     return Caller({"sub": channel, "name": None, "roles": [], "municipalities": [], "system": True})

@@ -141,12 +141,6 @@ class Call:
         self.service.read_cache.drop(ids_in(subject))  # this process's next read of it asks the service again
 
 
-def person_id(value: str | None) -> str | None:
-    """An applicant's (a volunteer's) id as the API and the audit name it: the services' events say
-    "applicant-<uuid>", the routes the bare uuid."""
-    return value.removeprefix("applicant-") if isinstance(value, str) else value
-
-
 def nul_fields(value, path: str = "") -> list[str]:
     """The fields (dotted, as in validation errors) whose text holds U+0000, which PostgreSQL text cannot store:
     refused here, where it is a 400 naming the field, not a 500 from the database."""

@@ -26,7 +26,7 @@ from services.common.db import connect
 
 from gateway_testing import (ELSEWHERE, HOME, Client, ContextData, assert_problem, forget_service, token)
 
-NEW_MODULES = ("gateway.handlers_assignments", "gateway.handlers_payments")
+NEW_MODULES = ("gateway.handlers.assignments", "gateway.handlers.payments")
 NEW_ROUTES = [route for route in ROUTES if route.handler.__module__ in NEW_MODULES]
 CALLS: list[tuple[str, tuple, dict]] = []  # (method, args, caller) as the stand-ins were asked
 NEEDS: dict[str, dict] = {}

@@ -1,31 +1,24 @@
-"""What the assignments routes do (the RPC service `assignments`): client needs, matching, offers and the running
+"""The assignments routes (the RPC service `assignments`): client needs, matching, offers and the running
 assignment for case workers; a volunteer's own offers and assignments under /api/v1/me/.
 
-As in handlers.py: the route table says who may call; a municipality in the path is checked against the token
-before any service is asked; the service checks again; what comes back is checked once more where it names its
-municipality; and every read or change of personal data is noted for the audit log. Subjects in the audit are
-the ids the API shows: "need-<uuid>", "assignment-<uuid>" and the volunteer's (the applicant's) bare id, as the
-applicant routes write it, so that an auditor's `subject=<applicant id>` finds both.
+A municipality in the path is checked against the token before the service is asked; the service checks again;
+what comes back is checked once more where it names its municipality, and a volunteer's answer must be their own.
 """
 from __future__ import annotations
 
 import logging
 
-from werkzeug.wrappers import Response
-
-from .auth import require_municipality
-from .problems import Problem
-from .schemas import AssignmentQuery, CandidatesQuery, CaseWorkerWorklistQuery, NeedQuery
-from .web import Call, person_id
+from ..problems import Problem
+from ..schemas import AssignmentQuery, CandidatesQuery, CaseWorkerWorklistQuery, NeedQuery
+from ..web import Call
+from .common import attachment, municipality_of, person_id
 
 log = logging.getLogger(__name__)
-
-CSV = "text/csv; charset=utf-8"
 
 
 def _checked(call: Call, result: dict) -> dict:
     """A case worker's answer: shown only if it is of one of the caller's municipalities."""
-    require_municipality(call.caller, result.get("municipality") if isinstance(result, dict) else None)
+    call.caller.require(municipality_of(result))
     return result
 
 
@@ -51,7 +44,7 @@ def _mine(call: Call, result: dict) -> dict:
 
 def register_need(call: Call, m: str):
     """The municipality's decision (beslut) on an insats."""
-    require_municipality(call.caller, m)
+    call.caller.require(m)
     need = _checked(call, call.assignments.register_need(m, call.body()))
     call.changed(need["need_id"], m)
     return 201, need
@@ -59,7 +52,7 @@ def register_need(call: Call, m: str):
 
 def list_needs(call: Call, m: str):
     query = call.query(NeedQuery)
-    require_municipality(call.caller, m)
+    call.caller.require(m)
     page = call.assignments.list_needs(m, **query)
     page["items"] = call.own(page["items"])
     for item in page["items"]:
@@ -100,7 +93,7 @@ def make_offer(call: Call):
 
 def list_assignments(call: Call, m: str):
     query = call.query(AssignmentQuery)
-    require_municipality(call.caller, m)
+    call.caller.require(m)
     items = call.own(call.assignments.list_assignments(m, **query))
     for item in items:
         call.read(item.get("assignment_id"), item.get("municipality"))
@@ -135,7 +128,7 @@ report_deviation = _case_worker_command("report_deviation", "report_deviation", 
 def case_worker_worklist(call: Call, m: str):
     """Deviations, flags, requests to end and follow-ups due, for the case workers of `m`."""
     query = call.query(CaseWorkerWorklistQuery)
-    require_municipality(call.caller, m)
+    call.caller.require(m)
     items = call.assignments.worklist(m, **query)
     for item in items:
         call.read(item.get("assignment_id"), m)
@@ -144,7 +137,7 @@ def case_worker_worklist(call: Call, m: str):
 
 def ivo_report(call: Call, m: str):
     """Beslut som inte verkställts inom tre månader, to report to IVO."""
-    require_municipality(call.caller, m)
+    call.caller.require(m)
     items = call.own(call.assignments.ivo_report(m))
     for item in items:
         call.read(item.get("need_id"), m)
@@ -152,11 +145,10 @@ def ivo_report(call: Call, m: str):
 
 
 def ivo_csv(call: Call, m: str):
-    require_municipality(call.caller, m)
+    call.caller.require(m)
     text = call.assignments.ivo_csv(m)
     call.read(None, m)  # the whole list of the municipality
-    return Response(text, status=200, content_type=CSV,
-                    headers={"Content-Disposition": f'attachment; filename="ivo-{m}.csv"'})
+    return attachment(text, f"ivo-{m}.csv")
 
 
 # --- the volunteer's own (/api/v1/me/) ---------------------------------------------------------------------------

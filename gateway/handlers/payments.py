@@ -1,56 +1,48 @@
-"""What the payments routes do (the RPC service `payments`): rates (arvode and omkostnadsersättning), the monthly
+"""The payments routes (the RPC service `payments`): rates (arvode and omkostnadsersättning), the monthly
 närvarorapport, payment runs (utbetalning) with their exports, a volunteer's tax details, and what a volunteer
 was paid.
 
-As in handlers.py: a municipality in the path is checked against the token before the service is asked, the
-service checks again, and every read or change of personal data, of a volunteer's payment details and of the
-rates is noted for the audit log. Subjects: "assignment-<uuid>", "paymentrun-<kommunkod>-<YYYY-MM>",
-"rates-<kommunkod>" and the volunteer's bare applicant id.
+A municipality in the path is checked against the token before the service is asked, the service checks again,
+and every read or change of a volunteer's payment details and of the rates is noted for the audit log.
 """
 from __future__ import annotations
 
 import re
-import uuid
 
-from werkzeug.wrappers import Response
+from services.common.ids import stream_key
 
-from .auth import require_municipality
-from .handlers import _municipality_of_body
-from .handlers_assignments import CSV
-from .problems import Problem
-from .schemas import PendingReportsQuery, TaxDetailsQuery
-from .web import Call, person_id
+from ..problems import Problem
+from ..schemas import PendingReportsQuery, TaxDetailsQuery
+from ..web import Call
+from .common import attachment, municipality_of_body, person_id
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _run_id(call: Call, k: str, period: str) -> str:
     """The run's id, once the caller may act in `k`; a period that is no month names no run (404)."""
-    require_municipality(call.caller, k)
+    call.caller.require(k)
     if not PERIOD.match(period):
         raise Problem("not_found", "No such resource.")
     return f"paymentrun-{k}-{period}"
 
 
-def volunteer_stream_id(volunteer_id: str) -> str:
+def _volunteer_stream_id(volunteer_id: str) -> str:
     """The volunteer as payments knows them ("applicant-<uuid>", as the assignments' events carry it); the API
     may name them by the bare applicant id."""
-    try:
-        return f"applicant-{uuid.UUID(volunteer_id)}"
-    except ValueError:
-        return volunteer_id
+    return stream_key("applicant", volunteer_id) or volunteer_id
 
 
 # --- rates (admin) -----------------------------------------------------------------------------------------------
 
 def rates(call: Call, k: str):
-    require_municipality(call.caller, k)
+    call.caller.require(k)
     return 200, call.payments.rates(k)
 
 
 def publish_rates(call: Call, k: str):
     """RatesPublished: every change of the rates is an event with who and why, and audited here."""
-    require_municipality(call.caller, k)
+    call.caller.require(k)
     result = call.payments.publish_rates(k, call.body())
     call.changed(f"rates-{k}", k)
     return 201, result
@@ -72,7 +64,7 @@ def approve_report(call: Call, id: str):
 
 def pending_reports(call: Call, k: str):
     call.query(PendingReportsQuery)
-    require_municipality(call.caller, k)
+    call.caller.require(k)
     items = call.own(call.payments.pending_reports(k))
     for item in items:
         call.read(item.get("assignment_id"), k)
@@ -82,7 +74,7 @@ def pending_reports(call: Call, k: str):
 # --- payment runs (finance) --------------------------------------------------------------------------------------
 
 def payment_runs(call: Call, k: str):
-    require_municipality(call.caller, k)
+    call.caller.require(k)
     return 200, {"items": call.payments.runs(k)}
 
 
@@ -106,13 +98,12 @@ def approve_payment_run(call: Call, k: str, period: str):
     return 200, result
 
 
-def _export(call: Call, k: str, period: str, rpc_method: str) -> Response:
+def _export(call: Call, k: str, period: str, rpc_method: str):
     run_id = _run_id(call, k, period)
     result = getattr(call.payments, rpc_method)(run_id)
     call.read(run_id, k)
     filename = re.sub(r"[^\w.-]", "_", result.get("filename") or f"{rpc_method}-{k}-{period}.csv")
-    return Response(result["content"], status=200, content_type=CSV,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return attachment(result["content"], filename)
 
 
 def payroll_csv(call: Call, k: str, period: str):
@@ -129,17 +120,17 @@ def summary_csv(call: Call, k: str, period: str):
 def set_tax_details(call: Call, id: str):
     """Skatteuppgifter and bank account: a change of payment details, audited."""
     body = call.body()
-    municipality = _municipality_of_body(body)
-    require_municipality(call.caller, municipality)
-    result = call.payments.set_tax_details(volunteer_stream_id(id), body)
+    municipality = municipality_of_body(body)
+    call.caller.require(municipality)
+    result = call.payments.set_tax_details(_volunteer_stream_id(id), body)
     call.changed(person_id(id), municipality)
     return 200, result
 
 
 def get_tax_details(call: Call, id: str):
     municipality = call.query(TaxDetailsQuery)["municipality"]
-    require_municipality(call.caller, municipality)
-    result = call.payments.tax_details(municipality, volunteer_stream_id(id))
+    call.caller.require(municipality)
+    result = call.payments.tax_details(municipality, _volunteer_stream_id(id))
     call.read(person_id(id), municipality)
     return 200, result
 
