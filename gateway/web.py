@@ -22,13 +22,15 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from services.common.adapters import CALLER_KEY, Caller
+from services.common.adapters import CALLER_KEY
+from services.common.roles import Caller
 from services.common.config import env_float
+from services.common.validation import field_problems
 
 from . import audit, idempotency, metrics
 from .cache import ids_in
 from .auth import authenticate, public_caller, require_role
-from .problems import Problem, problem_response, validation_errors
+from .problems import Problem, problem_response
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +125,7 @@ class Call:
         try:
             return schema().load(self.request.args.to_dict())
         except ValidationError as error:
-            raise Problem("invalid", "Some query parameters are invalid.", validation_errors(error)) from None
+            raise Problem("invalid", "Some query parameters are invalid.", field_problems(error)) from None
 
     def own(self, items: list[dict]) -> list[dict]:
         """Only the items of the caller's municipalities (the service should have sent no others)."""

@@ -6,8 +6,9 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from services.common.ids import bare_uuid
+from services.common.validation import field_problems
 
-from ..problems import Problem, validation_errors
+from ..problems import Problem
 from ..schemas import MunicipalityOfBody
 from ..web import Call
 
@@ -20,7 +21,7 @@ def municipality_of_body(body: dict) -> str:
     try:
         return MunicipalityOfBody().load(body)["municipality"]
     except ValidationError as error:
-        raise Problem("invalid", "Some fields are missing or invalid.", validation_errors(error)) from None
+        raise Problem("invalid", "Some fields are missing or invalid.", field_problems(error)) from None
 
 
 def municipality_of(result) -> str | None:

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.auth import VOLUNTEER
 from gateway.service import ROUTES
 from gateway.web import PUBLIC
+from services.common.roles import VOLUNTEER
 from services.payments.rate_table import skr_defaults
 from tests.e2e.conftest import a_personnummer
 from tests.e2e.test_e2e_assignment_journey import a_childs_personnummer, approved_volunteer

@@ -17,12 +17,12 @@ from nameko.containers import ServiceContainer
 from nameko.rpc import rpc
 
 from gateway import openapi
-from gateway.auth import ROLES
 from gateway.service import ROUTES
 from gateway.spec import SPEC
 from services.common import config
 from services.common.adapters import CALLER_KEY, ServiceProblem
 from services.common.db import connect
+from services.common.roles import ROLES
 
 from gateway_testing import (ELSEWHERE, HOME, Client, ContextData, assert_problem, forget_service, token)
 

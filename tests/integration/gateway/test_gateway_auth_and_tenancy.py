@@ -8,8 +8,8 @@ import time
 import jwt
 import pytest
 
-from gateway.auth import ROLES
 from gateway.service import ROUTES, RECRUITERS
+from services.common.roles import ROLES
 
 from gateway_testing import ELSEWHERE, HOME, Client, assert_problem, token
 
