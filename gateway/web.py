@@ -42,7 +42,7 @@ MAX_BODY_BYTES = 256 * 1024  # an intresseanmälan is a few kB
 class Route:
     """One row of the route table: what is served where, to whom, and how it is documented."""
     method: str
-    path: str  # OpenAPI style: /api/v1/applicants/{id}
+    path: str  # OpenAPI style: /api/v1/applicants/{applicant_id}
     handler: Callable[..., Any]
     roles: tuple[str, ...]  # PUBLIC or the roles that may call it
     audit: str | None  # audit.READ or audit.CHANGE: the route reads or changes personal data

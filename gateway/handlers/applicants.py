@@ -57,17 +57,17 @@ def list_applicants(call: Call):
     return 200, page
 
 
-def get_applicant(call: Call, id: str):
+def get_applicant(call: Call, applicant_id: str):
     """The applicant as the applicants service has it, with the checks it has projected from registry_checks'
     events (one RPC call, or none while this process's read cache holds a fresh answer: this is the recruiters'
     most frequent read), and the assignments of an applicant who was ever approved (nobody else has any)."""
-    answer, memo = call.service.read_cache.fetch(bare_uuid("applicant", id),
-                                                 lambda: call.applicants.get_applicant(id))
+    answer, memo = call.service.read_cache.fetch(bare_uuid("applicant", applicant_id),
+                                                 lambda: call.applicants.get_applicant(applicant_id))
     municipality = answer.get("municipality")
     call.caller.require(municipality)
-    call.read(person_id(id), municipality)
+    call.read(person_id(applicant_id), municipality)
     if answer.get("approved_on"):
-        return 200, _applicant_detail(answer, _assignments_of(call, id))
+        return 200, _applicant_detail(answer, _assignments_of(call, applicant_id))
     if "json" not in memo:  # the whole answer follows from the service's: encoded once per cached answer
         memo["json"] = json.dumps(_applicant_detail(answer, []), ensure_ascii=False, default=str)
     return Response(memo["json"], status=200, content_type="application/json")
@@ -102,10 +102,10 @@ _UNANSWERED = object()
 
 
 def _applicant_command(rpc_method: str, doc: str):
-    def handler(call: Call, id: str):
-        result = getattr(call.applicants, rpc_method)(id, call.body())
-        call.changed(person_id(id), municipality_of(result))
-        return 200, result if result is not None else {"applicant_id": id}
+    def handler(call: Call, applicant_id: str):
+        result = getattr(call.applicants, rpc_method)(applicant_id, call.body())
+        call.changed(person_id(applicant_id), municipality_of(result))
+        return 200, result if result is not None else {"applicant_id": applicant_id}
     handler.__name__, handler.__doc__ = rpc_method, doc
     return handler
 

@@ -42,40 +42,40 @@ def _mine(call: Call, result: dict) -> dict:
 
 # --- client needs ------------------------------------------------------------------------------------------------
 
-def register_need(call: Call, m: str):
+def register_need(call: Call, municipality: str):
     """The municipality's decision (beslut) on an insats."""
-    call.caller.require(m)
-    need = _checked(call, call.assignments.register_need(m, call.body()))
-    call.changed(need["need_id"], m)
+    call.caller.require(municipality)
+    need = _checked(call, call.assignments.register_need(municipality, call.body()))
+    call.changed(need["need_id"], municipality)
     return 201, need
 
 
-def list_needs(call: Call, m: str):
+def list_needs(call: Call, municipality: str):
     query = call.query(NeedQuery)
-    call.caller.require(m)
-    page = call.assignments.list_needs(m, **query)
+    call.caller.require(municipality)
+    page = call.assignments.list_needs(municipality, **query)
     page["items"] = call.own(page["items"])
     for item in page["items"]:
         call.read(item.get("need_id"), item.get("municipality"))
     return 200, page
 
 
-def get_need(call: Call, id: str):
-    need = _checked(call, call.assignments.get_need(id))
+def get_need(call: Call, need_id: str):
+    need = _checked(call, call.assignments.get_need(need_id))
     call.read(need["need_id"], need["municipality"])
     return 200, need
 
 
-def close_need(call: Call, id: str):
-    need = _checked(call, call.assignments.close_need(id, call.body()))
+def close_need(call: Call, need_id: str):
+    need = _checked(call, call.assignments.close_need(need_id, call.body()))
     call.changed(need["need_id"], need["municipality"])
     return 200, need
 
 
-def need_candidates(call: Call, id: str):
+def need_candidates(call: Call, need_id: str):
     """The ranked candidates, each with its reasons: the need and every candidate shown are read."""
     query = call.query(CandidatesQuery)
-    result = call.assignments.candidates(id, limit=query["limit"])
+    result = call.assignments.candidates(need_id, limit=query["limit"])
     call.read(result["need_id"])
     for candidate in result["candidates"]:
         call.read(person_id(candidate.get("volunteer_id")), candidate.get("municipality"))
@@ -91,24 +91,24 @@ def make_offer(call: Call):
 
 # --- assignments (case workers) ----------------------------------------------------------------------------------
 
-def list_assignments(call: Call, m: str):
+def list_assignments(call: Call, municipality: str):
     query = call.query(AssignmentQuery)
-    call.caller.require(m)
-    items = call.own(call.assignments.list_assignments(m, **query))
+    call.caller.require(municipality)
+    items = call.own(call.assignments.list_assignments(municipality, **query))
     for item in items:
         call.read(item.get("assignment_id"), item.get("municipality"))
     return 200, {"items": items}
 
 
-def get_assignment(call: Call, id: str):
-    assignment = _checked(call, call.assignments.get_assignment(id))
+def get_assignment(call: Call, assignment_id: str):
+    assignment = _checked(call, call.assignments.get_assignment(assignment_id))
     _note_assignment(call, assignment, change=False)
     return 200, assignment
 
 
 def _case_worker_command(rpc_method: str, name: str, doc: str):
-    def handler(call: Call, id: str):
-        assignment = _checked(call, getattr(call.assignments, rpc_method)(id, call.body()))
+    def handler(call: Call, assignment_id: str):
+        assignment = _checked(call, getattr(call.assignments, rpc_method)(assignment_id, call.body()))
         _note_assignment(call, assignment, change=True)
         return 200, assignment
     handler.__name__, handler.__doc__ = name, doc
@@ -125,30 +125,30 @@ end_assignment = _case_worker_command("end_assignment", "end_assignment", "Uppdr
 report_deviation = _case_worker_command("report_deviation", "report_deviation", "Avvikelse (by the case worker).")
 
 
-def case_worker_worklist(call: Call, m: str):
-    """Deviations, flags, requests to end and follow-ups due, for the case workers of `m`."""
+def case_worker_worklist(call: Call, municipality: str):
+    """Deviations, flags, requests to end and follow-ups due, for the case workers of `municipality`."""
     query = call.query(CaseWorkerWorklistQuery)
-    call.caller.require(m)
-    items = call.assignments.worklist(m, **query)
+    call.caller.require(municipality)
+    items = call.assignments.worklist(municipality, **query)
     for item in items:
-        call.read(item.get("assignment_id"), m)
+        call.read(item.get("assignment_id"), municipality)
     return 200, {"items": items}
 
 
-def ivo_report(call: Call, m: str):
+def ivo_report(call: Call, municipality: str):
     """Beslut som inte verkställts inom tre månader, to report to IVO."""
-    call.caller.require(m)
-    items = call.own(call.assignments.ivo_report(m))
+    call.caller.require(municipality)
+    items = call.own(call.assignments.ivo_report(municipality))
     for item in items:
-        call.read(item.get("need_id"), m)
+        call.read(item.get("need_id"), municipality)
     return 200, {"items": items}
 
 
-def ivo_csv(call: Call, m: str):
-    call.caller.require(m)
-    text = call.assignments.ivo_csv(m)
-    call.read(None, m)  # the whole list of the municipality
-    return attachment(text, f"ivo-{m}.csv")
+def ivo_csv(call: Call, municipality: str):
+    call.caller.require(municipality)
+    text = call.assignments.ivo_csv(municipality)
+    call.read(None, municipality)  # the whole list of the municipality
+    return attachment(text, f"ivo-{municipality}.csv")
 
 
 # --- the volunteer's own (/api/v1/me/) ---------------------------------------------------------------------------
@@ -171,16 +171,18 @@ def my_assignments(call: Call):
     return 200, {"items": _my_items(call, call.assignments.my_assignments())}
 
 
-def my_assignment(call: Call, id: str):
-    assignment = _mine(call, call.assignments.get_assignment(id))
+def my_assignment(call: Call, assignment_id: str):
+    assignment = _mine(call, call.assignments.get_assignment(assignment_id))
     call.read(assignment["assignment_id"], assignment.get("municipality"))
     return 200, assignment
 
 
 def _volunteer_command(rpc_method: str, name: str, doc: str, body: str = "required"):
-    def handler(call: Call, id: str):
+    def handler(call: Call, assignment_id: str):
         method = getattr(call.assignments, rpc_method)
-        assignment = _mine(call, method(id) if body == "none" else method(id, call.body(optional=body == "optional")))
+        answer = (method(assignment_id) if body == "none"
+                  else method(assignment_id, call.body(optional=body == "optional")))
+        assignment = _mine(call, answer)
         call.changed(assignment["assignment_id"], assignment.get("municipality"))
         return 200, assignment
     handler.__name__, handler.__doc__ = name, doc
@@ -195,8 +197,8 @@ report_my_deviation = _volunteer_command("report_deviation", "report_my_deviatio
 request_end = _volunteer_command("request_end", "request_end", "The volunteer asks to end.", body="optional")
 
 
-def correct_meeting(call: Call, id: str, meeting_id: str):
+def correct_meeting(call: Call, assignment_id: str, meeting_id: str):
     """The whole meeting as it should have been, with a reason: a correction, never an overwrite."""
-    assignment = _mine(call, call.assignments.correct_meeting(id, meeting_id, call.body()))
+    assignment = _mine(call, call.assignments.correct_meeting(assignment_id, meeting_id, call.body()))
     call.changed(assignment["assignment_id"], assignment.get("municipality"))
     return 200, assignment

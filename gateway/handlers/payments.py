@@ -19,12 +19,12 @@ from .common import attachment, municipality_of_body, person_id
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-def _run_id(call: Call, k: str, period: str) -> str:
-    """The run's id, once the caller may act in `k`; a period that is no month names no run (404)."""
-    call.caller.require(k)
+def _run_id(call: Call, municipality: str, period: str) -> str:
+    """The run's id, once the caller may act in `municipality`; a period that is no month names no run (404)."""
+    call.caller.require(municipality)
     if not PERIOD.match(period):
         raise Problem("not_found", "No such resource.")
-    return f"paymentrun-{k}-{period}"
+    return f"paymentrun-{municipality}-{period}"
 
 
 def _volunteer_stream_id(volunteer_id: str) -> str:
@@ -35,103 +35,103 @@ def _volunteer_stream_id(volunteer_id: str) -> str:
 
 # --- rates (admin) -----------------------------------------------------------------------------------------------
 
-def rates(call: Call, k: str):
-    call.caller.require(k)
-    return 200, call.payments.rates(k)
+def rates(call: Call, municipality: str):
+    call.caller.require(municipality)
+    return 200, call.payments.rates(municipality)
 
 
-def publish_rates(call: Call, k: str):
+def publish_rates(call: Call, municipality: str):
     """RatesPublished: every change of the rates is an event with who and why, and audited here."""
-    call.caller.require(k)
-    result = call.payments.publish_rates(k, call.body())
-    call.changed(f"rates-{k}", k)
+    call.caller.require(municipality)
+    result = call.payments.publish_rates(municipality, call.body())
+    call.changed(f"rates-{municipality}", municipality)
     return 201, result
 
 
 # --- närvarorapporter (case workers) -----------------------------------------------------------------------------
 
-def assignment_report(call: Call, id: str, month: str):
-    result = call.payments.report(id, month)
-    call.read(result.get("assignment_id", id))
+def assignment_report(call: Call, assignment_id: str, month: str):
+    result = call.payments.report(assignment_id, month)
+    call.read(result.get("assignment_id", assignment_id))
     return 200, result
 
 
-def approve_report(call: Call, id: str):
-    result = call.payments.approve_report(id, call.body())
-    call.changed(result.get("assignment_id", id))
+def approve_report(call: Call, assignment_id: str):
+    result = call.payments.approve_report(assignment_id, call.body())
+    call.changed(result.get("assignment_id", assignment_id))
     return 200, result
 
 
-def pending_reports(call: Call, k: str):
+def pending_reports(call: Call, municipality: str):
     call.query(PendingReportsQuery)
-    call.caller.require(k)
-    items = call.own(call.payments.pending_reports(k))
+    call.caller.require(municipality)
+    items = call.own(call.payments.pending_reports(municipality))
     for item in items:
-        call.read(item.get("assignment_id"), k)
+        call.read(item.get("assignment_id"), municipality)
     return 200, {"items": items}
 
 
 # --- payment runs (finance) --------------------------------------------------------------------------------------
 
-def payment_runs(call: Call, k: str):
-    call.caller.require(k)
-    return 200, {"items": call.payments.runs(k)}
+def payment_runs(call: Call, municipality: str):
+    call.caller.require(municipality)
+    return 200, {"items": call.payments.runs(municipality)}
 
 
-def payment_run(call: Call, k: str, period: str):
-    return 200, call.payments.run_status(_run_id(call, k, period))
+def payment_run(call: Call, municipality: str, period: str):
+    return 200, call.payments.run_status(_run_id(call, municipality, period))
 
 
-def prepare_payment_run(call: Call, k: str, period: str):
+def prepare_payment_run(call: Call, municipality: str, period: str):
     """Calculates what is approved and not yet paid, on the payments workers: 202, poll the run."""
-    run_id = _run_id(call, k, period)
-    result = call.payments.prepare_run(k, period)
-    call.changed(run_id, k)
+    run_id = _run_id(call, municipality, period)
+    result = call.payments.prepare_run(municipality, period)
+    call.changed(run_id, municipality)
     return 202, result
 
 
-def approve_payment_run(call: Call, k: str, period: str):
+def approve_payment_run(call: Call, municipality: str, period: str):
     """Four eyes: another finance person than the preparer; then the run pays (PaymentIssued)."""
-    run_id = _run_id(call, k, period)
-    result = call.payments.approve_run(k, period, call.body(optional=True))
-    call.changed(run_id, k)
+    run_id = _run_id(call, municipality, period)
+    result = call.payments.approve_run(municipality, period, call.body(optional=True))
+    call.changed(run_id, municipality)
     return 200, result
 
 
-def _export(call: Call, k: str, period: str, rpc_method: str):
-    run_id = _run_id(call, k, period)
+def _export(call: Call, municipality: str, period: str, rpc_method: str):
+    run_id = _run_id(call, municipality, period)
     result = getattr(call.payments, rpc_method)(run_id)
-    call.read(run_id, k)
-    filename = re.sub(r"[^\w.-]", "_", result.get("filename") or f"{rpc_method}-{k}-{period}.csv")
+    call.read(run_id, municipality)
+    filename = re.sub(r"[^\w.-]", "_", result.get("filename") or f"{rpc_method}-{municipality}-{period}.csv")
     return attachment(result["content"], filename)
 
 
-def payroll_csv(call: Call, k: str, period: str):
+def payroll_csv(call: Call, municipality: str, period: str):
     """The payroll file (one row per person and pay type), with personnummer: read by finance, audited."""
-    return _export(call, k, period, "payroll_csv")
+    return _export(call, municipality, period, "payroll_csv")
 
 
-def summary_csv(call: Call, k: str, period: str):
-    return _export(call, k, period, "summary_csv")
+def summary_csv(call: Call, municipality: str, period: str):
+    return _export(call, municipality, period, "summary_csv")
 
 
 # --- a volunteer's tax details (finance) -------------------------------------------------------------------------
 
-def set_tax_details(call: Call, id: str):
+def set_tax_details(call: Call, volunteer_id: str):
     """Skatteuppgifter and bank account: a change of payment details, audited."""
     body = call.body()
     municipality = municipality_of_body(body)
     call.caller.require(municipality)
-    result = call.payments.set_tax_details(_volunteer_stream_id(id), body)
-    call.changed(person_id(id), municipality)
+    result = call.payments.set_tax_details(_volunteer_stream_id(volunteer_id), body)
+    call.changed(person_id(volunteer_id), municipality)
     return 200, result
 
 
-def get_tax_details(call: Call, id: str):
+def get_tax_details(call: Call, volunteer_id: str):
     municipality = call.query(TaxDetailsQuery)["municipality"]
     call.caller.require(municipality)
-    result = call.payments.tax_details(municipality, _volunteer_stream_id(id))
-    call.read(person_id(id), municipality)
+    result = call.payments.tax_details(municipality, _volunteer_stream_id(volunteer_id))
+    call.read(person_id(volunteer_id), municipality)
     return 200, result
 
 

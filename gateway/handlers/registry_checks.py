@@ -9,28 +9,28 @@ from ..web import Call
 from .common import municipality_of, person_id, require_named
 
 
-def applicant_checks(call: Call, id: str):
+def applicant_checks(call: Call, applicant_id: str):
     """Both services asked at once; the applicant's municipality decides whether the caller may see either.
     While registry_checks is not running, the checks are those the applicants service has projected. (The
     confirmed proxy: only a confirmed publish tells at once that no registry_checks is running.)"""
     try:
-        checks = call.service.registry_checks.checks_for_applicant.call_async(id)
+        checks = call.service.registry_checks.checks_for_applicant.call_async(applicant_id)
     except UnknownService:
         checks = None
-    applicant = call.applicants.get_applicant(id)
+    applicant = call.applicants.get_applicant(applicant_id)
     municipality = applicant.get("municipality")
     call.caller.require(municipality)
     items = applicant.get("checks", []) if checks is None else checks.result()
-    call.read(person_id(id), municipality)
+    call.read(person_id(applicant_id), municipality)
     return 200, {"items": [check for check in items if check.get("municipality", municipality) == municipality]}
 
 
-def record_check_result(call: Call, id: str):
+def record_check_result(call: Call, check_id: str):
     """A recruiter keys in a paper registerutdrag."""
-    result = call.registry_checks.record_manual_result(id, call.body())
-    subject = result.get("applicant_id", id) if isinstance(result, dict) else id
+    result = call.registry_checks.record_manual_result(check_id, call.body())
+    subject = result.get("applicant_id", check_id) if isinstance(result, dict) else check_id
     call.changed(person_id(subject), municipality_of(result))
-    return 200, result if result is not None else {"check_id": id}
+    return 200, result if result is not None else {"check_id": check_id}
 
 
 def worklist(call: Call):

@@ -121,7 +121,7 @@ def test_an_approved_volunteer_takes_an_assignment_from_offer_to_end(system):
     # and the audit log holds who read and changed the volunteer's assignment
     trail = system.client("auditor", [STOCKHOLM]).get("/api/v1/audit", params={"subject": assignment_id}).json()
     routes = {(e["actor"], e["route"]) for e in trail["items"]}
-    assert {(CASE_WORKER, "POST /api/v1/offers"), (CASE_WORKER, "POST /api/v1/assignments/{id}/start"),
-            (volunteer_id, "POST /api/v1/me/offers/{id}/accept"),
-            (volunteer_id, "POST /api/v1/me/assignments/{id}/meetings"),
-            (CASE_WORKER, "POST /api/v1/assignments/{id}/end")} <= routes
+    assert {(CASE_WORKER, "POST /api/v1/offers"), (CASE_WORKER, "POST /api/v1/assignments/{assignment_id}/start"),
+            (volunteer_id, "POST /api/v1/me/offers/{assignment_id}/accept"),
+            (volunteer_id, "POST /api/v1/me/assignments/{assignment_id}/meetings"),
+            (CASE_WORKER, "POST /api/v1/assignments/{assignment_id}/end")} <= routes

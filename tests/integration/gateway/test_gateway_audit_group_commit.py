@@ -15,7 +15,7 @@ from services.common.roles import Caller
 from services.common.db import connect, make_pool
 from tests.conftest import prepare_database
 
-ROUTE = "GET /api/v1/applicants/{id}"
+ROUTE = "GET /api/v1/applicants/{applicant_id}"
 
 
 @pytest.fixture

@@ -80,8 +80,9 @@ def test_from_the_public_form_to_approval(system):
     trail = Client(system, token("auditor", municipalities=[STOCKHOLM])).get(
         "/api/v1/audit", params={"subject": applicant_id}).json()["items"]
     assert {e["actor"] for e in trail} == {"rekryterare-1"}
-    assert {"POST /api/v1/applicants/{id}/approval", "POST /api/v1/applicants/{id}/interviews",
-            "POST /api/v1/checks/{id}/result", "GET /api/v1/applicants/{id}"} <= {e["route"] for e in trail}
+    assert {"POST /api/v1/applicants/{applicant_id}/approval", "POST /api/v1/applicants/{applicant_id}/interviews",
+            "POST /api/v1/checks/{check_id}/result", "GET /api/v1/applicants/{applicant_id}"} <= {
+        e["route"] for e in trail}
 
 
 def test_another_municipality_can_neither_read_nor_change(system):
@@ -130,7 +131,7 @@ def test_a_read_the_gateway_keeps_gives_way_at_once_to_a_change_made_elsewhere(s
         # and the audit has both reads: an answer from the cache is a read of personal data all the same
         auditor = Client(keeping, token("auditor", municipalities=[STOCKHOLM]))
         reads = [a for a in auditor.get("/api/v1/audit", params={"subject": applicant_id}).json()["items"]
-                 if a["route"] == "GET /api/v1/applicants/{id}" and a["actor"] == "rekryterare-cache"]
+                 if a["route"] == "GET /api/v1/applicants/{applicant_id}" and a["actor"] == "rekryterare-cache"]
         assert len(reads) == 2
 
         # when the interview is recorded through another gateway process, which this one learns only by the event
