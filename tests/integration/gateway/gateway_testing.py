@@ -22,13 +22,15 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from gateway.auth import mint
-from gateway.service import GatewayService
+from gateway.cache import ReadCache
+from gateway.service import GatewayService, ReadCacheProvider
 from gateway.spec import SPEC
 from services.common import config
 from services.common.adapters import CALLER_KEY, ServiceProblem
 from tests.conftest import prepare_database
 
 HOME, ELSEWHERE = "2521", "0180"  # Boden, Stockholm
+_GATEWAYS: dict[str, ServiceContainer] = {}  # the base URL of each gateway running in this process: its container
 
 
 def free_port() -> int:
@@ -44,12 +46,15 @@ def running_gateway(**environment):
     saved = {name: os.environ.get(name) for name in environment}
     os.environ.update({name: str(value) for name, value in environment.items()})
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     container = ServiceContainer(GatewayService, config={"AMQP_URI": config.amqp_uri(),
                                                          "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
     container.start()
+    _GATEWAYS[base] = container
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield base
     finally:
+        _GATEWAYS.pop(base, None)
         container.stop()
         for name, value in saved.items():
             if value is None:
@@ -77,6 +82,30 @@ def running_recruitment(**gateway_environment):
             running_relay("applicants"), running_relay("registry_checks"), \
             running_gateway(**gateway_environment) as base:
         yield base
+
+
+def read_cache_of(base: str) -> ReadCache:
+    """The read cache of the gateway this process runs at `base`."""
+    [provider] = [d for d in _GATEWAYS[base].dependencies if isinstance(d, ReadCacheProvider)]
+    return provider.cache
+
+
+class Drops:
+    """What a gateway's read cache is told to forget from now on: the applicant keys of each drop, one drop per
+    event the gateway received that names applicants, and one per change made through it."""
+
+    def __init__(self, cache: ReadCache):
+        self.seen: list[frozenset[str]] = []
+        drop = cache.drop
+
+        def recorded(keys):
+            keys = list(keys)
+            self.seen.append(frozenset(keys))
+            drop(keys)
+        cache.drop = recorded
+
+    def naming(self, key: str) -> int:
+        return sum(1 for keys in self.seen if key in keys)
 
 
 def forget_service(name: str) -> None:
