@@ -5,20 +5,15 @@ meetings logged, and the end; read back by the case worker, the volunteer, the r
 and the audit log."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
+from services.common.sweden import today
 from tests.e2e.test_e2e_applicant_journey import answered_checks, assess, decide
 from tests.kernel.helpers import wait_until
 from tests.people import a_childs_personnummer
 
 STOCKHOLM = "0180"
-SWEDEN = ZoneInfo("Europe/Stockholm")
 CASE_WORKER = "handlaggare-e2e"
-
-
-def today() -> date:
-    return datetime.now(SWEDEN).date()
 
 
 def days_ago(days: int) -> str:

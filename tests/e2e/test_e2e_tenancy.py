@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
 from gateway.service import ROUTES
 from gateway.web import PUBLIC
+from services.common import sweden
 from services.common.roles import VOLUNTEER
 from services.payments.rate_table import skr_defaults
 from tests.e2e.conftest import a_personnummer
@@ -22,7 +22,7 @@ from tests.e2e.test_e2e_assignment_journey import a_childs_personnummer, approve
 from tests.kernel.helpers import wait_until
 
 HOME, OTHER = "0180", "1480"  # Stockholm's resources; Göteborg's staff
-TODAY = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+TODAY = sweden.today()
 
 STAFF_ROUTES = [route for route in ROUTES if route.roles != PUBLIC]
 NOT_FOR_VOLUNTEERS = [route for route in STAFF_ROUTES if VOLUNTEER not in route.roles]
