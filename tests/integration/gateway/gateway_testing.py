@@ -69,8 +69,9 @@ def running_recruitment(**gateway_environment):
     from services.applicants.service import ApplicantsService
     from services.applicants.spec import SPEC as APPLICANTS
     from services.common.topology import declare
+    from services.registry_checks.contract import declare_inbound
     from services.registry_checks.service import RegistryChecksService
-    from services.registry_checks.spec import SPEC as REGISTRY_CHECKS, declare_inbound
+    from services.registry_checks.spec import SPEC as REGISTRY_CHECKS
     from tests.kernel.helpers import running_relay, running_service
 
     amqp_uri = config.amqp_uri()
