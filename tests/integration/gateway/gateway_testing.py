@@ -136,7 +136,7 @@ class Client:
 
 
 def token(*roles: str, municipalities=(HOME,), sub=None, **kwargs) -> str:
-    return mint(sub or f"user-{uuid.uuid4().hex[:8]}", list(roles), list(municipalities), **kwargs)
+    return mint(sub or a_sub(), list(roles), list(municipalities), **kwargs)
 
 
 def assert_problem(response, status: int, type_: str | None = None) -> dict:
@@ -169,6 +169,20 @@ class Stand:
 
     def called(self, method: str) -> list[tuple]:
         return [(args, caller) for name, args, caller in self.calls if name == method]
+
+    def asked_by(self, sub: str) -> list[str]:
+        """The methods called for the caller `sub`. Every call the gateway makes carries its caller, so these are
+        all that caller's requests caused, whatever another test's request still has in flight."""
+        return asked_by(self.calls, sub)
+
+
+def asked_by(calls: list[tuple[str, tuple, dict]], sub: str) -> list[str]:
+    return [name for name, _, caller in calls if caller and caller.get("sub") == sub]
+
+
+def a_sub() -> str:
+    """A caller of their own, for one test."""
+    return f"user-{uuid.uuid4().hex[:8]}"
 
 
 STAND = Stand()

@@ -24,7 +24,8 @@ from services.common.adapters import CALLER_KEY, ServiceProblem
 from services.common.db import connect
 from services.common.roles import ROLES
 
-from gateway_testing import (ELSEWHERE, HOME, Client, ContextData, assert_problem, forget_service, token)
+from gateway_testing import (ELSEWHERE, HOME, Client, ContextData, a_sub, asked_by, assert_problem, forget_service,
+                             token)
 
 NEW_MODULES = ("gateway.handlers.assignments", "gateway.handlers.payments")
 NEW_ROUTES = [route for route in ROUTES if route.handler.__module__ in NEW_MODULES]
@@ -337,13 +338,14 @@ ROLE_CASES = [(route, role) for route in NEW_ROUTES for role in ROLES if role no
 def test_a_role_the_route_does_not_allow_is_403_before_any_service_is_asked(gateway, behind, route, role):
     # given a token of the right municipality but a role the route does not list (a volunteer on a case worker's
     # route, a case worker on the volunteer's own, a recruiter on a payment run, ...)
-    client = Client(gateway, token(role))
-    path, calls_before = concrete(route), len(CALLS)
+    sub = a_sub()
+    client = Client(gateway, token(role, sub=sub))
+    path = concrete(route)
     # when it calls the route
     response = client.session.request(route.method, gateway + path, json={}, timeout=30)
     # then 403 as problem+json, and neither assignments nor payments was asked anything
     assert_problem(response, 403, "forbidden")
-    assert len(CALLS) == calls_before
+    assert asked_by(CALLS, sub) == []
 
 
 MUNICIPALITY_ROUTES = [route for route in NEW_ROUTES if "{municipality}" in route.path]
@@ -352,13 +354,13 @@ MUNICIPALITY_ROUTES = [route for route in NEW_ROUTES if "{municipality}" in rout
 @pytest.mark.parametrize("route", MUNICIPALITY_ROUTES, ids=lambda r: r.template)
 def test_another_municipality_in_the_path_is_404_before_any_service_is_asked(gateway, behind, route):
     # given a token of Boden with every role the route allows
-    client = Client(gateway, token(*route.roles, municipalities=[HOME]))
-    calls_before = len(CALLS)
+    sub = a_sub()
+    client = Client(gateway, token(*route.roles, municipalities=[HOME], sub=sub))
     # when it names Stockholm in the path
     response = client.session.request(route.method, gateway + concrete(route, ELSEWHERE), json={}, timeout=30)
     # then 404, exactly as for something that does not exist, and no service was asked
     assert_problem(response, 404, "not-found")
-    assert len(CALLS) == calls_before
+    assert asked_by(CALLS, sub) == []
 
 
 def test_another_municipalitys_need_and_assignment_are_not_shown_nor_read(gateway, behind):
@@ -441,10 +443,10 @@ def test_refusals_and_conflicts_are_problem_json_with_their_fields(gateway, behi
 
 
 def test_a_period_that_is_no_month_names_no_run(gateway, behind):
-    client = Client(gateway, token("finance"))
-    calls_before = len(CALLS)
+    sub = a_sub()
+    client = Client(gateway, token("finance", sub=sub))
     assert_problem(client.get(f"/api/v1/municipalities/{HOME}/payment-runs/2026-13"), 404)
-    assert len(CALLS) == calls_before
+    assert asked_by(CALLS, sub) == []
 
 
 # --- exports -----------------------------------------------------------------------------------------------------
