@@ -15,7 +15,7 @@ from services.common.ids import bare_uuid
 from ..problems import Problem
 from ..schemas import ApplicantQuery
 from ..web import Call
-from .common import municipality_of, municipality_of_body, person_id, require_named
+from .common import municipality_of, municipality_of_body, person_id, require_named, shown
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,7 @@ def list_applicants(call: Call):
     query = call.query(ApplicantQuery)
     require_named(call, query["municipality"])
     page = call.applicants.list_applicants(**query)
-    page["items"] = call.own(page["items"])
-    for item in page["items"]:
-        call.read(item.get("applicant_id"), item.get("municipality"))
+    page["items"] = shown(call, page["items"], "applicant_id")
     return 200, page
 
 

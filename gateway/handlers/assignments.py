@@ -11,7 +11,7 @@ import logging
 from ..problems import Problem
 from ..schemas import AssignmentQuery, CandidatesQuery, CaseWorkerWorklistQuery, NeedQuery
 from ..web import Call
-from .common import attachment, municipality_of, person_id
+from .common import attachment, municipality_of, person_id, shown
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,7 @@ def list_needs(call: Call, municipality: str):
     query = call.query(NeedQuery)
     call.caller.require(municipality)
     page = call.assignments.list_needs(municipality, **query)
-    page["items"] = call.own(page["items"])
-    for item in page["items"]:
-        call.read(item.get("need_id"), item.get("municipality"))
+    page["items"] = shown(call, page["items"], "need_id")
     return 200, page
 
 
@@ -94,10 +92,7 @@ def make_offer(call: Call):
 def list_assignments(call: Call, municipality: str):
     query = call.query(AssignmentQuery)
     call.caller.require(municipality)
-    items = call.own(call.assignments.list_assignments(municipality, **query))
-    for item in items:
-        call.read(item.get("assignment_id"), item.get("municipality"))
-    return 200, {"items": items}
+    return 200, {"items": shown(call, call.assignments.list_assignments(municipality, **query), "assignment_id")}
 
 
 def get_assignment(call: Call, assignment_id: str):
@@ -138,10 +133,7 @@ def case_worker_worklist(call: Call, municipality: str):
 def ivo_report(call: Call, municipality: str):
     """Beslut som inte verkställts inom tre månader, to report to IVO."""
     call.caller.require(municipality)
-    items = call.own(call.assignments.ivo_report(municipality))
-    for item in items:
-        call.read(item.get("need_id"), municipality)
-    return 200, {"items": items}
+    return 200, {"items": shown(call, call.assignments.ivo_report(municipality), "need_id", municipality)}
 
 
 def ivo_csv(call: Call, municipality: str):

@@ -41,6 +41,15 @@ def person_id(value: str | None) -> str | None:
     return bare_uuid("applicant", value) or value
 
 
+def shown(call: Call, items: list[dict], subject: str, municipality: str | None = None) -> list[dict]:
+    """The items of the caller's municipalities (the service should have sent no others), each noted as a read of
+    whose data its field `subject` names: in `municipality`, or where none is given, in the item's own."""
+    items = call.own(items)
+    for item in items:
+        call.read(person_id(item.get(subject)), municipality or item.get("municipality"))
+    return items
+
+
 def attachment(content: str, filename: str) -> Response:
     """A CSV export, downloaded as `filename`."""
     return Response(content, status=200, content_type=CSV,

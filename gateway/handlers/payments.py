@@ -14,7 +14,7 @@ from services.common.ids import stream_key
 from ..problems import Problem
 from ..schemas import PendingReportsQuery, TaxDetailsQuery
 from ..web import Call
-from .common import attachment, municipality_of_body, person_id
+from .common import attachment, municipality_of_body, person_id, shown
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -65,10 +65,7 @@ def approve_report(call: Call, assignment_id: str):
 def pending_reports(call: Call, municipality: str):
     call.query(PendingReportsQuery)
     call.caller.require(municipality)
-    items = call.own(call.payments.pending_reports(municipality))
-    for item in items:
-        call.read(item.get("assignment_id"), municipality)
-    return 200, {"items": items}
+    return 200, {"items": shown(call, call.payments.pending_reports(municipality), "assignment_id", municipality)}
 
 
 # --- payment runs (finance) --------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from nameko.exceptions import UnknownService
 
 from ..schemas import WorklistQuery
 from ..web import Call
-from .common import municipality_of, person_id, require_named
+from .common import municipality_of, person_id, require_named, shown
 
 
 def applicant_checks(call: Call, applicant_id: str):
@@ -37,7 +37,4 @@ def worklist(call: Call):
     query = call.query(WorklistQuery)
     require_named(call, query["municipality"])
     result = call.registry_checks.worklist(municipality=query["municipality"])
-    items = call.own(result["items"] if isinstance(result, dict) else result)
-    for item in items:
-        call.read(person_id(item.get("applicant_id")), item.get("municipality"))
-    return 200, {"items": items}
+    return 200, {"items": shown(call, result["items"] if isinstance(result, dict) else result, "applicant_id")}
