@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from psycopg.types.json import Jsonb
 
-from services.common.adapters import Caller
+from services.common.roles import Caller
+from services.common.sweden import SWEDEN
 
 READ, CHANGE = "read", "change"
 ROWS_PER_INSERT = 1000  # rows the group writer puts in one statement at most
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def query(conn, municipalities: frozenset[str], subject: str | None = None, acto
     rows = conn.execute(
         "SELECT id, at, actor, roles, municipality, action, route, subject, request_id FROM audit_log"
         f" WHERE {' AND '.join(conditions)} ORDER BY at DESC, id DESC LIMIT %(limit)s", params).fetchall()
-    return [{"id": id_, "at": at.astimezone(STOCKHOLM).isoformat(), "actor": actor_, "roles": roles,
+    return [{"id": id_, "at": at.astimezone(SWEDEN).isoformat(), "actor": actor_, "roles": roles,
              "municipality": municipality, "action": action, "route": route, "subject": subject_,
              "request_id": str(request_id)}
             for id_, at, actor_, roles, municipality, action, route, subject_, request_id in rows]

@@ -21,7 +21,7 @@ import time
 from collections import OrderedDict
 from typing import Any, Callable, Iterable
 
-from services.applicants.projection import applicant_key
+from services.common.ids import bare_uuid
 
 
 def ids_in(value: Any) -> Iterable[str]:
@@ -33,7 +33,7 @@ def ids_in(value: Any) -> Iterable[str]:
         for item in value:
             yield from ids_in(item)
     elif isinstance(value, str) and 36 <= len(value) <= 46:  # '<uuid>' or 'applicant-<uuid>'
-        key = applicant_key(value)
+        key = bare_uuid("applicant", value)
         if key is not None:
             yield key
 

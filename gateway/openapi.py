@@ -28,6 +28,18 @@ PROBLEM = {"description": "Problem details (RFC 9457)",
            "content": {"application/problem+json": {"schema": "ProblemDetails"}}}
 ERRORS_OF_EVERY_ROUTE = {"500": "unexpected error (no internals shown)"}
 ERRORS_OF_A_PERSON = {"401": "no token, or a bad or expired one", "403": "your role may not do this"}
+# Every parameter a path of the route table names, by its name: a route with a name not here has no document.
+PATH_PARAMETERS = {
+    "municipality": "kommunkod (4 digits, SCB)",
+    "applicant_id": "the applicant's id (the volunteer's, once approved)",
+    "check_id": "the register check's id",
+    "need_id": "the client need's id",
+    "assignment_id": "the assignment's id (an offer is the assignment, offered)",
+    "meeting_id": "the meeting's id, as the volunteer logged it",
+    "volunteer_id": "the volunteer's id: their applicant id",
+    "month": "a calendar month, YYYY-MM",
+    "period": "the month the payment run pays, YYYY-MM",
+}
 
 
 @functools.cache
@@ -61,8 +73,8 @@ def _operation(route) -> dict:
         content = {"application/json": {"schema": answer}} if answer else {"application/json": {}}
     responses = {str(status): {"description": "OK", "content": content}}
     errors = dict(ERRORS_OF_EVERY_ROUTE)
-    parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-                  for name in re.findall(r"{(\w+)}", route.path)]
+    parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"},
+                   "description": PATH_PARAMETERS[name]} for name in re.findall(r"{(\w+)}", route.path)]
     if parameters or (route.roles and _names_a_municipality(route)):
         errors["404"] = "no such resource, or one of a municipality your token does not list"
     if route.roles:

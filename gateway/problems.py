@@ -19,7 +19,8 @@ from nameko.exceptions import UnknownService
 from werkzeug.exceptions import MethodNotAllowed, NotFound as NoSuchRoute, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from services.common.adapters import ServiceProblem
+from services.common.problems import ServiceProblem
+from services.common.validation import field_problems
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def problem_response(error: BaseException, instance: str) -> Response:
     elif isinstance(error, ServiceProblem):
         detail, errors = error.detail, [_error(**p) for p in error.problems]
     elif isinstance(error, ValidationError):
-        detail, errors = "Some fields are missing or invalid.", validation_errors(error)
+        detail, errors = "Some fields are missing or invalid.", field_problems(error)
     elif isinstance(error, MethodNotAllowed):
         detail, errors = title, []
         headers["Allow"] = ", ".join(error.valid_methods or ())
@@ -101,24 +102,6 @@ def problem(status: int, type_: str, title: str, detail: str, instance: str, err
 
 def _error(message: str, field: str | None = None, code: str | None = None) -> dict:
     return {"field": field, "message": message, "code": code or "invalid"}
-
-
-def validation_errors(error: ValidationError, prefix: str = "") -> list[dict]:
-    """marshmallow's nested messages as a flat list: {"contact": {"email": ["Not a valid email."]}} becomes
-    [{"field": "contact.email", "message": "Not a valid email.", "code": "invalid"}]."""
-    def walk(messages, path):
-        if isinstance(messages, dict):
-            for key, value in messages.items():
-                yield from walk(value, f"{path}.{key}" if path else str(key))
-        elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-            for message in messages:
-                yield _error(message, path or None, "required" if message.startswith("Missing") else "invalid")
-        elif isinstance(messages, list):
-            for index, value in enumerate(messages):
-                yield from walk(value, f"{path}[{index}]")
-        else:
-            yield _error(str(messages), path or None)
-    return list(walk(error.messages, prefix))
 
 
 def problem_types() -> list[tuple[str, int, str]]:

@@ -1,14 +1,12 @@
 """What the gateway itself reads (query strings, the municipality of a registration) and the shapes of its answers,
-for the OpenAPI document. Request bodies are the services' own schemas: the services load them."""
+for the OpenAPI document. Request bodies are the services' own schemas (their contract modules): the services
+load them."""
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from services.applicants.domain import ROLES as APPLICANT_ROLES
-from services.applicants.projection import MAX_PAGE_SIZE, STATUSES
-from services.applicants.schemas import RegisterApplicantBody
-from services.assignments.projection import ASSIGNMENT_STATUSES, NEED_STATUSES
-from services.assignments.service import MAX_CANDIDATES, MAX_PAGE_SIZE as ASSIGNMENTS_MAX_PAGE_SIZE
+from services.applicants import contract as applicants
+from services.assignments import contract as assignments
 from services.common.places import is_municipality
 
 
@@ -25,7 +23,7 @@ def kommunkod(**kwargs) -> fields.String:
                                                          "example": "2521"}, **kwargs)
 
 
-class RegistrationBody(RegisterApplicantBody):
+class RegistrationBody(applicants.RegisterApplicantBody):
     """Intresseanmälan: the applicants service's body and the municipality it is made to."""
     municipality = kommunkod(required=True)
 
@@ -43,14 +41,14 @@ class ApplicantQuery(Schema):
         unknown = EXCLUDE
 
     municipality = kommunkod(load_default=None)
-    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES),
-                           metadata={"description": "status: " + ", ".join(STATUSES)})
-    role = fields.String(load_default=None, validate=validate.OneOf(APPLICANT_ROLES),
-                         metadata={"description": "uppdragstyp: " + ", ".join(APPLICANT_ROLES)})
+    status = fields.String(load_default=None, validate=validate.OneOf(applicants.STATUSES),
+                           metadata={"description": "status: " + ", ".join(applicants.STATUSES)})
+    role = fields.String(load_default=None, validate=validate.OneOf(applicants.ROLES),
+                         metadata={"description": "uppdragstyp: " + ", ".join(applicants.ROLES)})
     q = fields.String(load_default=None, validate=validate.Length(max=200),
                       metadata={"description": "search in name and reference"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=applicants.MAX_PAGE_SIZE))
 
 
 class WorklistQuery(Schema):
@@ -79,17 +77,17 @@ class NeedQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    status = fields.String(load_default=None, validate=validate.OneOf(NEED_STATUSES),
-                           metadata={"description": "status: " + ", ".join(NEED_STATUSES)})
+    status = fields.String(load_default=None, validate=validate.OneOf(assignments.NEED_STATUSES),
+                           metadata={"description": "status: " + ", ".join(assignments.NEED_STATUSES)})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=ASSIGNMENTS_MAX_PAGE_SIZE))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=assignments.MAX_PAGE_SIZE))
 
 
 class CandidatesQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_CANDIDATES),
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=assignments.MAX_CANDIDATES),
                            metadata={"description": "at most this many candidates, best first"})
 
 
@@ -97,8 +95,8 @@ class AssignmentQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    status = fields.String(load_default=None, validate=validate.OneOf(ASSIGNMENT_STATUSES),
-                           metadata={"description": "status: " + ", ".join(ASSIGNMENT_STATUSES)})
+    status = fields.String(load_default=None, validate=validate.OneOf(assignments.ASSIGNMENT_STATUSES),
+                           metadata={"description": "status: " + ", ".join(assignments.ASSIGNMENT_STATUSES)})
     need_id = fields.String(load_default=None, validate=validate.Length(max=200))
     volunteer_id = fields.String(load_default=None, validate=validate.Length(max=200),
                                  metadata={"description": "the volunteer's (the applicant's) id"})

@@ -3,7 +3,8 @@
     nameko run --config <a YAML file with AMQP_URI and WEB_SERVER_ADDRESS, e.g. "0.0.0.0:8000"> gateway.service
 
 Each row becomes a nameko @http entrypoint served by web.serve (auth, role, rate limit, idempotency, audit,
-problem+json, metrics); handlers.py says what each does; openapi.py documents the same table.
+problem+json, metrics); gateway/handlers/ says what each does, one module per service; openapi.py documents
+the same table.
 """
 from __future__ import annotations
 
@@ -16,24 +17,27 @@ from nameko.events import BROADCAST, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
 
-from services.applicants import schemas as applicants
-from services.assignments import schemas as assignments
+from services.applicants.contract import (ApproveApplicantBody, ChangeAvailabilityBody, RecordInterviewBody,
+                                         RecordReferenceBody, RejectApplicantBody, WithdrawApplicantBody)
+from services.assignments.contract import (CloseClientNeedBody, CorrectMeetingBody, DeclineOfferBody,
+                                          EndAssignmentBody, InterruptAssignmentBody, LogMeetingBody,
+                                          OfferAssignmentBody, RecordSupervisionBody, RegisterClientNeedBody,
+                                          ReportDeviationBody, RequestEndBody, ResumeAssignmentBody,
+                                          StartAssignmentBody)
 from services.common.adapters import KernelProvider
 from services.common.config import database_url, env_float, env_int
 from services.common.db import make_pool
+from services.common.roles import ADMIN, AUDITOR, CASE_WORKER, FINANCE, RECRUITER, VOLUNTEER
 from services.common.topology import ALL_EVENTS
-from services.payments import schemas as payments
-from services.payments.tax_details import SetTaxDetailsBody
-from services.registry_checks import schemas as registry_checks
+from services.payments.contract import (ApprovePaymentRunBody, ApproveReportBody, PublishRatesBody,
+                                       SetTaxDetailsBody)
+from services.registry_checks.contract import ManualResultSchema
 
-from . import handlers as h
 from . import metrics
-from . import handlers_assignments as ha
-from . import handlers_payments as hp
 from .audit import CHANGE, READ
 from .audit_writer import GroupAuditWriter
-from .auth import ADMIN, AUDITOR, CASE_WORKER, FINANCE, RECRUITER, VOLUNTEER
 from .cache import ReadCache, ids_in
+from .handlers import applicants, assignments, audit_log, operations, payments, registry_checks
 from .ratelimit import TokenBuckets
 from .schemas import (ApplicantPage, ApplicantQuery, ApplicantRegistered, AssignmentQuery, AuditPage, AuditQuery,
                       CandidatesQuery, CaseWorkerWorklistQuery, Health, InterestAccepted, Items, NeedQuery, Page,
@@ -58,146 +62,151 @@ FINANCE_ONLY = (FINANCE,)
 RUN_READERS = (FINANCE, AUDITOR)
 A, I, K, D = "Kontaktpersoner och familjer", "Intresseanmälan", "Registerkontroller", "Drift och dokumentation"
 B, U, M = "Behov och uppdrag", "Utbetalning", "Mina uppdrag och ersättningar"
-M_NEEDS, M_ASSIGNMENTS = "/api/v1/municipalities/{m}/needs", "/api/v1/municipalities/{m}/assignments"
-RUNS = "/api/v1/municipalities/{k}/payment-runs"
+# The resources a path names, each parameter named for the id it holds.
+MUNICIPALITY = "/api/v1/municipalities/{municipality}"  # its kommunkod
+RUN = MUNICIPALITY + "/payment-runs/{period}"
+APPLICANT, NEED = "/api/v1/applicants/{applicant_id}", "/api/v1/needs/{need_id}"
+ASSIGNMENT, MY_ASSIGNMENT = "/api/v1/assignments/{assignment_id}", "/api/v1/me/assignments/{assignment_id}"
+MY_OFFER = "/api/v1/me/offers/{assignment_id}"  # an offer is the assignment, offered and not yet accepted
+TAX_DETAILS = "/api/v1/volunteers/{volunteer_id}/tax-details"
 
 ROUTES = (
-    # method  path                                       handler                roles       audit
-    Route("POST", "/api/v1/interest",                     h.register_interest,   ANYONE,     None,
+    # method      path                                      handler                            roles         audit
+    Route("POST", "/api/v1/interest",                       applicants.register_interest,      ANYONE,       None,
           "Intresseanmälan från det publika formuläret (samtycke krävs)", body=RegistrationBody,
           answer=(202, InterestAccepted), rate_limited=True, tag=I),
-    Route("GET",  "/api/v1/applicants",                   h.list_applicants,     RECRUITERS, READ,
+    Route("GET",  "/api/v1/applicants",                     applicants.list_applicants,        RECRUITERS,   READ,
           "Sökande kontaktpersoner och kontaktfamiljer (personnummer maskerat)", query=ApplicantQuery,
           answer=(200, ApplicantPage), tag=A),
-    Route("POST", "/api/v1/applicants",                   h.register_applicant,  RECRUITERS, CHANGE,
+    Route("POST", "/api/v1/applicants",                     applicants.register_applicant,     RECRUITERS,   CHANGE,
           "Intresseanmälan inlagd av familjehemssekreterare (telefon, e-post, brev)", body=RegistrationBody,
           answer=(201, ApplicantRegistered), tag=A),
-    Route("GET",  "/api/v1/applicants/{id}",              h.get_applicant,       RECRUITERS, READ,
+    Route("GET",  APPLICANT,                                applicants.get_applicant,          RECRUITERS,   READ,
           "En sökande med registerkontroller och uppdrag", tag=A),
-    Route("POST", "/api/v1/applicants/{id}/interviews",   h.record_interview,    RECRUITERS, CHANGE,
-          "Intervju (och hembesök) genomförd", body=applicants.RecordInterviewBody, tag=A),
-    Route("POST", "/api/v1/applicants/{id}/references",   h.record_reference,    RECRUITERS, CHANGE,
-          "Referenstagning", body=applicants.RecordReferenceBody, tag=A),
-    Route("POST", "/api/v1/applicants/{id}/approval",     h.approve,             RECRUITERS, CHANGE,
-          "Beslut: lämplig", body=applicants.ApproveApplicantBody, tag=A),
-    Route("POST", "/api/v1/applicants/{id}/rejection",    h.reject,              RECRUITERS, CHANGE,
-          "Beslut: inte lämplig", body=applicants.RejectApplicantBody, tag=A),
-    Route("POST", "/api/v1/applicants/{id}/withdrawal",   h.withdraw,            RECRUITERS, CHANGE,
-          "Intresseanmälan återkallad", body=applicants.WithdrawApplicantBody, tag=A),
-    Route("POST", "/api/v1/applicants/{id}/availability", h.change_availability, RECRUITERS, CHANGE,
-          "Ändrad tillgänglighet", body=applicants.ChangeAvailabilityBody, tag=A),
-    Route("GET",  "/api/v1/applicants/{id}/checks",       h.applicant_checks,    RECRUITERS, READ,
+    Route("POST", APPLICANT + "/interviews",                applicants.record_interview,       RECRUITERS,   CHANGE,
+          "Intervju (och hembesök) genomförd", body=RecordInterviewBody, tag=A),
+    Route("POST", APPLICANT + "/references",                applicants.record_reference,       RECRUITERS,   CHANGE,
+          "Referenstagning", body=RecordReferenceBody, tag=A),
+    Route("POST", APPLICANT + "/approval",                  applicants.approve,                RECRUITERS,   CHANGE,
+          "Beslut: lämplig", body=ApproveApplicantBody, tag=A),
+    Route("POST", APPLICANT + "/rejection",                 applicants.reject,                 RECRUITERS,   CHANGE,
+          "Beslut: inte lämplig", body=RejectApplicantBody, tag=A),
+    Route("POST", APPLICANT + "/withdrawal",                applicants.withdraw,               RECRUITERS,   CHANGE,
+          "Intresseanmälan återkallad", body=WithdrawApplicantBody, tag=A),
+    Route("POST", APPLICANT + "/availability",              applicants.change_availability,    RECRUITERS,   CHANGE,
+          "Ändrad tillgänglighet", body=ChangeAvailabilityBody, tag=A),
+    Route("GET",  APPLICANT + "/checks",                    registry_checks.applicant_checks,  RECRUITERS,   READ,
           "Registerkontroller för en sökande", answer=(200, Items), tag=K),
-    Route("POST", "/api/v1/checks/{id}/result",           h.record_check_result, RECRUITERS, CHANGE,
-          "Registerutdrag på papper, inlagt för hand", body=registry_checks.ManualResultSchema, tag=K),
-    Route("GET",  "/api/v1/worklist",                     h.worklist,            RECRUITERS, READ,
+    Route("POST", "/api/v1/checks/{check_id}/result",       registry_checks.record_check_result, RECRUITERS,   CHANGE,
+          "Registerutdrag på papper, inlagt för hand", body=ManualResultSchema, tag=K),
+    Route("GET",  "/api/v1/worklist",                       registry_checks.worklist,          RECRUITERS,   READ,
           "Arbetslista: registerkontroller som väntar eller behöver åtgärd", query=WorklistQuery,
           answer=(200, Items), tag=K),
 
     # --- behov och uppdrag (socialsekreterare) ---------------------------------------------------------------------
-    Route("POST", M_NEEDS,                                ha.register_need,      CASE_WORKERS, CHANGE,
-          "Beslut om insats (kontaktperson, kontaktfamilj, SKKP) registrerat", body=assignments.RegisterClientNeedBody,
+    Route("POST", MUNICIPALITY + "/needs",                  assignments.register_need,         CASE_WORKERS, CHANGE,
+          "Beslut om insats (kontaktperson, kontaktfamilj, SKKP) registrerat", body=RegisterClientNeedBody,
           answer=(201, None), tag=B),
-    Route("GET",  M_NEEDS,                                ha.list_needs,         CASE_WORKERS, READ,
+    Route("GET",  MUNICIPALITY + "/needs",                  assignments.list_needs,            CASE_WORKERS, READ,
           "Kommunens behov (beslut), personnummer maskerat", query=NeedQuery, answer=(200, Page), tag=B),
-    Route("GET",  "/api/v1/needs/{id}",                   ha.get_need,           CASE_WORKERS, READ,
+    Route("GET",  NEED,                                     assignments.get_need,              CASE_WORKERS, READ,
           "Ett behov med klient och uppdrag (skyddad identitet: ort bara för ansvarig handläggare)", tag=B),
-    Route("POST", "/api/v1/needs/{id}/close",             ha.close_need,         CASE_WORKERS, CHANGE,
-          "Behovet avslutat", body=assignments.CloseClientNeedBody, tag=B),
-    Route("GET",  "/api/v1/needs/{id}/candidates",        ha.need_candidates,    CASE_WORKERS, READ,
+    Route("POST", NEED + "/close",                          assignments.close_need,            CASE_WORKERS, CHANGE,
+          "Behovet avslutat", body=CloseClientNeedBody, tag=B),
+    Route("GET",  NEED + "/candidates",                     assignments.need_candidates,       CASE_WORKERS, READ,
           "Matchning: kandidater ur poolen, rangordnade, med skälen", query=CandidatesQuery, tag=B),
-    Route("POST", "/api/v1/offers",                       ha.make_offer,         CASE_WORKERS, CHANGE,
-          "Uppdrag erbjudet en kontaktperson eller kontaktfamilj", body=assignments.OfferAssignmentBody,
+    Route("POST", "/api/v1/offers",                         assignments.make_offer,            CASE_WORKERS, CHANGE,
+          "Uppdrag erbjudet en kontaktperson eller kontaktfamilj", body=OfferAssignmentBody,
           answer=(201, None), tag=B),
-    Route("GET",  M_ASSIGNMENTS,                          ha.list_assignments,   CASE_WORKERS, READ,
+    Route("GET",  MUNICIPALITY + "/assignments",            assignments.list_assignments,      CASE_WORKERS, READ,
           "Kommunens uppdrag (sammanfattningar)", query=AssignmentQuery, answer=(200, Items), tag=B),
-    Route("GET",  "/api/v1/assignments/{id}",             ha.get_assignment,     CASE_WORKERS, READ,
+    Route("GET",  ASSIGNMENT,                               assignments.get_assignment,        CASE_WORKERS, READ,
           "Ett uppdrag: genomförandeplan, träffar med anteckningar, händelser", tag=B),
-    Route("POST", "/api/v1/assignments/{id}/start",       ha.start_assignment,   CASE_WORKERS, CHANGE,
+    Route("POST", ASSIGNMENT + "/start",                    assignments.start_assignment,      CASE_WORKERS, CHANGE,
           "Uppdraget påbörjat med genomförandeplan (arvode och omkostnadsersättning)",
-          body=assignments.StartAssignmentBody, tag=B),
-    Route("POST", "/api/v1/assignments/{id}/supervision", ha.record_supervision, CASE_WORKERS, CHANGE,
-          "Handledning eller uppföljning", body=assignments.RecordSupervisionBody, tag=B),
-    Route("POST", "/api/v1/assignments/{id}/interrupt",   ha.interrupt_assignment, CASE_WORKERS, CHANGE,
-          "Uppdraget avbrutet", body=assignments.InterruptAssignmentBody, tag=B),
-    Route("POST", "/api/v1/assignments/{id}/resume",      ha.resume_assignment,  CASE_WORKERS, CHANGE,
-          "Uppdraget återupptaget", body=assignments.ResumeAssignmentBody, tag=B),
-    Route("POST", "/api/v1/assignments/{id}/end",         ha.end_assignment,     CASE_WORKERS, CHANGE,
-          "Uppdraget avslutat (eller erbjudandet återtaget), med skäl", body=assignments.EndAssignmentBody, tag=B),
-    Route("POST", "/api/v1/assignments/{id}/deviations",  ha.report_deviation,   CASE_WORKERS, CHANGE,
-          "Avvikelse: planen fungerar inte", body=assignments.ReportDeviationBody, tag=B),
-    Route("GET",  "/api/v1/municipalities/{m}/worklist",  ha.case_worker_worklist, CASE_WORKERS, READ,
+          body=StartAssignmentBody, tag=B),
+    Route("POST", ASSIGNMENT + "/supervision",              assignments.record_supervision,    CASE_WORKERS, CHANGE,
+          "Handledning eller uppföljning", body=RecordSupervisionBody, tag=B),
+    Route("POST", ASSIGNMENT + "/interrupt",                assignments.interrupt_assignment,  CASE_WORKERS, CHANGE,
+          "Uppdraget avbrutet", body=InterruptAssignmentBody, tag=B),
+    Route("POST", ASSIGNMENT + "/resume",                   assignments.resume_assignment,     CASE_WORKERS, CHANGE,
+          "Uppdraget återupptaget", body=ResumeAssignmentBody, tag=B),
+    Route("POST", ASSIGNMENT + "/end",                      assignments.end_assignment,        CASE_WORKERS, CHANGE,
+          "Uppdraget avslutat (eller erbjudandet återtaget), med skäl", body=EndAssignmentBody, tag=B),
+    Route("POST", ASSIGNMENT + "/deviations",               assignments.report_deviation,      CASE_WORKERS, CHANGE,
+          "Avvikelse: planen fungerar inte", body=ReportDeviationBody, tag=B),
+    Route("GET",  MUNICIPALITY + "/worklist",               assignments.case_worker_worklist,  CASE_WORKERS, READ,
           "Handläggarnas arbetslista: avvikelser, flaggor, begärda avslut, uppföljningar",
           query=CaseWorkerWorklistQuery, answer=(200, Items), tag=B),
-    Route("GET",  "/api/v1/municipalities/{m}/ivo",       ha.ivo_report,         IVO_READERS, READ,
+    Route("GET",  MUNICIPALITY + "/ivo",                    assignments.ivo_report,            IVO_READERS,  READ,
           "Ej verkställda beslut att rapportera till IVO", answer=(200, Items), tag=B),
-    Route("GET",  "/api/v1/municipalities/{m}/ivo.csv",   ha.ivo_csv,            IVO_READERS, READ,
+    Route("GET",  MUNICIPALITY + "/ivo.csv",                assignments.ivo_csv,               IVO_READERS,  READ,
           "Ej verkställda beslut att rapportera till IVO (CSV)", media="text/csv", tag=B),
 
     # --- mina uppdrag (uppdragstagare) -----------------------------------------------------------------------------
-    Route("GET",  "/api/v1/me/offers",                    ha.my_offers,          VOLUNTEERS, READ,
+    Route("GET",  "/api/v1/me/offers",                      assignments.my_offers,             VOLUNTEERS,   READ,
           "Mina erbjudanden (klienten avidentifierad)", answer=(200, Items), tag=M),
-    Route("POST", "/api/v1/me/offers/{id}/accept",        ha.accept_offer,       VOLUNTEERS, CHANGE,
+    Route("POST", MY_OFFER + "/accept",                     assignments.accept_offer,          VOLUNTEERS,   CHANGE,
           "Jag tackar ja till uppdraget", tag=M),
-    Route("POST", "/api/v1/me/offers/{id}/decline",       ha.decline_offer,      VOLUNTEERS, CHANGE,
-          "Jag tackar nej (skäl frivilligt)", body=assignments.DeclineOfferBody, tag=M),
-    Route("GET",  "/api/v1/me/assignments",               ha.my_assignments,     VOLUNTEERS, READ,
+    Route("POST", MY_OFFER + "/decline",                    assignments.decline_offer,         VOLUNTEERS,   CHANGE,
+          "Jag tackar nej (skäl frivilligt)", body=DeclineOfferBody, tag=M),
+    Route("GET",  "/api/v1/me/assignments",                 assignments.my_assignments,        VOLUNTEERS,   READ,
           "Mina uppdrag", answer=(200, Items), tag=M),
-    Route("GET",  "/api/v1/me/assignments/{id}",          ha.my_assignment,      VOLUNTEERS, READ,
+    Route("GET",  MY_ASSIGNMENT,                            assignments.my_assignment,         VOLUNTEERS,   READ,
           "Ett av mina uppdrag: planen och mina träffar", tag=M),
-    Route("POST", "/api/v1/me/assignments/{id}/meetings", ha.log_meeting,        VOLUNTEERS, CHANGE,
-          "Träff loggad (timmar eller dygn, utlägg i öre)", body=assignments.LogMeetingBody, tag=M),
-    Route("PUT",  "/api/v1/me/assignments/{id}/meetings/{meeting_id}", ha.correct_meeting, VOLUNTEERS, CHANGE,
-          "Träff rättad (hela träffen som den borde ha varit, med skäl)", body=assignments.CorrectMeetingBody, tag=M),
-    Route("POST", "/api/v1/me/assignments/{id}/deviations", ha.report_my_deviation, VOLUNTEERS, CHANGE,
-          "Avvikelse: planen fungerar inte", body=assignments.ReportDeviationBody, tag=M),
-    Route("POST", "/api/v1/me/assignments/{id}/end-request", ha.request_end,     VOLUNTEERS, CHANGE,
-          "Jag vill avsluta uppdraget", body=assignments.RequestEndBody, tag=M),
-    Route("GET",  "/api/v1/me/payments",                  hp.my_payments,        VOLUNTEERS, READ,
+    Route("POST", MY_ASSIGNMENT + "/meetings",              assignments.log_meeting,           VOLUNTEERS,   CHANGE,
+          "Träff loggad (timmar eller dygn, utlägg i öre)", body=LogMeetingBody, tag=M),
+    Route("PUT",  MY_ASSIGNMENT + "/meetings/{meeting_id}", assignments.correct_meeting,       VOLUNTEERS,   CHANGE,
+          "Träff rättad (hela träffen som den borde ha varit, med skäl)", body=CorrectMeetingBody, tag=M),
+    Route("POST", MY_ASSIGNMENT + "/deviations",            assignments.report_my_deviation,   VOLUNTEERS,   CHANGE,
+          "Avvikelse: planen fungerar inte", body=ReportDeviationBody, tag=M),
+    Route("POST", MY_ASSIGNMENT + "/end-request",           assignments.request_end,           VOLUNTEERS,   CHANGE,
+          "Jag vill avsluta uppdraget", body=RequestEndBody, tag=M),
+    Route("GET",  "/api/v1/me/payments",                    payments.my_payments,              VOLUNTEERS,   READ,
           "Mina utbetalningar: arvode, omkostnadsersättning och närvarorapporter som väntar", tag=M),
 
     # --- ersättning och utbetalning ----------------------------------------------------------------------------------
-    Route("GET",  "/api/v1/municipalities/{k}/rates",     hp.rates,              RATE_READERS, None,
+    Route("GET",  MUNICIPALITY + "/rates",                  payments.rates,                    RATE_READERS, None,
           "Ersättningsnivåer (arvode, omkostnadsersättning) som gäller, och ändringarna", tag=U),
-    Route("POST", "/api/v1/municipalities/{k}/rates",     hp.publish_rates,      ADMINS,     CHANGE,
-          "Ändrade ersättningsnivåer från ett datum, med skäl", body=payments.PublishRatesBody,
+    Route("POST", MUNICIPALITY + "/rates",                  payments.publish_rates,            ADMINS,       CHANGE,
+          "Ändrade ersättningsnivåer från ett datum, med skäl", body=PublishRatesBody,
           answer=(201, None), tag=U),
-    Route("GET",  "/api/v1/assignments/{id}/reports/{month}", hp.assignment_report, REPORT_READERS, READ,
+    Route("GET",  ASSIGNMENT + "/reports/{month}",          payments.assignment_report,        REPORT_READERS, READ,
           "Närvarorapport för en månad", tag=U),
-    Route("POST", "/api/v1/assignments/{id}/reports",     hp.approve_report,     CASE_WORKERS, CHANGE,
-          "Närvarorapport godkänd av ansvarig handläggare", body=payments.ApproveReportBody, tag=U),
-    Route("GET",  "/api/v1/municipalities/{k}/reports",   hp.pending_reports,    PENDING_READERS, READ,
+    Route("POST", ASSIGNMENT + "/reports",                  payments.approve_report,           CASE_WORKERS, CHANGE,
+          "Närvarorapport godkänd av ansvarig handläggare", body=ApproveReportBody, tag=U),
+    Route("GET",  MUNICIPALITY + "/reports",                payments.pending_reports,          PENDING_READERS, READ,
           "Närvarorapporter som väntar på godkännande", query=PendingReportsQuery, answer=(200, Items), tag=U),
-    Route("GET",  RUNS,                                   hp.payment_runs,       RUN_READERS, None,
+    Route("GET",  MUNICIPALITY + "/payment-runs",           payments.payment_runs,             RUN_READERS,  None,
           "Utbetalningar (körningar) per månad", answer=(200, Items), tag=U),
-    Route("GET",  RUNS + "/{period}",                     hp.payment_run,        RUN_READERS, None,
+    Route("GET",  RUN,                                      payments.payment_run,              RUN_READERS,  None,
           "En utbetalning: status och faser", tag=U),
-    Route("POST", RUNS + "/{period}/prepare",             hp.prepare_payment_run, FINANCE_ONLY, CHANGE,
+    Route("POST", RUN + "/prepare",                         payments.prepare_payment_run,      FINANCE_ONLY, CHANGE,
           "Förbered utbetalningen: arvode och omkostnadsersättning beräknas (svarar 202; följ statusen)",
           answer=(202, None), tag=U),
-    Route("POST", RUNS + "/{period}/approve",             hp.approve_payment_run, FINANCE_ONLY, CHANGE,
-          "Attestera utbetalningen (en annan person än den som förberedde)", body=payments.ApprovePaymentRunBody,
+    Route("POST", RUN + "/approve",                         payments.approve_payment_run,      FINANCE_ONLY, CHANGE,
+          "Attestera utbetalningen (en annan person än den som förberedde)", body=ApprovePaymentRunBody,
           tag=U),
-    Route("GET",  RUNS + "/{period}/payroll.csv",         hp.payroll_csv,        FINANCE_ONLY, READ,
+    Route("GET",  RUN + "/payroll.csv",                     payments.payroll_csv,              FINANCE_ONLY, READ,
           "Lönefil för utbetalningen (CSV; arvode och omkostnadsersättning var för sig)", media="text/csv", tag=U),
-    Route("GET",  RUNS + "/{period}/summary.csv",         hp.summary_csv,        RUN_READERS, READ,
+    Route("GET",  RUN + "/summary.csv",                     payments.summary_csv,              RUN_READERS,  READ,
           "Sammanställning per uppdrag (CSV)", media="text/csv", tag=U),
-    Route("PUT",  "/api/v1/volunteers/{id}/tax-details",  hp.set_tax_details,    FINANCE_ONLY, CHANGE,
+    Route("PUT",  TAX_DETAILS,                              payments.set_tax_details,          FINANCE_ONLY, CHANGE,
           "Skatteuppgifter och bankkonto för arvode (ändring av betalningsuppgifter)", body=SetTaxDetailsBody, tag=U),
-    Route("GET",  "/api/v1/volunteers/{id}/tax-details",  hp.get_tax_details,    FINANCE_ONLY, READ,
+    Route("GET",  TAX_DETAILS,                              payments.get_tax_details,          FINANCE_ONLY, READ,
           "Skatteuppgifter och bankkonto (maskerade)", query=TaxDetailsQuery, tag=U),
 
-    Route("GET",  "/api/v1/audit",                        h.audit_log,           AUDITORS,   READ,
+    Route("GET",  "/api/v1/audit",                          audit_log.audit_log,               AUDITORS,     READ,
           "Logguppföljning: vem läste eller ändrade vems personuppgifter", query=AuditQuery,
           answer=(200, AuditPage), tag="Logguppföljning"),
-    Route("GET",  "/health",                              h.health,              ANYONE,     None,
+    Route("GET",  "/health",                                operations.health,                 ANYONE,       None,
           "Databas och meddelandekö nåbara", answer=(200, Health),
           errors=(("503", "the database or the broker does not answer"),), tag=D),
-    Route("GET",  "/metrics",                             h.prometheus_metrics,  ANYONE,     None,
+    Route("GET",  "/metrics",                               operations.prometheus_metrics,     ANYONE,       None,
           "Prometheus-mätvärden", documented=False, tag=D),
-    Route("GET",  "/openapi.json",                        h.openapi_document,    ANYONE,     None,
+    Route("GET",  "/openapi.json",                          operations.openapi_document,       ANYONE,       None,
           "Detta dokument (OpenAPI 3)", tag=D),
-    Route("GET",  "/docs",                                h.docs_page,           ANYONE,     None,
+    Route("GET",  "/docs",                                  operations.docs_page,              ANYONE,       None,
           "API-dokumentation som webbsida", documented=False, tag=D),
 )
 

@@ -13,8 +13,9 @@ import warnings
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # a CLI's output is its token only
 
 from services.common.places import is_municipality  # noqa: E402
+from services.common.roles import ROLES  # noqa: E402
 
-from .auth import ROLES, mint  # noqa: E402
+from .auth import mint  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,13 +22,15 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from services.common.adapters import CALLER_KEY, Caller
+from services.common.adapters import CALLER_KEY
+from services.common.roles import Caller
 from services.common.config import env_float
+from services.common.validation import field_problems
 
 from . import audit, idempotency, metrics
 from .cache import ids_in
 from .auth import authenticate, public_caller, require_role
-from .problems import Problem, problem_response, validation_errors
+from .problems import Problem, problem_response
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ MAX_BODY_BYTES = 256 * 1024  # an intresseanmälan is a few kB
 class Route:
     """One row of the route table: what is served where, to whom, and how it is documented."""
     method: str
-    path: str  # OpenAPI style: /api/v1/applicants/{id}
+    path: str  # OpenAPI style: /api/v1/applicants/{applicant_id}
     handler: Callable[..., Any]
     roles: tuple[str, ...]  # PUBLIC or the roles that may call it
     audit: str | None  # audit.READ or audit.CHANGE: the route reads or changes personal data
@@ -123,7 +125,7 @@ class Call:
         try:
             return schema().load(self.request.args.to_dict())
         except ValidationError as error:
-            raise Problem("invalid", "Some query parameters are invalid.", validation_errors(error)) from None
+            raise Problem("invalid", "Some query parameters are invalid.", field_problems(error)) from None
 
     def own(self, items: list[dict]) -> list[dict]:
         """Only the items of the caller's municipalities (the service should have sent no others)."""
@@ -139,12 +141,6 @@ class Call:
     def changed(self, subject: str | None, municipality: str | None = None) -> None:
         self.accesses.append(audit.Access(audit.CHANGE, subject, municipality))
         self.service.read_cache.drop(ids_in(subject))  # this process's next read of it asks the service again
-
-
-def person_id(value: str | None) -> str | None:
-    """An applicant's (a volunteer's) id as the API and the audit name it: the services' events say
-    "applicant-<uuid>", the routes the bare uuid."""
-    return value.removeprefix("applicant-") if isinstance(value, str) else value
 
 
 def nul_fields(value, path: str = "") -> list[str]:

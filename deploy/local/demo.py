@@ -23,8 +23,7 @@ import time
 import uuid
 import warnings
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import requests
 
@@ -32,9 +31,9 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # impor
 
 
 from gateway.auth import mint  # noqa: E402
-from services.applicants.identity import personnummer_for  # noqa: E402
+from services.common.identity import personnummer_for  # noqa: E402
+from services.common.sweden import today  # noqa: E402
 
-SWEDEN = ZoneInfo("Europe/Stockholm")
 CHECKS_TIMEOUT = 60.0  # seconds to wait for the register simulator (SIMULATOR_DELAY is 2 s under make run)
 
 
@@ -79,10 +78,6 @@ class Made:
     reference: str = ""
     status: str = ""
     checks: str = ""  # "4/4": clear of all requested
-
-
-def today() -> date:
-    return datetime.now(SWEDEN).date()
 
 
 def a_personnummer(rng: random.Random) -> str:

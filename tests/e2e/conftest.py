@@ -166,6 +166,9 @@ def _own_environment(port: int) -> tuple[dict[str, str], str]:
         "SIMULATOR_DELAY": "0",
         "SIMULATOR_RULES": json.dumps(SIMULATOR_RULES),
         "GATEWAY_INTEREST_BURST": "100",  # every test's public form posts come from 127.0.0.1
+        # An applicant is shown without assignments when assignments has not answered in 2 s: on a loaded test
+        # machine it may take longer, and the tests read the assignments.
+        "GATEWAY_PART_TIMEOUT": "5",  # below GATEWAY_READ_TIMEOUT (10 s), which would make the read a 503
         "PYTHONPATH": str(ROOT),
         "PYTHONUNBUFFERED": "1",
         "PATH": venv_bin + os.pathsep + os.environ.get("PATH", ""),  # as the Makefile runs honcho

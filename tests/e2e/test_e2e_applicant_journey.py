@@ -3,18 +3,13 @@ by the register simulator, interview, references, the decision; and an approval 
 reported remarks."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
+from services.common.sweden import today
 from services.registry_checks.registers import DEFAULT_REGISTERS
 from tests.kernel.helpers import wait_until
 
 STOCKHOLM = "0180"
-SWEDEN = ZoneInfo("Europe/Stockholm")
-
-
-def today():
-    return datetime.now(SWEDEN).date()
 
 
 def answered_checks(recruiter, applicant_id: str) -> list[dict] | None:
@@ -40,12 +35,13 @@ def assess(recruiter, applicant_id: str) -> None:
 
 
 def decide(recruiter, applicant_id: str, approval: dict):
-    """The approval's answer, once the applicants service has seen every check result (until then it is refused
-    as pending or missing, which is not the answer this waits for)."""
+    """The approval's answer, once the applicants service has seen every check result. Until then it is refused
+    with a check pending or missing among its problems (beside, it may be, a result it has already seen, such as
+    remarks): not the answer this waits for. The results reach applicants one event at a time, in no set order."""
     def attempt():
         answer = recruiter.post(f"/api/v1/applicants/{applicant_id}/approval", approval)
-        if answer.status_code == 422 and {e["code"] for e in answer.json()["errors"]} <= {"check_pending",
-                                                                                          "check_missing"}:
+        if answer.status_code == 422 and {e["code"] for e in answer.json()["errors"]} & {"check_pending",
+                                                                                         "check_missing"}:
             return None
         return [answer]  # a list: a Response of 4xx is falsy
     [answer] = wait_until(attempt, timeout=20, interval=0.2,

@@ -5,20 +5,15 @@ meetings logged, and the end; read back by the case worker, the volunteer, the r
 and the audit log."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
+from services.common.sweden import today
 from tests.e2e.test_e2e_applicant_journey import answered_checks, assess, decide
 from tests.kernel.helpers import wait_until
 from tests.people import a_childs_personnummer
 
 STOCKHOLM = "0180"
-SWEDEN = ZoneInfo("Europe/Stockholm")
 CASE_WORKER = "handlaggare-e2e"
-
-
-def today() -> date:
-    return datetime.now(SWEDEN).date()
 
 
 def days_ago(days: int) -> str:
@@ -121,7 +116,7 @@ def test_an_approved_volunteer_takes_an_assignment_from_offer_to_end(system):
     # and the audit log holds who read and changed the volunteer's assignment
     trail = system.client("auditor", [STOCKHOLM]).get("/api/v1/audit", params={"subject": assignment_id}).json()
     routes = {(e["actor"], e["route"]) for e in trail["items"]}
-    assert {(CASE_WORKER, "POST /api/v1/offers"), (CASE_WORKER, "POST /api/v1/assignments/{id}/start"),
-            (volunteer_id, "POST /api/v1/me/offers/{id}/accept"),
-            (volunteer_id, "POST /api/v1/me/assignments/{id}/meetings"),
-            (CASE_WORKER, "POST /api/v1/assignments/{id}/end")} <= routes
+    assert {(CASE_WORKER, "POST /api/v1/offers"), (CASE_WORKER, "POST /api/v1/assignments/{assignment_id}/start"),
+            (volunteer_id, "POST /api/v1/me/offers/{assignment_id}/accept"),
+            (volunteer_id, "POST /api/v1/me/assignments/{assignment_id}/meetings"),
+            (CASE_WORKER, "POST /api/v1/assignments/{assignment_id}/end")} <= routes

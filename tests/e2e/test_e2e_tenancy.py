@@ -1,28 +1,28 @@
 """Tenancy over every route of the gateway's table, against the running system: a token for another municipality
 can neither read nor change anything of this one (404, so existence does not leak), a volunteer reaches none of
 the staff's routes (403), and a volunteer reaches nothing of another volunteer's under /api/v1/me/ (404). The
-routes come from gateway.service.ROUTES, so a new route is swept as soon as it is added; one whose path names a
-resource kind this module has no example of, or a write this module has no body for, fails until one is added
-below."""
+routes come from gateway.service.ROUTES, so a new route is swept as soon as it is added; one whose path has a
+parameter this module has no resource for (by the parameter's name), or a write this module has no body for,
+fails until one is added below."""
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
-from gateway.auth import VOLUNTEER
 from gateway.service import ROUTES
 from gateway.web import PUBLIC
+from services.common import sweden
+from services.common.roles import VOLUNTEER
 from services.payments.rate_table import skr_defaults
 from tests.e2e.conftest import a_personnummer
 from tests.e2e.test_e2e_assignment_journey import a_childs_personnummer, approved_volunteer
 from tests.kernel.helpers import wait_until
 
 HOME, OTHER = "0180", "1480"  # Stockholm's resources; Göteborg's staff
-TODAY = datetime.now(ZoneInfo("Europe/Stockholm")).date()
+TODAY = sweden.today()
 
 STAFF_ROUTES = [route for route in ROUTES if route.roles != PUBLIC]
 NOT_FOR_VOLUNTEERS = [route for route in STAFF_ROUTES if VOLUNTEER not in route.roles]
@@ -35,54 +35,49 @@ PUBLIC_ROUTES = {"POST /api/v1/interest", "GET /health", "GET /metrics", "GET /o
 
 def valid_bodies(home: dict) -> dict[str, dict]:
     """A body each POST or PUT route would accept from a caller allowed to act, so that a refusal is about the
-    caller."""
+    caller; by the route's endpoint (its handler's name)."""
     meeting = {"meeting_id": "e2e-tenancy-m9", "on": TODAY.isoformat(), "status": "held", "hours": 1,
                "activity": "Promenad"}
     return {
-        "POST /api/v1/applicants": {**home["intresseanmalan"], "channel": "phone"},
-        "POST /api/v1/applicants/{id}/interviews": {"interviewed_on": TODAY.isoformat(), "interviewer": "Greta G"},
-        "POST /api/v1/applicants/{id}/references": {"kind": "private", "name": "Granne Grannsson",
-                                                    "contact": "031-000 00 00", "outcome": "negative"},
-        "POST /api/v1/applicants/{id}/approval": {"roles": ["kontaktperson"],
-                                                  "valid_until": (TODAY + timedelta(days=365)).isoformat()},
-        "POST /api/v1/applicants/{id}/rejection": {"reason": "Göteborg försöker ändra."},
-        "POST /api/v1/applicants/{id}/withdrawal": {"withdrawn_by": "recruiter", "reason": "Göteborg försöker."},
-        "POST /api/v1/applicants/{id}/availability": {"availability": {"weekdays": True, "evenings": True}},
-        "POST /api/v1/checks/{id}/result": {"outcome": "remarks", "completed_on": TODAY.isoformat()},
+        "register_applicant": {**home["intresseanmalan"], "channel": "phone"},
+        "record_interview": {"interviewed_on": TODAY.isoformat(), "interviewer": "Greta G"},
+        "record_reference": {"kind": "private", "name": "Granne Grannsson", "contact": "031-000 00 00",
+                             "outcome": "negative"},
+        "approve": {"roles": ["kontaktperson"], "valid_until": (TODAY + timedelta(days=365)).isoformat()},
+        "reject": {"reason": "Göteborg försöker ändra."},
+        "withdraw": {"withdrawn_by": "recruiter", "reason": "Göteborg försöker."},
+        "change_availability": {"availability": {"weekdays": True, "evenings": True}},
+        "record_check_result": {"outcome": "remarks", "completed_on": TODAY.isoformat()},
         # needs and assignments (the case workers)
-        f"POST {M}/needs": need_body(),
-        "POST /api/v1/needs/{id}/close": {"closed_on": TODAY.isoformat(), "reason": "no_longer_needed"},
-        "POST /api/v1/offers": {"need_id": home["ids"]["needs"], "volunteer_id": home["ids"]["volunteers"]},
-        "POST /api/v1/assignments/{id}/start": start_body(),
-        "POST /api/v1/assignments/{id}/supervision": {"on": TODAY.isoformat(), "note": "Göteborg försöker."},
-        "POST /api/v1/assignments/{id}/interrupt": {"interrupted_on": TODAY.isoformat(), "reason": "Göteborg."},
-        "POST /api/v1/assignments/{id}/resume": {"resumed_on": TODAY.isoformat()},
-        "POST /api/v1/assignments/{id}/end": {"ended_on": TODAY.isoformat(), "reason": "need_met"},
-        "POST /api/v1/assignments/{id}/deviations": {"description": "Planen fungerar inte."},
+        "register_need": need_body(),
+        "close_need": {"closed_on": TODAY.isoformat(), "reason": "no_longer_needed"},
+        "make_offer": {"need_id": home["ids"]["need_id"], "volunteer_id": home["ids"]["volunteer_id"]},
+        "start_assignment": start_body(),
+        "record_supervision": {"on": TODAY.isoformat(), "note": "Göteborg försöker."},
+        "interrupt_assignment": {"interrupted_on": TODAY.isoformat(), "reason": "Göteborg."},
+        "resume_assignment": {"resumed_on": TODAY.isoformat()},
+        "end_assignment": {"ended_on": TODAY.isoformat(), "reason": "need_met"},
+        "report_deviation": {"description": "Planen fungerar inte."},
         # a volunteer's own
-        "POST /api/v1/me/offers/{id}/accept": {},
-        "POST /api/v1/me/offers/{id}/decline": {"reason": "Hinner inte."},
-        "POST /api/v1/me/assignments/{id}/meetings": meeting,
-        "PUT /api/v1/me/assignments/{id}/meetings/{meeting_id}": {**meeting, "reason": "Fel antal timmar."},
-        "POST /api/v1/me/assignments/{id}/deviations": {"description": "Planen fungerar inte."},
-        "POST /api/v1/me/assignments/{id}/end-request": {"reason": "Flyttar."},
+        "accept_offer": {},
+        "decline_offer": {"reason": "Hinner inte."},
+        "log_meeting": meeting,
+        "correct_meeting": {**meeting, "reason": "Fel antal timmar."},
+        "report_my_deviation": {"description": "Planen fungerar inte."},
+        "request_end": {"reason": "Flyttar."},
         # ersättning och utbetalning
-        "POST /api/v1/municipalities/{k}/rates": {"effective_from": TODAY.isoformat(), "reason": "Göteborg försöker ändra.",
-                            "rates": [{"key": sorted(skr_defaults().keys)[0], "value": None}]},
-        "POST /api/v1/assignments/{id}/reports": {"month": home["ids"]["reports"],
-                                                  "meeting_ids": home["report_meeting_ids"]},
-        f"POST {RUNS}/{{period}}/prepare": {},
-        f"POST {RUNS}/{{period}}/approve": {},
-        "PUT /api/v1/volunteers/{id}/tax-details": tax_details_body(HOME),
+        "publish_rates": {"effective_from": TODAY.isoformat(), "reason": "Göteborg försöker ändra.",
+                          "rates": [{"key": sorted(skr_defaults().keys)[0], "value": None}]},
+        "approve_report": {"month": home["ids"]["month"], "meeting_ids": home["report_meeting_ids"]},
+        "prepare_payment_run": {},
+        "approve_payment_run": {},
+        "set_tax_details": tax_details_body(HOME),
     }
 
 
-M, RUNS = "/api/v1/municipalities/{m}", "/api/v1/municipalities/{k}/payment-runs"
-
-
 def queries(municipality: str) -> dict[str, dict]:
-    """The query a GET route requires, asking within `municipality`."""
-    return {"GET /api/v1/volunteers/{id}/tax-details": {"municipality": municipality}}
+    """The query a GET route requires, asking within `municipality`; by the route's endpoint."""
+    return {"get_tax_details": {"municipality": municipality}}
 
 
 def need_body() -> dict:
@@ -152,30 +147,31 @@ def home(system) -> dict:
         return answer.json()["meetings"] if answer.status_code == 200 else None
     meetings = wait_until(report, timeout=20, interval=0.3, message="payments' närvarorapport")
 
-    # The resources a path may name, by the kind of resource before its {id}.
-    ids = {"applicants": applicant_id, "checks": checks[0]["check_id"], "municipalities": HOME,
-           "needs": need_id, "offers": assignment_id, "assignments": assignment_id, "meetings": "e2e-tenancy-m1",
-           "volunteers": volunteer_id, "reports": month, "payment-runs": f"{TODAY:%Y-%m}"}
+    # The resources a path may name, by the name of the path's parameter (the route table names each for the id
+    # it holds).
+    ids = {"applicant_id": applicant_id, "check_id": checks[0]["check_id"], "municipality": HOME,
+           "need_id": need_id, "assignment_id": assignment_id, "meeting_id": "e2e-tenancy-m1",
+           "volunteer_id": volunteer_id, "month": month, "period": f"{TODAY:%Y-%m}"}
     return {"ids": ids, "intresseanmalan": body, "report_meeting_ids": [m["meeting_id"] for m in meetings],
             "identifiers": [applicant_id, body["family_name"], *(check["check_id"] for check in checks),
                             volunteer_id, need_id, assignment_id, "e2e-tenancy-m1"]}
 
 
 def path_of(route, home: dict) -> str:
-    """The route's path naming Stockholm's resource of the kind the path names."""
+    """The route's path naming, for each of its parameters, Stockholm's resource of that name."""
     def fill(match):
-        kind = route.path[:match.start()].rstrip("/").rsplit("/", 1)[-1]
-        if kind not in home["ids"]:
-            pytest.fail(f"{route.template}: no resource of kind {kind!r} to sweep; add one to the `home` fixture")
-        return home["ids"][kind]
-    return re.sub(r"{\w+}", fill, route.path)
+        name = match.group(1)
+        if name not in home["ids"]:
+            pytest.fail(f"{route.template}: no {name} to sweep with; add one to the `home` fixture")
+        return home["ids"][name]
+    return re.sub(r"{(\w+)}", fill, route.path)
 
 
 def as_seen_by_home(system, home: dict) -> dict:
     """What Stockholm's staff and volunteer see of their own: what another municipality or another volunteer must
     not have changed."""
     recruiter = system.client("recruiter", [HOME])
-    applicant_id = home["ids"]["applicants"]
+    applicant_id = home["ids"]["applicant_id"]
     detail = recruiter.get(f"/api/v1/applicants/{applicant_id}").json()
     checks = recruiter.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"]
     registered = recruiter.get("/api/v1/applicants", params={"q": home["intresseanmalan"]["family_name"]}).json()
@@ -190,10 +186,10 @@ def as_seen_by_home(system, home: dict) -> dict:
             "availability": detail["availability"], "approved_roles": detail["approved_roles"],
             "checks": sorted((c["check_id"], c["state"], c["outcome"]) for c in checks),
             "registrations": registered["total"],
-            "need": read(case_worker, f"/api/v1/needs/{ids['needs']}"),
-            "assignment": read(case_worker, f"/api/v1/assignments/{ids['assignments']}"),
+            "need": read(case_worker, f"/api/v1/needs/{ids['need_id']}"),
+            "assignment": read(case_worker, f"/api/v1/assignments/{ids['assignment_id']}"),
             "needs": read(case_worker, f"/api/v1/municipalities/{HOME}/needs")["total"],
-            "tax_details": read(finance, f"/api/v1/volunteers/{ids['volunteers']}/tax-details", municipality=HOME),
+            "tax_details": read(finance, f"/api/v1/volunteers/{ids['volunteer_id']}/tax-details", municipality=HOME),
             "rates": read(system.client("admin", [HOME]), f"/api/v1/municipalities/{HOME}/rates"),
             "runs": read(finance, f"/api/v1/municipalities/{HOME}/payment-runs")}
 
@@ -203,7 +199,7 @@ def client_of(system, home: dict, roles, municipality: str):
     else's a volunteer of their own (an applicant id that is not the home volunteer's)."""
     if VOLUNTEER in roles:
         return system.client(roles, [municipality],
-                             sub=home["ids"]["volunteers"] if municipality == HOME else str(uuid.uuid4()))
+                             sub=home["ids"]["volunteer_id"] if municipality == HOME else str(uuid.uuid4()))
     return system.client(roles, [municipality])
 
 
@@ -218,19 +214,19 @@ def body_for(route, home: dict) -> dict:
     if route.method == "GET":
         return {}
     bodies = valid_bodies(home)
-    if route.template not in bodies:
-        pytest.fail(f"{route.template}: no valid body to sweep with; add one to `valid_bodies`")
-    return bodies[route.template]
+    if route.endpoint not in bodies:
+        pytest.fail(f"{route.template}: no valid body to sweep with; add one for {route.endpoint} to `valid_bodies`")
+    return bodies[route.endpoint]
 
 
 @pytest.mark.parametrize("route", NOT_FOR_VOLUNTEERS, ids=lambda route: route.template)
 def test_a_volunteer_reaches_no_staff_route(system, home, route):
     # given a volunteer of the municipality, with an applicant's id (the home volunteer's own)
-    volunteer = system.client(VOLUNTEER, [HOME], sub=home["ids"]["volunteers"])
+    volunteer = system.client(VOLUNTEER, [HOME], sub=home["ids"]["volunteer_id"])
     before = as_seen_by_home(system, home)
     # when the volunteer calls the route with a request its staff could make
     answer = volunteer.request(route.method, path_of(route, home), body_for(route, home),
-                               params=queries(HOME).get(route.template))
+                               params=queries(HOME).get(route.endpoint))
     # then it is forbidden, and nothing changed
     assert answer.status_code == 403, answer.text
     assert answer.headers["Content-Type"] == "application/problem+json"
@@ -260,20 +256,20 @@ def test_another_municipality_can_neither_read_nor_change(system, home, route):
 
     if "{" in route.path:
         # when Göteborg names Stockholm's resource: then it does not exist for Göteborg
-        answer = other.request(route.method, path_of(route, home), body, params=queries(OTHER).get(route.template))
+        answer = other.request(route.method, path_of(route, home), body, params=queries(OTHER).get(route.endpoint))
         assert answer.status_code == 404, answer.text
         assert answer.json()["detail"] == "No such resource."
-        if route.template in queries(HOME):  # nor when it asks for it in Stockholm by name
-            answer = other.request(route.method, path_of(route, home), body, params=queries(HOME)[route.template])
+        if route.endpoint in queries(HOME):  # nor when it asks for it in Stockholm by name
+            answer = other.request(route.method, path_of(route, home), body, params=queries(HOME)[route.endpoint])
             assert answer.status_code == 404, answer.text
         if route.method == "GET":  # while Stockholm's own (staff, or the volunteer) reads it
             mine = client_of(system, home, route.roles, HOME).get(path_of(route, home),
-                                                                   params=queries(HOME).get(route.template))
+                                                                   params=queries(HOME).get(route.endpoint))
             assert mine.status_code == 200, mine.text
     elif route.method == "GET":
         # when Göteborg lists or searches for Stockholm's: then nothing of it is in the answer
         search = {name: value for name, value in (("q", home["intresseanmalan"]["family_name"]),
-                                                  ("subject", home["ids"]["applicants"])) if name in query_fields}
+                                                  ("subject", home["ids"]["applicant_id"])) if name in query_fields}
         answer = other.get(route.path, params=search)
         assert answer.status_code == 200, answer.text
         assert not any(identifier in answer.text for identifier in home["identifiers"])

@@ -24,5 +24,7 @@ def stand_ins(test_environment):
 
 @pytest.fixture(scope="module")
 def gateway(test_environment):
-    with running_gateway() as base:
+    # An applicant is shown without assignments when they do not come within 2 s; a loaded test machine may take
+    # longer, and the tests read them (5 s: below GATEWAY_READ_TIMEOUT, past which the whole read is a 503).
+    with running_gateway(GATEWAY_PART_TIMEOUT=5) as base:
         yield base

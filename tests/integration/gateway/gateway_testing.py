@@ -22,13 +22,15 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from gateway.auth import mint
-from gateway.service import GatewayService
+from gateway.cache import ReadCache
+from gateway.service import GatewayService, ReadCacheProvider
 from gateway.spec import SPEC
 from services.common import config
 from services.common.adapters import CALLER_KEY, ServiceProblem
 from tests.conftest import prepare_database
 
 HOME, ELSEWHERE = "2521", "0180"  # Boden, Stockholm
+_GATEWAYS: dict[str, ServiceContainer] = {}  # the base URL of each gateway running in this process: its container
 
 
 def free_port() -> int:
@@ -44,12 +46,15 @@ def running_gateway(**environment):
     saved = {name: os.environ.get(name) for name in environment}
     os.environ.update({name: str(value) for name, value in environment.items()})
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     container = ServiceContainer(GatewayService, config={"AMQP_URI": config.amqp_uri(),
                                                          "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
     container.start()
+    _GATEWAYS[base] = container
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield base
     finally:
+        _GATEWAYS.pop(base, None)
         container.stop()
         for name, value in saved.items():
             if value is None:
@@ -64,8 +69,9 @@ def running_recruitment(**gateway_environment):
     from services.applicants.service import ApplicantsService
     from services.applicants.spec import SPEC as APPLICANTS
     from services.common.topology import declare
+    from services.registry_checks.contract import declare_inbound
     from services.registry_checks.service import RegistryChecksService
-    from services.registry_checks.spec import SPEC as REGISTRY_CHECKS, declare_inbound
+    from services.registry_checks.spec import SPEC as REGISTRY_CHECKS
     from tests.kernel.helpers import running_relay, running_service
 
     amqp_uri = config.amqp_uri()
@@ -77,6 +83,30 @@ def running_recruitment(**gateway_environment):
             running_relay("applicants"), running_relay("registry_checks"), \
             running_gateway(**gateway_environment) as base:
         yield base
+
+
+def read_cache_of(base: str) -> ReadCache:
+    """The read cache of the gateway this process runs at `base`."""
+    [provider] = [d for d in _GATEWAYS[base].dependencies if isinstance(d, ReadCacheProvider)]
+    return provider.cache
+
+
+class Drops:
+    """What a gateway's read cache is told to forget from now on: the applicant keys of each drop, one drop per
+    event the gateway received that names applicants, and one per change made through it."""
+
+    def __init__(self, cache: ReadCache):
+        self.seen: list[frozenset[str]] = []
+        drop = cache.drop
+
+        def recorded(keys):
+            keys = list(keys)
+            self.seen.append(frozenset(keys))
+            drop(keys)
+        cache.drop = recorded
+
+    def naming(self, key: str) -> int:
+        return sum(1 for keys in self.seen if key in keys)
 
 
 def forget_service(name: str) -> None:
@@ -106,7 +136,7 @@ class Client:
 
 
 def token(*roles: str, municipalities=(HOME,), sub=None, **kwargs) -> str:
-    return mint(sub or f"user-{uuid.uuid4().hex[:8]}", list(roles), list(municipalities), **kwargs)
+    return mint(sub or a_sub(), list(roles), list(municipalities), **kwargs)
 
 
 def assert_problem(response, status: int, type_: str | None = None) -> dict:
@@ -139,6 +169,20 @@ class Stand:
 
     def called(self, method: str) -> list[tuple]:
         return [(args, caller) for name, args, caller in self.calls if name == method]
+
+    def asked_by(self, sub: str) -> list[str]:
+        """The methods called for the caller `sub`. Every call the gateway makes carries its caller, so these are
+        all that caller's requests caused, whatever another test's request still has in flight."""
+        return asked_by(self.calls, sub)
+
+
+def asked_by(calls: list[tuple[str, tuple, dict]], sub: str) -> list[str]:
+    return [name for name, _, caller in calls if caller and caller.get("sub") == sub]
+
+
+def a_sub() -> str:
+    """A caller of their own, for one test."""
+    return f"user-{uuid.uuid4().hex[:8]}"
 
 
 STAND = Stand()

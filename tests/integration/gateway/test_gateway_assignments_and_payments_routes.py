@@ -17,16 +17,17 @@ from nameko.containers import ServiceContainer
 from nameko.rpc import rpc
 
 from gateway import openapi
-from gateway.auth import ROLES
 from gateway.service import ROUTES
 from gateway.spec import SPEC
 from services.common import config
 from services.common.adapters import CALLER_KEY, ServiceProblem
 from services.common.db import connect
+from services.common.roles import ROLES
 
-from gateway_testing import (ELSEWHERE, HOME, Client, ContextData, assert_problem, forget_service, token)
+from gateway_testing import (ELSEWHERE, HOME, Client, ContextData, a_sub, asked_by, assert_problem, forget_service,
+                             token)
 
-NEW_MODULES = ("gateway.handlers_assignments", "gateway.handlers_payments")
+NEW_MODULES = ("gateway.handlers.assignments", "gateway.handlers.payments")
 NEW_ROUTES = [route for route in ROUTES if route.handler.__module__ in NEW_MODULES]
 CALLS: list[tuple[str, tuple, dict]] = []  # (method, args, caller) as the stand-ins were asked
 NEEDS: dict[str, dict] = {}
@@ -313,8 +314,12 @@ def behind(test_environment, stand_ins):
 
 
 def concrete(route, municipality: str = HOME) -> str:
-    values = {"m": municipality, "k": municipality, "period": "2026-01", "month": "2026-01",
-              "meeting_id": "meeting-1", "id": an_assignment(municipality)}
+    """The route's path naming, for each of its parameters, a resource of `municipality`."""
+    assignment_id = an_assignment(municipality)
+    assignment = ASSIGNMENTS[assignment_id]
+    values = {"municipality": municipality, "period": "2026-01", "month": "2026-01", "meeting_id": "meeting-1",
+              "assignment_id": assignment_id, "need_id": assignment["need_id"],
+              "volunteer_id": assignment["volunteer_id"].removeprefix("applicant-")}
     return re.sub(r"{(\w+)}", lambda match: values[match.group(1)], route.path)
 
 
@@ -333,28 +338,29 @@ ROLE_CASES = [(route, role) for route in NEW_ROUTES for role in ROLES if role no
 def test_a_role_the_route_does_not_allow_is_403_before_any_service_is_asked(gateway, behind, route, role):
     # given a token of the right municipality but a role the route does not list (a volunteer on a case worker's
     # route, a case worker on the volunteer's own, a recruiter on a payment run, ...)
-    client = Client(gateway, token(role))
-    path, calls_before = concrete(route), len(CALLS)
+    sub = a_sub()
+    client = Client(gateway, token(role, sub=sub))
+    path = concrete(route)
     # when it calls the route
     response = client.session.request(route.method, gateway + path, json={}, timeout=30)
     # then 403 as problem+json, and neither assignments nor payments was asked anything
     assert_problem(response, 403, "forbidden")
-    assert len(CALLS) == calls_before
+    assert asked_by(CALLS, sub) == []
 
 
-MUNICIPALITY_ROUTES = [route for route in NEW_ROUTES if "{m}" in route.path or "{k}" in route.path]
+MUNICIPALITY_ROUTES = [route for route in NEW_ROUTES if "{municipality}" in route.path]
 
 
 @pytest.mark.parametrize("route", MUNICIPALITY_ROUTES, ids=lambda r: r.template)
 def test_another_municipality_in_the_path_is_404_before_any_service_is_asked(gateway, behind, route):
     # given a token of Boden with every role the route allows
-    client = Client(gateway, token(*route.roles, municipalities=[HOME]))
-    calls_before = len(CALLS)
+    sub = a_sub()
+    client = Client(gateway, token(*route.roles, municipalities=[HOME], sub=sub))
     # when it names Stockholm in the path
     response = client.session.request(route.method, gateway + concrete(route, ELSEWHERE), json={}, timeout=30)
     # then 404, exactly as for something that does not exist, and no service was asked
     assert_problem(response, 404, "not-found")
-    assert len(CALLS) == calls_before
+    assert asked_by(CALLS, sub) == []
 
 
 def test_another_municipalitys_need_and_assignment_are_not_shown_nor_read(gateway, behind):
@@ -368,7 +374,8 @@ def test_another_municipalitys_need_and_assignment_are_not_shown_nor_read(gatewa
         # then each is 404
         assert_problem(response, 404, "not-found")
     # and nothing of theirs was written to the audit as read or changed by them
-    for route in ("GET /api/v1/needs/{id}", "GET /api/v1/assignments/{id}", "POST /api/v1/assignments/{id}/end"):
+    for route in ("GET /api/v1/needs/{need_id}", "GET /api/v1/assignments/{assignment_id}",
+                  "POST /api/v1/assignments/{assignment_id}/end"):
         assert audit_rows(route, "handlaggare-grans") == []
 
 
@@ -436,10 +443,10 @@ def test_refusals_and_conflicts_are_problem_json_with_their_fields(gateway, behi
 
 
 def test_a_period_that_is_no_month_names_no_run(gateway, behind):
-    client = Client(gateway, token("finance"))
-    calls_before = len(CALLS)
+    sub = a_sub()
+    client = Client(gateway, token("finance", sub=sub))
     assert_problem(client.get(f"/api/v1/municipalities/{HOME}/payment-runs/2026-13"), 404)
-    assert len(CALLS) == calls_before
+    assert asked_by(CALLS, sub) == []
 
 
 # --- exports -----------------------------------------------------------------------------------------------------
@@ -456,7 +463,7 @@ def test_the_exports_are_csv(gateway, behind):
         assert response.headers["Content-Disposition"].startswith("attachment; filename=")
         assert response.text.count("\r\n") >= 1 and ";" in response.text
     # and the payroll file, with personnummer, was a read of the run's data by that person
-    assert audit_rows("GET /api/v1/municipalities/{k}/payment-runs/{period}/payroll.csv", "ekonom-csv") == [
+    assert audit_rows("GET /api/v1/municipalities/{municipality}/payment-runs/{period}/payroll.csv", "ekonom-csv") == [
         ("read", f"paymentrun-{HOME}-2026-01", HOME)]
 
 
@@ -496,24 +503,25 @@ def test_reads_and_changes_of_personal_data_are_audited(gateway, behind):
     assert finance.get(f"/api/v1/volunteers/{volunteer_id}/tax-details", params={"municipality": HOME}).ok
 
     # then every one is in the audit log: who, read or change, whose data
-    assert audit_rows("GET /api/v1/needs/{id}", "handlaggare-audit")[-1] == ("read", need_id, HOME)
+    assert audit_rows("GET /api/v1/needs/{need_id}", "handlaggare-audit")[-1] == ("read", need_id, HOME)
     assert ("read", "11111111-1111-1111-1111-111111111111", HOME) in audit_rows(
-        "GET /api/v1/needs/{id}/candidates", "handlaggare-audit")
-    assert audit_rows("POST /api/v1/assignments/{id}/start", "handlaggare-audit")[-2:] == [
+        "GET /api/v1/needs/{need_id}/candidates", "handlaggare-audit")
+    assert audit_rows("POST /api/v1/assignments/{assignment_id}/start", "handlaggare-audit")[-2:] == [
         ("change", assignment_id, HOME), ("change", volunteer_id, HOME)]
-    assert audit_rows("POST /api/v1/me/assignments/{id}/meetings", volunteer_id) == [
+    assert audit_rows("POST /api/v1/me/assignments/{assignment_id}/meetings", volunteer_id) == [
         ("change", assignment_id, HOME)]
-    assert audit_rows("PUT /api/v1/me/assignments/{id}/meetings/{meeting_id}", volunteer_id) == [
+    assert audit_rows("PUT /api/v1/me/assignments/{assignment_id}/meetings/{meeting_id}", volunteer_id) == [
         ("change", assignment_id, HOME)]
-    assert audit_rows("PUT /api/v1/volunteers/{id}/tax-details", "ekonom-audit") == [
+    assert audit_rows("PUT /api/v1/volunteers/{volunteer_id}/tax-details", "ekonom-audit") == [
         ("change", volunteer_id, HOME)]
-    assert audit_rows("GET /api/v1/volunteers/{id}/tax-details", "ekonom-audit") == [("read", volunteer_id, HOME)]
+    assert audit_rows("GET /api/v1/volunteers/{volunteer_id}/tax-details", "ekonom-audit") == [
+        ("read", volunteer_id, HOME)]
     # and payments knows the volunteer by the id the assignments' events carry
     assert called("set_tax_details")[-1][0][0] == f"applicant-{volunteer_id}"
     # and an auditor finds the volunteer's trail by their applicant id
     trail = Client(gateway, token("auditor")).get("/api/v1/audit", params={"subject": volunteer_id}).json()["items"]
-    assert {e["route"] for e in trail} >= {"POST /api/v1/assignments/{id}/start",
-                                           "PUT /api/v1/volunteers/{id}/tax-details"}
+    assert {e["route"] for e in trail} >= {"POST /api/v1/assignments/{assignment_id}/start",
+                                           "PUT /api/v1/volunteers/{volunteer_id}/tax-details"}
 
 
 def test_a_change_of_the_rates_is_audited(gateway, behind):
@@ -521,11 +529,12 @@ def test_a_change_of_the_rates_is_audited(gateway, behind):
     body = {"effective_from": "2026-02-01", "rates": [{"key": "kp_arvode_cat1_min", "value": 12}],
             "reason": "Socialnämndens beslut"}
     assert admin.post(f"/api/v1/municipalities/{HOME}/rates", body).status_code == 201
-    assert audit_rows("POST /api/v1/municipalities/{k}/rates", "admin-rates") == [("change", f"rates-{HOME}", HOME)]
+    assert audit_rows("POST /api/v1/municipalities/{municipality}/rates", "admin-rates") == [
+        ("change", f"rates-{HOME}", HOME)]
     # reading the rates is no one's personal data
     assert Client(gateway, token("case_worker", sub="handlaggare-rates")).get(
         f"/api/v1/municipalities/{HOME}/rates").status_code == 200
-    assert audit_rows("GET /api/v1/municipalities/{k}/rates", "handlaggare-rates") == []
+    assert audit_rows("GET /api/v1/municipalities/{municipality}/rates", "handlaggare-rates") == []
 
 
 # --- the applicant view ------------------------------------------------------------------------------------------
@@ -556,7 +565,8 @@ def test_every_new_route_is_documented_in_swedish(gateway):
     summaries = " ".join(route.summary.lower() for route in NEW_ROUTES)
     for word in ("arvode", "omkostnadsersättning", "närvarorapport", "utbetalning"):
         assert word in summaries
-    for path in ("/api/v1/municipalities/{m}/ivo.csv", "/api/v1/municipalities/{k}/payment-runs/{period}/payroll.csv"):
+    runs = "/api/v1/municipalities/{municipality}/payment-runs/{period}"
+    for path in ("/api/v1/municipalities/{municipality}/ivo.csv", f"{runs}/payroll.csv"):
         assert list(document["paths"][path]["get"]["responses"]["200"]["content"]) == ["text/csv"]
-    assert "202" in document["paths"]["/api/v1/municipalities/{k}/payment-runs/{period}/prepare"]["post"]["responses"]
+    assert "202" in document["paths"][f"{runs}/prepare"]["post"]["responses"]
     assert document == json.loads(json.dumps(openapi.document(ROUTES)))

@@ -11,11 +11,11 @@ from gateway.audit import READ, Access, Entry
 from gateway.audit_writer import GroupAuditWriter
 from gateway.spec import SPEC
 from services.common import config
-from services.common.adapters import Caller
+from services.common.roles import Caller
 from services.common.db import connect, make_pool
 from tests.conftest import prepare_database
 
-ROUTE = "GET /api/v1/applicants/{id}"
+ROUTE = "GET /api/v1/applicants/{applicant_id}"
 
 
 @pytest.fixture

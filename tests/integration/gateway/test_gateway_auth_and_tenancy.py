@@ -8,10 +8,10 @@ import time
 import jwt
 import pytest
 
-from gateway.auth import ROLES
 from gateway.service import ROUTES, RECRUITERS
+from services.common.roles import ROLES
 
-from gateway_testing import ELSEWHERE, HOME, Client, assert_problem, token
+from gateway_testing import ELSEWHERE, HOME, Client, a_sub, assert_problem, token
 
 
 def concrete(path: str, value: str = "00000000-0000-0000-0000-000000000000") -> str:
@@ -52,13 +52,13 @@ def test_a_bad_token_is_401(gateway, bad_token):
 @pytest.mark.parametrize("role", [role for role in ROLES if role != "recruiter"])
 def test_only_recruiters_reach_the_recruiter_routes(gateway, stand_ins, route, role):
     # given a token of the right municipality but another role (a volunteer, a case worker, ...)
-    client = Client(gateway, token(role))
-    calls_before = len(stand_ins.calls)
+    sub = a_sub()
+    client = Client(gateway, token(role, sub=sub))
     # when it calls a recruiter route
     response = client.session.request(route.method, gateway + concrete(route.path), json={}, timeout=30)
     # then 403, and no service was asked anything
     assert_problem(response, 403, "forbidden")
-    assert len(stand_ins.calls) == calls_before
+    assert stand_ins.asked_by(sub) == []
 
 
 def test_only_auditors_read_the_audit_log(gateway):
@@ -91,12 +91,12 @@ def test_a_list_shows_only_the_callers_municipalities(gateway, stand_ins):
 
 
 def test_asking_for_another_municipality_is_404_before_any_service_is_asked(gateway, stand_ins):
-    client = Client(gateway, token("recruiter", municipalities=[HOME]))
-    calls_before = len(stand_ins.calls)
+    sub = a_sub()
+    client = Client(gateway, token("recruiter", municipalities=[HOME], sub=sub))
     assert_problem(client.get("/api/v1/applicants", params={"municipality": ELSEWHERE}), 404)
     assert_problem(client.get("/api/v1/worklist", params={"municipality": ELSEWHERE}), 404)
     assert_problem(client.post("/api/v1/applicants", {"municipality": ELSEWHERE, "given_name": "Eva"}), 404)
-    assert len(stand_ins.calls) == calls_before
+    assert stand_ins.asked_by(sub) == []
 
 
 def test_a_change_to_another_municipalitys_applicant_is_refused_by_the_service_as_not_found(gateway, stand_ins):

@@ -97,9 +97,9 @@ def test_reads_and_changes_by_a_person_are_audited(gateway, stand_ins):
     # then the auditor sees each, newest first: who, in which role, what, of whom
     entries = audit_of(gateway, applicant_id)
     assert [(e["action"], e["route"]) for e in entries] == [
-        ("change", "POST /api/v1/applicants/{id}/interviews"),
-        ("read", "GET /api/v1/applicants/{id}/checks"),
-        ("read", "GET /api/v1/applicants/{id}")]
+        ("change", "POST /api/v1/applicants/{applicant_id}/interviews"),
+        ("read", "GET /api/v1/applicants/{applicant_id}/checks"),
+        ("read", "GET /api/v1/applicants/{applicant_id}")]
     assert {(e["actor"], tuple(e["roles"]), e["municipality"], e["subject"]) for e in entries} == {
         ("rekryterare-audit", ("recruiter",), HOME, applicant_id)}
     assert datetime.fromisoformat(entries[0]["at"]).utcoffset() in (timedelta(hours=1), timedelta(hours=2))

@@ -64,7 +64,7 @@ def test_the_openapi_document_is_valid_and_describes_every_route(gateway):
 def test_the_document_describes_bodies_with_the_services_own_schemas(gateway):
     document = Client(gateway).get("/openapi.json").json()
     schemas = document["components"]["schemas"]
-    body = document["paths"]["/api/v1/applicants/{id}/interviews"]["post"]["requestBody"]
+    body = document["paths"]["/api/v1/applicants/{applicant_id}/interviews"]["post"]["requestBody"]
     assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RecordInterviewBody"}
     assert set(schemas["RecordInterviewBody"]["required"]) == {"interviewed_on", "interviewer"}
     registration = schemas["RegistrationBody"]

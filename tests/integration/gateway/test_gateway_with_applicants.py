@@ -5,14 +5,15 @@ from __future__ import annotations
 import random
 import string
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from services.common import sweden
 from tests.kernel.helpers import wait_until
 from tests.people import a_personnummer
 
-from gateway_testing import Client, assert_problem, running_gateway, running_recruitment, token
+from gateway_testing import Client, Drops, assert_problem, read_cache_of, running_gateway, running_recruitment, token
 
 STOCKHOLM, GOTEBORG = "0180", "1480"
 
@@ -45,7 +46,7 @@ def registered(system, recruiter: Client) -> tuple[str, dict]:
 
 def test_from_the_public_form_to_approval(system):
     recruiter = Client(system, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-1"))
-    today = date.today().isoformat()
+    today = sweden.today().isoformat()
 
     # given an intresseanmälan from the public form, which the recruiter finds, personnummer masked
     applicant_id, body = registered(system, recruiter)
@@ -69,7 +70,7 @@ def test_from_the_public_form_to_approval(system):
         assert response.status_code == 200, response.text
 
     # then, once the applicants service has seen the checks completed, the approval goes through
-    approval = {"roles": ["kontaktperson"], "valid_until": (date.today() + timedelta(days=365)).isoformat()}
+    approval = {"roles": ["kontaktperson"], "valid_until": (sweden.today() + timedelta(days=365)).isoformat()}
     wait_until(lambda: recruiter.post(f"/api/v1/applicants/{applicant_id}/approval", approval).status_code == 200,
                timeout=20, message="the approval accepted")
     applicant = recruiter.get(f"/api/v1/applicants/{applicant_id}").json()
@@ -80,8 +81,9 @@ def test_from_the_public_form_to_approval(system):
     trail = Client(system, token("auditor", municipalities=[STOCKHOLM])).get(
         "/api/v1/audit", params={"subject": applicant_id}).json()["items"]
     assert {e["actor"] for e in trail} == {"rekryterare-1"}
-    assert {"POST /api/v1/applicants/{id}/approval", "POST /api/v1/applicants/{id}/interviews",
-            "POST /api/v1/checks/{id}/result", "GET /api/v1/applicants/{id}"} <= {e["route"] for e in trail}
+    assert {"POST /api/v1/applicants/{applicant_id}/approval", "POST /api/v1/applicants/{applicant_id}/interviews",
+            "POST /api/v1/checks/{check_id}/result", "GET /api/v1/applicants/{applicant_id}"} <= {
+        e["route"] for e in trail}
 
 
 def test_another_municipality_can_neither_read_nor_change(system):
@@ -90,7 +92,7 @@ def test_another_municipality_can_neither_read_nor_change(system):
     checks = wait_until(lambda: recruiter.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"],
                         timeout=20, message="the checks requested")
     goteborg = Client(system, token("recruiter", municipalities=[GOTEBORG]))
-    today = date.today().isoformat()
+    today = sweden.today().isoformat()
 
     assert_problem(goteborg.get(f"/api/v1/applicants/{applicant_id}"), 404)
     assert_problem(goteborg.get(f"/api/v1/applicants/{applicant_id}/checks"), 404)
@@ -117,12 +119,25 @@ def read_cache_hits() -> float:
     return READ_CACHE.labels("hit")._value.get()
 
 
+def received_every_event_of_the_registration(drops: Drops, recruiter: Client, applicant_id: str) -> None:
+    """Waits until the gateway behind `drops` has received every event an applicant's registration causes here:
+    its ApplicantRegistered and a CheckRequested per register check (registry_checks requests them all at once,
+    and nothing answers them: there is no register simulator). Each drops the applicant's cached read whenever it
+    arrives, so before then a read kept now may be dropped before the next."""
+    checks = wait_until(lambda: recruiter.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"],
+                        timeout=20, message="the checks requested")
+    wait_until(lambda: drops.naming(applicant_id) >= 1 + len(checks), timeout=20,
+               message="the registration's events at the gateway")
+
+
 def test_a_read_the_gateway_keeps_gives_way_at_once_to_a_change_made_elsewhere(system):
-    today = date.today().isoformat()
+    today = sweden.today().isoformat()
     with running_gateway(GATEWAY_CACHE_SECONDS=300) as keeping:
         # given a gateway process that keeps reads for five minutes, and an applicant it has read twice
+        drops = Drops(read_cache_of(keeping))
         recruiter = Client(keeping, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-cache"))
         applicant_id, _ = registered(keeping, recruiter)
+        received_every_event_of_the_registration(drops, recruiter, applicant_id)
         hits = read_cache_hits()
         first = recruiter.get(f"/api/v1/applicants/{applicant_id}").json()
         assert recruiter.get(f"/api/v1/applicants/{applicant_id}").json() == first
@@ -130,7 +145,7 @@ def test_a_read_the_gateway_keeps_gives_way_at_once_to_a_change_made_elsewhere(s
         # and the audit has both reads: an answer from the cache is a read of personal data all the same
         auditor = Client(keeping, token("auditor", municipalities=[STOCKHOLM]))
         reads = [a for a in auditor.get("/api/v1/audit", params={"subject": applicant_id}).json()["items"]
-                 if a["route"] == "GET /api/v1/applicants/{id}" and a["actor"] == "rekryterare-cache"]
+                 if a["route"] == "GET /api/v1/applicants/{applicant_id}" and a["actor"] == "rekryterare-cache"]
         assert len(reads) == 2
 
         # when the interview is recorded through another gateway process, which this one learns only by the event

@@ -1,31 +1,24 @@
-"""What the assignments routes do (the RPC service `assignments`): client needs, matching, offers and the running
+"""The assignments routes (the RPC service `assignments`): client needs, matching, offers and the running
 assignment for case workers; a volunteer's own offers and assignments under /api/v1/me/.
 
-As in handlers.py: the route table says who may call; a municipality in the path is checked against the token
-before any service is asked; the service checks again; what comes back is checked once more where it names its
-municipality; and every read or change of personal data is noted for the audit log. Subjects in the audit are
-the ids the API shows: "need-<uuid>", "assignment-<uuid>" and the volunteer's (the applicant's) bare id, as the
-applicant routes write it, so that an auditor's `subject=<applicant id>` finds both.
+A municipality in the path is checked against the token before the service is asked; the service checks again;
+what comes back is checked once more where it names its municipality, and a volunteer's answer must be their own.
 """
 from __future__ import annotations
 
 import logging
 
-from werkzeug.wrappers import Response
-
-from .auth import require_municipality
-from .problems import Problem
-from .schemas import AssignmentQuery, CandidatesQuery, CaseWorkerWorklistQuery, NeedQuery
-from .web import Call, person_id
+from ..problems import Problem
+from ..schemas import AssignmentQuery, CandidatesQuery, CaseWorkerWorklistQuery, NeedQuery
+from ..web import Call
+from .common import attachment, municipality_of, person_id, shown
 
 log = logging.getLogger(__name__)
-
-CSV = "text/csv; charset=utf-8"
 
 
 def _checked(call: Call, result: dict) -> dict:
     """A case worker's answer: shown only if it is of one of the caller's municipalities."""
-    require_municipality(call.caller, result.get("municipality") if isinstance(result, dict) else None)
+    call.caller.require(municipality_of(result))
     return result
 
 
@@ -49,40 +42,38 @@ def _mine(call: Call, result: dict) -> dict:
 
 # --- client needs ------------------------------------------------------------------------------------------------
 
-def register_need(call: Call, m: str):
+def register_need(call: Call, municipality: str):
     """The municipality's decision (beslut) on an insats."""
-    require_municipality(call.caller, m)
-    need = _checked(call, call.assignments.register_need(m, call.body()))
-    call.changed(need["need_id"], m)
+    call.caller.require(municipality)
+    need = _checked(call, call.assignments.register_need(municipality, call.body()))
+    call.changed(need["need_id"], municipality)
     return 201, need
 
 
-def list_needs(call: Call, m: str):
+def list_needs(call: Call, municipality: str):
     query = call.query(NeedQuery)
-    require_municipality(call.caller, m)
-    page = call.assignments.list_needs(m, **query)
-    page["items"] = call.own(page["items"])
-    for item in page["items"]:
-        call.read(item.get("need_id"), item.get("municipality"))
+    call.caller.require(municipality)
+    page = call.assignments.list_needs(municipality, **query)
+    page["items"] = shown(call, page["items"], "need_id")
     return 200, page
 
 
-def get_need(call: Call, id: str):
-    need = _checked(call, call.assignments.get_need(id))
+def get_need(call: Call, need_id: str):
+    need = _checked(call, call.assignments.get_need(need_id))
     call.read(need["need_id"], need["municipality"])
     return 200, need
 
 
-def close_need(call: Call, id: str):
-    need = _checked(call, call.assignments.close_need(id, call.body()))
+def close_need(call: Call, need_id: str):
+    need = _checked(call, call.assignments.close_need(need_id, call.body()))
     call.changed(need["need_id"], need["municipality"])
     return 200, need
 
 
-def need_candidates(call: Call, id: str):
+def need_candidates(call: Call, need_id: str):
     """The ranked candidates, each with its reasons: the need and every candidate shown are read."""
     query = call.query(CandidatesQuery)
-    result = call.assignments.candidates(id, limit=query["limit"])
+    result = call.assignments.candidates(need_id, limit=query["limit"])
     call.read(result["need_id"])
     for candidate in result["candidates"]:
         call.read(person_id(candidate.get("volunteer_id")), candidate.get("municipality"))
@@ -98,24 +89,21 @@ def make_offer(call: Call):
 
 # --- assignments (case workers) ----------------------------------------------------------------------------------
 
-def list_assignments(call: Call, m: str):
+def list_assignments(call: Call, municipality: str):
     query = call.query(AssignmentQuery)
-    require_municipality(call.caller, m)
-    items = call.own(call.assignments.list_assignments(m, **query))
-    for item in items:
-        call.read(item.get("assignment_id"), item.get("municipality"))
-    return 200, {"items": items}
+    call.caller.require(municipality)
+    return 200, {"items": shown(call, call.assignments.list_assignments(municipality, **query), "assignment_id")}
 
 
-def get_assignment(call: Call, id: str):
-    assignment = _checked(call, call.assignments.get_assignment(id))
+def get_assignment(call: Call, assignment_id: str):
+    assignment = _checked(call, call.assignments.get_assignment(assignment_id))
     _note_assignment(call, assignment, change=False)
     return 200, assignment
 
 
 def _case_worker_command(rpc_method: str, name: str, doc: str):
-    def handler(call: Call, id: str):
-        assignment = _checked(call, getattr(call.assignments, rpc_method)(id, call.body()))
+    def handler(call: Call, assignment_id: str):
+        assignment = _checked(call, getattr(call.assignments, rpc_method)(assignment_id, call.body()))
         _note_assignment(call, assignment, change=True)
         return 200, assignment
     handler.__name__, handler.__doc__ = name, doc
@@ -132,31 +120,27 @@ end_assignment = _case_worker_command("end_assignment", "end_assignment", "Uppdr
 report_deviation = _case_worker_command("report_deviation", "report_deviation", "Avvikelse (by the case worker).")
 
 
-def case_worker_worklist(call: Call, m: str):
-    """Deviations, flags, requests to end and follow-ups due, for the case workers of `m`."""
+def case_worker_worklist(call: Call, municipality: str):
+    """Deviations, flags, requests to end and follow-ups due, for the case workers of `municipality`."""
     query = call.query(CaseWorkerWorklistQuery)
-    require_municipality(call.caller, m)
-    items = call.assignments.worklist(m, **query)
+    call.caller.require(municipality)
+    items = call.assignments.worklist(municipality, **query)
     for item in items:
-        call.read(item.get("assignment_id"), m)
+        call.read(item.get("assignment_id"), municipality)
     return 200, {"items": items}
 
 
-def ivo_report(call: Call, m: str):
+def ivo_report(call: Call, municipality: str):
     """Beslut som inte verkställts inom tre månader, to report to IVO."""
-    require_municipality(call.caller, m)
-    items = call.own(call.assignments.ivo_report(m))
-    for item in items:
-        call.read(item.get("need_id"), m)
-    return 200, {"items": items}
+    call.caller.require(municipality)
+    return 200, {"items": shown(call, call.assignments.ivo_report(municipality), "need_id", municipality)}
 
 
-def ivo_csv(call: Call, m: str):
-    require_municipality(call.caller, m)
-    text = call.assignments.ivo_csv(m)
-    call.read(None, m)  # the whole list of the municipality
-    return Response(text, status=200, content_type=CSV,
-                    headers={"Content-Disposition": f'attachment; filename="ivo-{m}.csv"'})
+def ivo_csv(call: Call, municipality: str):
+    call.caller.require(municipality)
+    text = call.assignments.ivo_csv(municipality)
+    call.read(None, municipality)  # the whole list of the municipality
+    return attachment(text, f"ivo-{municipality}.csv")
 
 
 # --- the volunteer's own (/api/v1/me/) ---------------------------------------------------------------------------
@@ -179,16 +163,18 @@ def my_assignments(call: Call):
     return 200, {"items": _my_items(call, call.assignments.my_assignments())}
 
 
-def my_assignment(call: Call, id: str):
-    assignment = _mine(call, call.assignments.get_assignment(id))
+def my_assignment(call: Call, assignment_id: str):
+    assignment = _mine(call, call.assignments.get_assignment(assignment_id))
     call.read(assignment["assignment_id"], assignment.get("municipality"))
     return 200, assignment
 
 
 def _volunteer_command(rpc_method: str, name: str, doc: str, body: str = "required"):
-    def handler(call: Call, id: str):
+    def handler(call: Call, assignment_id: str):
         method = getattr(call.assignments, rpc_method)
-        assignment = _mine(call, method(id) if body == "none" else method(id, call.body(optional=body == "optional")))
+        answer = (method(assignment_id) if body == "none"
+                  else method(assignment_id, call.body(optional=body == "optional")))
+        assignment = _mine(call, answer)
         call.changed(assignment["assignment_id"], assignment.get("municipality"))
         return 200, assignment
     handler.__name__, handler.__doc__ = name, doc
@@ -203,8 +189,8 @@ report_my_deviation = _volunteer_command("report_deviation", "report_my_deviatio
 request_end = _volunteer_command("request_end", "request_end", "The volunteer asks to end.", body="optional")
 
 
-def correct_meeting(call: Call, id: str, meeting_id: str):
+def correct_meeting(call: Call, assignment_id: str, meeting_id: str):
     """The whole meeting as it should have been, with a reason: a correction, never an overwrite."""
-    assignment = _mine(call, call.assignments.correct_meeting(id, meeting_id, call.body()))
+    assignment = _mine(call, call.assignments.correct_meeting(assignment_id, meeting_id, call.body()))
     call.changed(assignment["assignment_id"], assignment.get("municipality"))
     return 200, assignment

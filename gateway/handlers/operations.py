@@ -1,0 +1,44 @@
+"""What operators and client developers ask the gateway itself: whether it can serve, its metrics, and the API's
+documentation."""
+from __future__ import annotations
+
+from kombu import Connection
+from werkzeug.wrappers import Response
+
+from .. import metrics, openapi
+from ..problems import problem
+from ..web import Call
+
+
+def health(call: Call):
+    """200 when the database and the broker answer; 503 (problem+json) naming what does not."""
+    checks = {"database": "ok", "broker": "ok"}
+    try:
+        with call.db.connection() as conn:
+            conn.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 (any failure means unavailable)
+        checks["database"] = "unavailable"
+    try:
+        with Connection(call.service.config["AMQP_URI"], connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception:  # noqa: BLE001
+        checks["broker"] = "unavailable"
+    if "unavailable" in checks.values():
+        down = ", ".join(name for name, state in checks.items() if state != "ok")
+        return problem(503, "service-unavailable", "The gateway cannot serve requests", f"Unavailable: {down}.",
+                       call.request.path, extra={"checks": checks})
+    return 200, {"status": "ok", **checks}
+
+
+def prometheus_metrics(call: Call):
+    data, content_type = metrics.exposition()
+    return Response(data, status=200, content_type=content_type)
+
+
+def openapi_document(call: Call):
+    return 200, openapi.document(call.service.routes)
+
+
+def docs_page(call: Call):
+    return Response(openapi.html_page(openapi.document(call.service.routes)), status=200,
+                    content_type="text/html; charset=utf-8")

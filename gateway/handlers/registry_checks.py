@@ -1,0 +1,40 @@
+"""The register checks routes (the RPC service `registry_checks`): an applicant's checks, a paper registerutdrag
+keyed in, and the recruiters' worklist of checks that wait or need action."""
+from __future__ import annotations
+
+from nameko.exceptions import UnknownService
+
+from ..schemas import WorklistQuery
+from ..web import Call
+from .common import municipality_of, person_id, require_named, shown
+
+
+def applicant_checks(call: Call, applicant_id: str):
+    """Both services asked at once; the applicant's municipality decides whether the caller may see either.
+    While registry_checks is not running, the checks are those the applicants service has projected. (The
+    confirmed proxy: only a confirmed publish tells at once that no registry_checks is running.)"""
+    try:
+        checks = call.service.registry_checks.checks_for_applicant.call_async(applicant_id)
+    except UnknownService:
+        checks = None
+    applicant = call.applicants.get_applicant(applicant_id)
+    municipality = applicant.get("municipality")
+    call.caller.require(municipality)
+    items = applicant.get("checks", []) if checks is None else checks.result()
+    call.read(person_id(applicant_id), municipality)
+    return 200, {"items": [check for check in items if check.get("municipality", municipality) == municipality]}
+
+
+def record_check_result(call: Call, check_id: str):
+    """A recruiter keys in a paper registerutdrag."""
+    result = call.registry_checks.record_manual_result(check_id, call.body())
+    subject = result.get("applicant_id", check_id) if isinstance(result, dict) else check_id
+    call.changed(person_id(subject), municipality_of(result))
+    return 200, result if result is not None else {"check_id": check_id}
+
+
+def worklist(call: Call):
+    query = call.query(WorklistQuery)
+    require_named(call, query["municipality"])
+    result = call.registry_checks.worklist(municipality=query["municipality"])
+    return 200, {"items": shown(call, result["items"] if isinstance(result, dict) else result, "applicant_id")}
