@@ -16,7 +16,7 @@ from gateway.service import ROUTES
 from gateway.web import PUBLIC
 from services.common import sweden
 from services.common.roles import VOLUNTEER
-from services.payments.rate_table import skr_defaults
+from services.payments.contract import RATE_KEYS
 from tests.e2e.conftest import a_personnummer
 from tests.e2e.test_e2e_assignment_journey import a_childs_personnummer, approved_volunteer
 from tests.kernel.helpers import wait_until
@@ -67,7 +67,7 @@ def valid_bodies(home: dict) -> dict[str, dict]:
         "request_end": {"reason": "Flyttar."},
         # ersättning och utbetalning
         "publish_rates": {"effective_from": TODAY.isoformat(), "reason": "Göteborg försöker ändra.",
-                          "rates": [{"key": sorted(skr_defaults().keys)[0], "value": None}]},
+                          "rates": [{"key": RATE_KEYS[0], "value": None}]},
         "approve_report": {"month": home["ids"]["month"], "meeting_ids": home["report_meeting_ids"]},
         "prepare_payment_run": {},
         "approve_payment_run": {},
