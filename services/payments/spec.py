@@ -11,6 +11,7 @@ from pathlib import Path
 
 from services.common.kernel import ServiceSpec
 
+from . import events  # noqa: F401 (registers the upcasters of the events' old versions)
 from .domain.tax_details import published_data
 from .read import PROJECTIONS
 
