@@ -188,11 +188,11 @@ class RateUsedSchema(Schema):
     source = _text("SKR / Skatteverket / the law / the municipality's decision")
     carried_forward = fields.Boolean(required=True,
                                      metadata={"description": "a yearly figure from an earlier year (none published)"})
-    valid_to = fields.String(load_default=None, allow_none=True, validate=_iso_date, metadata={
-        "description": "the law's rows (rates/tax_rules.csv, employer_contributions.csv): the last day in force"})
-    confidence = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["C", "S", "U"]),
-                               metadata={"description": "the law's rows: C confirmed, S secondary source, U not "
-                                                        "confirmed (a warning says so)"})
+    valid_to = fields.String(required=True, allow_none=True, validate=_iso_date, metadata={
+        "description": "v2. the law's rows (rates/tax_rules.csv, employer_contributions.csv): the last day in force"})
+    confidence = fields.String(required=True, allow_none=True, validate=validate.OneOf(["C", "S", "U"]),
+                               metadata={"description": "v2. the law's rows: C confirmed, S secondary source, U "
+                                                        "not confirmed (a warning says so); null for other rates"})
 
 
 class CompensationCalculatedSchema(Schema):
@@ -361,6 +361,7 @@ def _compensation_calculated_v1(data: dict) -> dict:
             "contributions_ore": sum(line["employer_contributions_ore"] + line["employer_contributions_deferred_ore"]
                                      for line in taxable)}
     return {**data, "paid_on": None, "employer_contributions_catch_up_base_ore": None,
+            "rates_used": [{**r, "valid_to": None, "confidence": None} for r in data["rates_used"]],
             "tax": {**tax, "withholding_exemption": None, "further_pay_expected": None,
                     "employer_contribution_rules": [rule],
                     "employer_contribution_parts": [part] if part["base_ore"] else []}}

@@ -163,18 +163,22 @@ def _row(key: str, fields: dict, value: str) -> Row:
                fields["confidence"], fields["source"])
 
 
-def _read(name: str) -> list[dict]:
+def read_rows(name: str) -> list[dict]:
+    """The rows of one of the shipped files (rates/<name>), as text."""
     with open(RATES_DIR / name, encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def rules_from(parameters: list[dict], contributions: list[dict]) -> TaxRules:
+    """TaxRules from rows shaped as in rates/tax_rules.csv and rates/employer_contributions.csv."""
+    return TaxRules([_row(r["key"], r, r["value"]) for r in parameters], [
+        ContributionRule(r["rule"], _row(f"employer_contributions.{r['rule']}", r, r["percent"]),
+                         parse_condition(r["condition"]),
+                         int(r["monthly_cap_kr"]) * 100 if r["monthly_cap_kr"] else None)
+        for r in contributions])
 
 
 @lru_cache(maxsize=1)
 def tax_rules() -> TaxRules:
     """The shipped rows (rates/tax_rules.csv and rates/employer_contributions.csv)."""
-    parameters = [_row(r["key"], r, r["value"]) for r in _read("tax_rules.csv")]
-    contributions = [
-        ContributionRule(r["rule"], _row(f"employer_contributions.{r['rule']}", r, r["percent"]),
-                         parse_condition(r["condition"]),
-                         int(r["monthly_cap_kr"]) * 100 if r["monthly_cap_kr"] else None)
-        for r in _read("employer_contributions.csv")]
-    return TaxRules(parameters, contributions)
+    return rules_from(read_rows("tax_rules.csv"), read_rows("employer_contributions.csv"))

@@ -51,8 +51,8 @@ def tax_details(personnummer: str | None, basis="default", percent=None, reason=
 
 
 def approve(month: str, *meetings: Meeting, kind="kontaktperson", by=CASE_WORKER, on: date | None = None,
-            assignment=ASSIGNMENT, preceding=()) -> ApproveReport:
-    return ApproveReport(KOMMUN, assignment, month, by, CASE_WORKER, VOLUNTEER, kind, tuple(meetings),
+            assignment=ASSIGNMENT, preceding=(), volunteer=VOLUNTEER) -> ApproveReport:
+    return ApproveReport(KOMMUN, assignment, month, by, CASE_WORKER, volunteer, kind, tuple(meetings),
                          on or month_end(month), tuple(preceding))
 
 
