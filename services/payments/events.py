@@ -177,8 +177,8 @@ class TaxSchema(Schema):
         "description": "v2. the payee's rules on the day of payment: a capped rule, then the one above its cap"})
     employer_contribution_parts = fields.List(fields.Nested(ContributionPartSchema), required=True, metadata={
         "description": "v2. this payment's pay and catch-up base by rule: how Skatteverket sums the underlag"})
-    under_threshold = fields.Boolean(required=True,
-                                     metadata={"description": "the year is still under 1,000 kr: contributions deferred"})
+    under_threshold = fields.Boolean(required=True, metadata={
+        "description": "the year is still under 1,000 kr: contributions deferred"})
 
 
 class RateUsedSchema(Schema):

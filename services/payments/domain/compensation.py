@@ -1,8 +1,10 @@
 """One assignment's compensation for one month: stream "compensation-<assignment_id>-<YYYY-MM>".
 
-    ApproveReport          the responsible case worker approves the month's närvarorapport (the meetings as seen)
-      -> ReportApproved      (again, with a new revision, when a meeting is logged or corrected afterwards)
-    CalculateCompensation  in a payment run: only an approved month is calculated
+    ApproveReport          the responsible case worker approves the month's närvarorapport (the meetings as seen;
+      -> ReportApproved      for a kontaktfamilj with the month before's stays, for the 14-day count), again with
+                             a new revision when a meeting is logged or corrected afterwards
+    CalculateCompensation  in a payment run: only an approved month is calculated, with the law's rules of the
+                           day of payment
       -> CompensationCalculated   the first one is the month; every later one is an ADJUSTMENT carrying only the
                                   difference between the month as now approved and all earlier calculations.
                                   Earlier events, paid or not, are never changed.

@@ -37,7 +37,7 @@ from typing import Iterable
 
 from .money import kronor, percent_of
 from .rate_table import RateValue
-from .tax_rules import ContributionRule, TaxRules, tax_rules
+from .tax_rules import ContributionRule, TaxRules
 
 WITHHOLDING_BASES = ("default", "jamkning", "sink")  # what finance may record now
 LEGACY_BASES = ("tax_table",)  # recorded before tables were known unshippable: applied as its percentage, flagged
@@ -196,7 +196,3 @@ def threshold(year_to_date: YearToDate, taxable_ore: int, paid_on: date, law: Ta
     if before < limit_ore and after < limit_ore:
         return ThresholdOutcome(False, 0, limit)
     return ThresholdOutcome(True, before if before < limit_ore else 0, limit)
-
-
-def the_law(law: TaxRules | None) -> TaxRules:
-    return law or tax_rules()

@@ -292,8 +292,8 @@ def test_a_syskonpar_stay_logged_weekly_across_a_month_end_is_paid_with_its_warn
     # when the case worker approves April (w2 and w3 touch it; w1 is March's) and finance prepares May's run
     report = payments["case_worker"].report(assignment_id, "2026-04")
     assert len(report["meetings"]) == 2
-    payments["case_worker"].approve_report(assignment_id, {"month": "2026-04",
-                                                           "meeting_ids": [m["meeting_id"] for m in report["meetings"]]})
+    shown = [m["meeting_id"] for m in report["meetings"]]
+    payments["case_worker"].approve_report(assignment_id, {"month": "2026-04", "meeting_ids": shown})
     run_id = f"paymentrun-{LINKOPING}-2026-05"
     payments["finance"].prepare_run(LINKOPING, "2026-05")
     status = wait_until(lambda: (s := payments["finance"].run_status(run_id))["run"] and s, timeout=20,

@@ -46,7 +46,8 @@ def test_a_syskonpar_pays_omkostnad_per_child_and_one_arvode():
     assert gross.gross.omkostnad_ore == 151_00 + 173_00
     assert gross.gross.arvode_ore == 292_00
     assert len(gross.basis["days"]) == 2  # Monday's afternoon and Tuesday's morning
-    assert [(c["child"], c["omkostnad_band"], c["omkostnad_per_dygn_ore"]) for c in gross.basis["days"][0]["children"]] == [
+    children = gross.basis["days"][0]["children"]
+    assert [(c["child"], c["omkostnad_band"], c["omkostnad_per_dygn_ore"]) for c in children] == [
         (1, "child", 151_00), (2, "youth", 173_00)]
     assert gross.basis["children"] == 2
 

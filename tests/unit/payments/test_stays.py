@@ -78,8 +78,10 @@ def test_a_gap_of_a_day_starts_a_new_stay():
 
 # --- item 5: the 14-day count sees the month before ----------------------------------------------------------
 
-AUGUST_WEEKS = (stay("w1", at(2024, 7, 15, 10), at(2024, 7, 22, 10)), stay("w2", at(2024, 7, 22, 10), at(2024, 7, 29, 10)),
-                stay("w3", at(2024, 7, 29, 10), at(2024, 8, 5, 10)), stay("w4", at(2024, 8, 5, 10), at(2024, 8, 11, 17)))
+AUGUST_WEEKS = (stay("w1", at(2024, 7, 15, 10), at(2024, 7, 22, 10)),
+                stay("w2", at(2024, 7, 22, 10), at(2024, 7, 29, 10)),
+                stay("w3", at(2024, 7, 29, 10), at(2024, 8, 5, 10)),
+                stay("w4", at(2024, 8, 5, 10), at(2024, 8, 11, 17)))
 
 
 def test_a_stay_logged_weekly_into_a_new_month_counts_its_days_from_its_arrival():
