@@ -122,7 +122,7 @@ class ReportApprovedSchema(Schema):
 # --- CompensationCalculated ------------------------------------------------------------------------------
 
 class LineSchema(Schema):
-    pay_type = _text("arvode | omkostnad (tax-free) | omkostnad_taxable (above SKR level) | expenses",
+    pay_type = _text("arvode | omkostnad (within the SKR level) | omkostnad_taxable (above it) | expenses",
                      validate=validate.OneOf(["arvode", "omkostnad", "omkostnad_taxable", "expenses"]))
     amount_ore = _ore("the amount; negative in an adjustment that takes back")
     taxable = fields.Boolean(required=True, metadata={"description": "salary: tax and contributions apply"})
@@ -133,7 +133,7 @@ class LineSchema(Schema):
 
 class TotalsSchema(Schema):
     arvode_ore = _ore("arvode")
-    omkostnad_ore = _ore("omkostnadsersättning, tax-free")
+    omkostnad_ore = _ore("omkostnadsersättning within the SKR level (or a decision's): no tax, no contributions")
     omkostnad_taxable_ore = _ore("omkostnadsersättning above the SKR level, taxed as salary")
     expenses_ore = _ore("expenses against receipts")
     tax_withheld_ore = _ore("preliminary tax withheld")
@@ -144,7 +144,7 @@ class TotalsSchema(Schema):
 
 class MonthTotalSchema(Schema):
     arvode_ore = _ore("the month's arvode, all calculations together")
-    omkostnad_ore = _ore("the month's tax-free omkostnad")
+    omkostnad_ore = _ore("the month's omkostnad within the SKR level (or a decision's)")
     omkostnad_taxable_ore = _ore("the month's taxable omkostnad")
     expenses_ore = _ore("the month's expenses")
 

@@ -139,7 +139,7 @@ class Gross:
     arvode_ore: int = 0
     omkostnad_ore: int = 0  # within the SKR level (or an individual decision's): no tax, no contributions
     omkostnad_taxable_ore: int = 0  # above it: taxed as pay
-    expenses_ore: int = 0  # against receipts, tax-free
+    expenses_ore: int = 0  # against receipts: not pay, not reported
 
     def minus(self, other: "Gross") -> "Gross":
         return Gross(self.arvode_ore - other.arvode_ore, self.omkostnad_ore - other.omkostnad_ore,

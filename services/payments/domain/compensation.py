@@ -203,8 +203,8 @@ def _calculate(state: CompensationState, command: CalculateCompensation) -> list
                 "employer_contribution_parts": [part.to_data() for part in tax.contribution_parts]},
         "basis": month.basis,
         "rates_used": [r.to_data() for r in sorted(rates_used.values(), key=lambda r: (r.key, r.effective_from))],
-        "warnings": (_warnings(month.rates_used, command.month[:4]) + _warnings(tax.rates_used, str(paid_on.year))
-                     + _basis_warnings(tax)),
+        "warnings": list(dict.fromkeys(_warnings(month.rates_used, command.month[:4])
+                                       + _warnings(tax.rates_used, str(paid_on.year)) + _basis_warnings(tax))),
         "calculated_by": command.by,
     }, COMPENSATION_CALCULATED_VERSION)]
 

@@ -85,10 +85,11 @@ def payroll_rows(period: str, compensations: Iterable[dict]) -> list[PayrollRow]
                 add(person.person_id, line["pay_type"], box, line["amount_ore"], line["tax_withheld_ore"],
                     line["employer_contributions_ore"], data)
         if data["employer_contributions_catch_up_ore"] or data["employer_contributions_catch_up_base_ore"]:
-            # The 010 amount is the person's (the catch-up base less this period's own pay under the limit).
             add(person.person_id, "contributions_catch_up", "010", 0, 0, data["employer_contributions_catch_up_ore"],
                 data)
-            sums[(person.person_id, "contributions_catch_up", "010")][0] = person.box_010_ore
+    for (person_id, pay_type, _), values in sums.items():
+        if pay_type == "contributions_catch_up":  # the 010 amount is the person's, as the AGI file has it
+            values[0] = sum(p.box_010_ore for p in people.values() if p.person_id == person_id)
     order = list(PAY_TYPES)
     return [PayrollRow(period, person, pay_type, box, *values[:3], tuple(sorted(values[3])), tuple(values[4]),
                        " ".join(sorted(values[5])))

@@ -160,7 +160,7 @@ def test_a_month_from_meetings_to_the_payroll_file(payments):
     status = wait_until(lambda: (s := payments["finance"].run_status(run_id))["run"]["complete"] and s,
                         timeout=20, message="the run paid")
 
-    # then March was paid once: 980 kr arvode less 30 % tax, 490 kr omkostnad tax-free
+    # then March was paid once: 980 kr arvode less 30 % tax, 490 kr omkostnad without tax
     payments_issued = issued(payments, assignment_id)
     assert len(payments_issued) == 1
     assert payments_issued[0]["payout_ore"] == 98_000 - 29_400 + 49_000

@@ -25,7 +25,7 @@ def test_thirty_percent_preliminary_tax_by_default():
     data = calculated()
     assert arvode_line(data)["tax_withheld_ore"] == 294_00  # 30 % of 980 kr
     assert data["tax"]["withholding_basis"] == "default"
-    assert data["totals"]["payout_ore"] == 980_00 + 490_00 - 294_00  # omkostnad is tax-free
+    assert data["totals"]["payout_ore"] == 980_00 + 490_00 - 294_00  # no tax on omkostnad within the SKR level
 
 
 def test_a_recorded_tax_table_percentage_replaces_the_default():
