@@ -18,6 +18,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from services.common.envelope import upcaster
 
 from .domain.compensation import COMPENSATION_CALCULATED_VERSION, REPORT_APPROVED_VERSION
+from .domain import decisions, tax_details
 from .domain.decisions import ARVODE, OMKOSTNAD
 from .domain.payment_run import RUN_EVENTS_VERSION
 from .domain.tax import LEGACY_BASES, WITHHOLDING_BASES
@@ -289,7 +290,7 @@ class PaymentIssuedSchema(Schema):
 
 class TaxDetailsChangedSchema(Schema):
     """As other services see it: the personnummer, birth date and bank account are stored but never published
-    (domain/tax_details.py, published_data)."""
+    (published_data below)."""
 
     municipality = _text("kommunkod", validate=KOMMUNKOD)
     volunteer_id = _text("the volunteer (uppdragstagare)")
@@ -307,6 +308,9 @@ class TaxDetailsChangedSchema(Schema):
 # --- individual decisions --------------------------------------------------------------------------------
 
 class _DecisionSchema(Schema):
+    """As other services see it: the reason (the assessment, which may describe the child) is stored but never
+    published (published_data below)."""
+
     decision_id = _text("decisions-<assignment>/<n>")
     municipality = _text("kommunkod", validate=KOMMUNKOD)
     assignment_id = _text("the assignment")
@@ -315,7 +319,6 @@ class _DecisionSchema(Schema):
     to_month = fields.String(required=True, allow_none=True, validate=MONTH,
                              metadata={"description": "the last month it covers; null: until another decision"})
     per = _text("dygn (kontaktfamilj) | month", validate=validate.OneOf(["dygn", "month"]))
-    reason = _text("why (the assessment)")
     underlag_reference = _text("the underlag's reference (diarienummer, document)")
     decided_by = _text("user id of who decided")
     decided_on = _date("the day of the decision")
@@ -340,6 +343,20 @@ EVENT_SCHEMAS = {
     ARVODE: (1, ArvodeLevelDecidedSchema),
     OMKOSTNAD: (1, OmkostnadExcessApprovedSchema),
 }
+
+
+# Fields stored but never published: personal data of the volunteer, and texts that may describe the client.
+PRIVATE_FIELDS = {"TaxDetailsChanged": tax_details.PRIVATE_FIELDS, ARVODE: decisions.PRIVATE_FIELDS,
+                  OMKOSTNAD: decisions.PRIVATE_FIELDS}
+
+
+def published_data(event_type: str, data: dict) -> dict:
+    """What other services may see of a payments event: never a personnummer, birth date, account or a
+    decision's reason."""
+    private = PRIVATE_FIELDS.get(event_type)
+    if not private:
+        return data
+    return {key: value for key, value in data.items() if key not in private}
 
 
 # --- upcasters: old versions read as the current one --------------------------------------------------------

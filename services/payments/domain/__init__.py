@@ -8,7 +8,8 @@
                                                                         ApprovePaymentRun -> PaymentRunApproved
     taxdetails-<kommunkod>-<volunteer>   tax_details.py   TAX_DETAILS   SetTaxDetails -> TaxDetailsChanged
     decisions-<assignment>               decisions.py     DECISIONS     DecideArvodeLevel -> ArvodeLevelDecided
-                                                                        ApproveOmkostnadExcess -> OmkostnadExcessApproved
+                                                                        ApproveOmkostnadExcess
+                                                                          -> OmkostnadExcessApproved
 
 The rules that are not a stream: the arithmetic in calculation.py (arvode, omkostnad, expenses), dygn counting in
 stays.py, tax and employer contributions in tax.py on the law's dated rows in tax_rules.py (../rates/tax_rules.csv

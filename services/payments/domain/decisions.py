@@ -24,6 +24,7 @@ from services.common.places import is_municipality
 from .calculation import KINDS, IndividualDecision, month_start
 
 ARVODE, OMKOSTNAD = "ArvodeLevelDecided", "OmkostnadExcessApproved"
+PRIVATE_FIELDS = ("reason",)  # the assessment may describe the child: stored here, never published
 
 
 def stream_id(assignment_id: str) -> str:

@@ -5,7 +5,7 @@
 
 A calculation needs the volunteer's birth date (employer contributions by age) and preliminary tax basis; the
 payroll file needs the personnummer; the payment needs the bank account. All of it is personal data: it stays in
-this service's database (`published_data` below removes it from what goes on the bus), it is masked in every
+this service's database (events.published_data removes it from what goes on the bus), it is masked in every
 answer, and it never goes into a log or an error text.
 """
 from __future__ import annotations
@@ -142,9 +142,3 @@ def evolve(state: TaxDetailsState, event: EventLike) -> TaxDetailsState:
 
 TAX_DETAILS: Decider[TaxDetailsState] = Decider("taxdetails", initial, decide, evolve)
 
-
-def published_data(event_type: str, data: dict) -> dict:
-    """What other services may see of a payments event: never a personnummer, birth date or account."""
-    if event_type != "TaxDetailsChanged":
-        return data
-    return {key: value for key, value in data.items() if key not in PRIVATE_FIELDS}

@@ -12,8 +12,8 @@ from services.payments.domain.compensation import COMPENSATION, ApproveReport, C
 from services.payments.domain.payment_run import PAYMENT_RUN, ApprovePaymentRun, PreparePaymentRun, RunItem
 from services.payments.domain.rate_table import skr_defaults
 from services.payments.domain.tax import TaxProfile, YearToDate
-from services.payments.domain.tax_details import SetTaxDetails, published_data
-from services.payments.events import EVENT_SCHEMAS
+from services.payments.domain.tax_details import SetTaxDetails
+from services.payments.events import EVENT_SCHEMAS, published_data
 
 KOMMUN = "0180"
 ASSIGNMENT = "a-1"

@@ -13,6 +13,7 @@ from services.payments.domain.compensation import COMPENSATION
 from services.payments.domain.decisions import (ARVODE, DECISIONS, OMKOSTNAD, ApproveOmkostnadExcess,
                                                 DecideArvodeLevel, in_force)
 from services.payments.domain.rate_table import skr_defaults
+from services.payments.events import published_data
 
 from .examples import (ASSIGNMENT, KOMMUN, approve, assert_published_contract, at, calculate, decide_all, history,
                        kf_terms, kp_terms, meeting, stay)
@@ -155,3 +156,11 @@ def test_a_kontaktfamiljs_excess_is_approved_per_dygn_and_child():
     without = gross_for_month(kf_terms(TEN, omkostnad_percent_child=160, omkostnad_justification="särskilda behov"),
                               "2023-03", [WEEKDAY_NIGHT], skr_defaults())
     assert (without.gross.omkostnad_ore, without.gross.omkostnad_taxable_ore) == (216_00, 14_00)
+
+
+def test_a_decisions_reason_stays_in_payments():
+    # the assessment may describe the child: stored, never published (the underlag's reference is)
+    [event] = decide_all(DECISIONS, arvode_level(505, reason="barnets behov av tillsyn nattetid"))
+    published = published_data(event.type, event.data)
+    assert "reason" not in published and published["underlag_reference"] == "Dnr SN 2023/117"
+    assert event.data["reason"] == "barnets behov av tillsyn nattetid"
