@@ -87,7 +87,8 @@ def seed_by_copy(url: str, months: int) -> None:
                         command = ApproveReport(KOMMUN, f"a-{a}", month, "socialsekreterare-1", "socialsekreterare-1",
                                                 f"v-{a % volunteers}", "kontaktperson", (meeting,), month_end(month))
                         [event] = COMPENSATION.decide(COMPENSATION.initial(), command)
-                        copy.write_row((uuid.uuid4(), event.type, 1, compensation_stream(f"a-{a}", month),
+                        copy.write_row((uuid.uuid4(), event.type, event.schema_version,
+                                        compensation_stream(f"a-{a}", month),
                                         "compensation", 1, now, now, json.dumps(event.data), KOMMUN,
                                         "socialsekreterare-1"))
                         reports.append((f"a-{a}", month, KOMMUN, f"v-{a % volunteers}", "kontaktperson", 1,

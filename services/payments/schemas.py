@@ -13,7 +13,7 @@ from services.common.identity import InvalidIdentityNumber
 from services.common.sweden import today
 
 from .domain.rate_table import skr_defaults
-from .domain.tax import WITHHOLDING_BASES
+from .domain.tax import TAX_TABLES_NOT_SUPPORTED, WITHHOLDING_BASES
 from .domain.tax_details import parse_personnummer
 from .events import MONTH
 
@@ -56,14 +56,17 @@ class ApproveReportBody(Schema):
 
 class TermsBody(Schema):
     """Ersättning in the genomförandeplan. kontaktperson: category, arvode_percent, omkostnad_percent;
-    kontaktfamilj: client_birth_date and optional percentages; skkp: amounts per month in öre."""
+    kontaktfamilj: client_birth_dates (each child; client_birth_date for one) and optional percentages; skkp:
+    amounts per month in öre."""
 
     kind = fields.String(required=True, validate=validate.OneOf(["kontaktperson", "kontaktfamilj", "skkp"]))
     category = fields.Integer(strict=True, load_default=None, validate=validate.OneOf([1, 2, 3]),
                               metadata={"description": "kontaktperson: kategori 1, 2 or 3"})
     arvode_percent = _percent("kontaktperson: arvode, % of prisbasbelopp/12", load_default=None)
     omkostnad_percent = _percent("kontaktperson: omkostnadsersättning, % of prisbasbelopp/12", load_default=None)
-    client_birth_date = fields.Date(load_default=None, metadata={"description": "kontaktfamilj: the child's"})
+    client_birth_dates = fields.List(fields.Date(), load_default=list,
+                                     metadata={"description": "kontaktfamilj: each child's (a syskonpar: two)"})
+    client_birth_date = fields.Date(load_default=None, metadata={"description": "kontaktfamilj: one child's"})
     omkostnad_percent_child = _percent("kontaktfamilj 0-12 år, % of PBB/365; null: SKR standard",
                                        load_default=None, allow_none=True)
     omkostnad_percent_youth = _percent("kontaktfamilj från 13 år, % of PBB/365; null: SKR standard",
@@ -78,13 +81,16 @@ class TermsBody(Schema):
                                             metadata={"description": "motivering: required above the SKR level"})
 
     REQUIRED = {"kontaktperson": ("category", "arvode_percent", "omkostnad_percent"),
-                "kontaktfamilj": ("client_birth_date",),
+                "kontaktfamilj": (),
                 "skkp": ("arvode_ore", "omkostnad_ore")}
 
     @validates_schema
     def _required_for_kind(self, data, **kwargs):
         missing = {name: ["required for " + data["kind"]] for name in self.REQUIRED.get(data.get("kind"), ())
                    if data.get(name) is None}
+        children = data.get("client_birth_dates") or data.get("client_birth_date")
+        if data.get("kind") == "kontaktfamilj" and not children:
+            missing["client_birth_date"] = ["each child's birth date is required for kontaktfamilj"]
         if missing:
             raise ValidationError(missing)
 
@@ -95,17 +101,18 @@ class TermsBody(Schema):
 class TaxDetailsBody(Schema):
     """How tax is withheld from a volunteer's arvode."""
 
-    withholding_basis = fields.String(required=True, validate=validate.OneOf(WITHHOLDING_BASES),
-                                      metadata={"description": "default (30 %), tax_table (skattetabell) or "
-                                                               "jamkning (beslut om jämkning)"})
+    withholding_basis = fields.String(required=True, validate=validate.OneOf(
+        WITHHOLDING_BASES, error=f"must be one of {', '.join(WITHHOLDING_BASES)} ({TAX_TABLES_NOT_SUPPORTED})"),
+        metadata={"description": "default (30 %, sidoinkomst), jamkning (beslut om jämkning) or sink; "
+                                 + TAX_TABLES_NOT_SUPPORTED})
     withholding_percent = fields.Decimal(places=2, load_default=None, allow_none=True,
                                          validate=validate.Range(min=0, max=100),
-                                         metadata={"description": "skatteavdrag i procent"})
+                                         metadata={"description": "jämkning: skatteavdrag i procent"})
 
     @validates_schema
     def _percent_with_basis(self, data, **kwargs):
-        if data["withholding_basis"] != "default" and data.get("withholding_percent") is None:
-            raise ValidationError({"withholding_percent": ["required with a tax table or jämkning"]})
+        if data["withholding_basis"] == "jamkning" and data.get("withholding_percent") is None:
+            raise ValidationError({"withholding_percent": ["required with a jämkning decision"]})
 
 
 class BankAccountBody(Schema):
@@ -131,6 +138,32 @@ class SetTaxDetailsBody(TaxDetailsBody):
                 parse_personnummer(data["personnummer"], today())
             except InvalidIdentityNumber as error:
                 raise ValidationError({"personnummer": [f"invalid: {error}"]}) from None
+
+
+# --- individual decisions (case worker, admin) -----------------------------------------------------------
+
+class DecisionBody(Schema):
+    """An individual decision on an assignment's compensation: from which month (to which, or open), the amount in
+    öre (whole kronor), why, and the underlag's reference (Skatteverket requires an underlag)."""
+
+    from_month = fields.String(required=True, validate=MONTH, metadata={"description": "gäller från månad"})
+    to_month = fields.String(load_default=None, allow_none=True, validate=MONTH,
+                             metadata={"description": "till och med månad; null: tills vidare"})
+    amount_ore = fields.Integer(required=True, strict=True, validate=validate.Range(min=100),
+                                metadata={"description": "belopp i öre, hela kronor"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "motivering: the individual assessment"})
+    underlag_reference = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                       metadata={"description": "underlagets referens (diarienummer, dokument)"})
+
+
+class DecideArvodeLevelBody(DecisionBody):
+    """Förhöjt arvode: a kontaktfamilj's arvode per dygn (amount_ore), decided individually."""
+
+
+class ApproveOmkostnadExcessBody(DecisionBody):
+    """Omkostnad above SKR's level kept as omkostnad up to amount_ore: per month (kontaktperson, skkp) or per dygn
+    and child (kontaktfamilj)."""
 
 
 # --- payment runs (finance) ------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ the thing belongs to, so that another municipality's data is "not found"):
 - runs: finance prepares, another finance person approves (four eyes, in the decider); finance and auditors read
   the status and the exports;
 - tax details: finance (every change is an event with who and why);
+- individual decisions (förhöjt arvode, omkostnad above SKR's level): a case worker or admin decides; case
+  workers, admins, finance and auditors read them;
 - my_payments: the volunteer, their own only (the token's subject is the volunteer id).
 """
 from __future__ import annotations
@@ -104,8 +106,30 @@ class PaymentsService:
 
     @rpc
     @reports_problems
+    def agi_csv(self, run_id):
+        return app.exports.agi_csv(self.kernel, self.caller, run_id)
+
+    @rpc
+    @reports_problems
     def summary_csv(self, run_id):
         return app.exports.summary_csv(self.kernel, self.caller, run_id)
+
+    # --- individual decisions (case workers, admins) --------------------------------------------------------------
+
+    @rpc
+    @reports_problems
+    def decide_arvode_level(self, assignment_id, body):
+        return app.decisions.decide_arvode_level(self.kernel, self.caller, assignment_id, body)
+
+    @rpc
+    @reports_problems
+    def approve_omkostnad_excess(self, assignment_id, body):
+        return app.decisions.approve_omkostnad_excess(self.kernel, self.caller, assignment_id, body)
+
+    @rpc
+    @reports_problems
+    def decisions(self, assignment_id):
+        return app.decisions.decisions(self.kernel, self.caller, assignment_id)
 
     # --- the volunteer --------------------------------------------------------------------------------------------
 

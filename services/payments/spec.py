@@ -5,13 +5,14 @@ It follows assignments (AssignmentStarted, MeetingLogged, MeetingCorrected, Assi
 seen) to know each assignment's plan, volunteer and responsible case worker, and each month's meetings. It reacts
 to none of them with a command: a month is paid only after the case worker approves its report (an RPC), so
 `react` is None. Its own events are published whole, except a volunteer's personnummer, birth date and bank
-account (TaxDetailsChanged), which never leave its database.
+account (TaxDetailsChanged) and an individual decision's reason (ArvodeLevelDecided, OmkostnadExcessApproved),
+which never leave its database (events.published_data).
 """
 from pathlib import Path
 
 from services.common.kernel import ServiceSpec
 
-from .domain.tax_details import published_data
+from .events import published_data  # (importing events registers the upcasters of the old versions)
 from .read import PROJECTIONS
 
 SPEC = ServiceSpec(

@@ -5,7 +5,8 @@ wire these functions to RPC and to the work queue).
     rates.py         publish_rates, rates
     reports.py       report, pending_reports, approve_report
     runs.py          prepare_run, approve_run, run_status, runs
-    exports.py       payroll_csv, summary_csv
+    exports.py       payroll_csv, agi_csv, summary_csv
+    decisions.py     decide_arvode_level, approve_omkostnad_excess, decisions
     volunteers.py    my_payments
     tax_details.py   set_tax_details, tax_details
     health.py        health
@@ -18,4 +19,5 @@ A run's work, shared by the worker processes:
     issuing.py       one compensation paid (PaymentIssued)
     plan.py          the genomförandeplan's terms read as payments' Terms
 """
-from . import exports, health, rates, reports, runs, tax_details, volunteers  # noqa: F401 (the use cases: app.rates...)
+from . import (decisions, exports, health, rates, reports, runs, tax_details,  # noqa: F401 (app.rates...)
+               volunteers)

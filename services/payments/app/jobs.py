@@ -53,7 +53,7 @@ def _calculate_all(kernel, conn, job: dict) -> list[dict]:
         conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
                      (YTD_LOCK, f"{job['municipality']}:{volunteer}"))
     rates = RATE_TABLES.get(kernel, conn, job["municipality"])
-    context = CalculationContext(conn, job["municipality"], int(job["period"][:4]), job["items"])
+    context = CalculationContext(conn, job["municipality"], job["period"], job["items"], job["requested_on"])
     problems = (calculate(kernel, conn, job, item, rates, context) for item in job["items"])
     return [problem for problem in problems if problem]
 

@@ -25,7 +25,7 @@ from services.common.envelope import Metadata
 from services.common.rows import json_value
 
 from ..domain.calculation import month_start
-from ..domain.payment_run import PAYMENT_RUN, PreparePaymentRun
+from ..domain.payment_run import PAYMENT_RUN, PreparePaymentRun, RunWarning
 from ..domain.payment_run import stream_id as run_stream
 from ..read import compensations, reports, runs
 
@@ -143,10 +143,13 @@ def finish_batch_if_done(kernel, batch_id: int) -> bool:
 
 
 def _prepare_run(kernel, conn, batch: dict) -> dict:
-    """PaymentRunPrepared with every calculated, unpaid compensation, once the calculation is done."""
+    """PaymentRunPrepared with every calculated, unpaid compensation, and their calculations' warnings for the
+    approver, once the calculation is done."""
     municipality, period = batch["municipality"], batch["period"]
     items = compensations.unpaid_items(conn, municipality, period)
-    command = PreparePaymentRun(municipality, period, batch["requested_by"], items, batch["requested_on"])
+    warnings = tuple(RunWarning(text, count) for text, count in
+                     compensations.warnings_of(conn, [item.compensation_id for item in items]))
+    command = PreparePaymentRun(municipality, period, batch["requested_by"], items, batch["requested_on"], warnings)
     try:
         events = kernel.execute(PAYMENT_RUN, run_stream(municipality, period), command,
                                 Metadata(municipality=municipality, actor=batch["requested_by"]), conn=conn)
@@ -154,7 +157,7 @@ def _prepare_run(kernel, conn, batch: dict) -> dict:
         return {"prepared": False, "problems": [asdict(p) for p in refused.problems]}
     data = events[0].data
     return {"prepared": True, "preparation": data["preparation"], "item_count": data["item_count"],
-            "total_payout_ore": data["total_payout_ore"]}
+            "total_payout_ore": data["total_payout_ore"], "warnings": data["warnings"]}
 
 
 def sweep(kernel, stale_after_seconds: float) -> list[int]:

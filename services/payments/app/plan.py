@@ -4,26 +4,43 @@ as payments' Terms (domain/calculation.py). See docs/domain.md, "Compensation".
 The plan carries plan.arvode {basis, category, percent, monthly_ore} and plan.omkostnad {level, receipts_allowed}.
 Read as: kontaktperson arvode `percent` % of PBB/12 within the category's band; omkostnad `level` 1-3 is the rate
 table's kontaktperson.omkostnad.level_N in force that month; skkp arvode `monthly_ore`, omkostnad
-`plan.omkostnad.monthly_ore` when given, else the level's monthly amount; kontaktfamilj needs the child's birth
-date, published in AssignmentStarted's `client_birth_dates` (for a pair of siblings the first child's is used).
+`plan.omkostnad.monthly_ore` when given, else the level's monthly amount; kontaktfamilj needs each child's birth
+date, published in AssignmentStarted's `client_birth_dates` (a syskonpar: both; omkostnad is paid per child).
 A plan that carries `terms` (schemas.TermsBody) is used as is.
+
+The individual decisions in force in the month (domain/decisions.py) are laid on top: a decided arvode per dygn
+(kontaktfamilj), and omkostnad above SKR's level kept as omkostnad.
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, Mapping
 
 from services.common.rows import json_value
 from services.common.validation import load_body
 
-from ..domain.calculation import KontaktfamiljTerms, KontaktpersonTerms, SetAmountTerms, Terms, month_start
+from ..domain.calculation import (IndividualDecision, KontaktfamiljTerms, KontaktpersonTerms, SetAmountTerms, Terms,
+                                  month_start)
+from ..domain.decisions import ARVODE, OMKOSTNAD
 from ..domain.money import rate_in_whole_kronor
 from ..domain.rate_table import RateTable
 from ..schemas import TermsBody
 
 
-def terms_of(assignment: dict, rates: RateTable, month: str) -> Terms:
-    """The assignment's plan (a pay_assignments row) as the Terms in force in `month`. Raises ValidationError
-    naming what the plan lacks."""
+def terms_of(assignment: dict, rates: RateTable, month: str,
+             decisions: Mapping[str, IndividualDecision] | None = None) -> Terms:
+    """The assignment's plan (a pay_assignments row) as the Terms in force in `month`, with the individual
+    decisions in force then (decisions.in_force). Raises ValidationError naming what the plan lacks."""
+    found = _plan_terms(assignment, rates, month)
+    decisions = decisions or {}
+    if decisions.get(OMKOSTNAD):
+        found = replace(found, omkostnad_decision=decisions[OMKOSTNAD])
+    if decisions.get(ARVODE) and isinstance(found, KontaktfamiljTerms):
+        found = replace(found, arvode_decision=decisions[ARVODE])
+    return found
+
+
+def _plan_terms(assignment: dict, rates: RateTable, month: str) -> Terms:
     plan = assignment["plan"]
     kind = assignment["kind"]
     if plan.get("terms"):
@@ -38,7 +55,8 @@ def terms_of(assignment: dict, rates: RateTable, month: str) -> Terms:
                     arvode_percent=None if arvode.get("percent") is None else str(arvode["percent"]),
                     omkostnad_percent=None if level_percent is None else str(level_percent))
     elif kind == "kontaktfamilj":
-        body.update(client_birth_date=json_value(assignment.get("client_birth_date")))
+        births = assignment.get("client_birth_dates") or [assignment.get("client_birth_date")]
+        body.update(client_birth_dates=[json_value(birth) for birth in births if birth])
     else:
         monthly = omkostnad.get("monthly_ore")
         if monthly is None and level_percent is not None:
@@ -56,6 +74,7 @@ def terms(body: dict) -> Terms:
         return KontaktpersonTerms(fields["category"], fields["arvode_percent"], fields["omkostnad_percent"],
                                   **common)
     if fields["kind"] == "kontaktfamilj":
-        return KontaktfamiljTerms(fields["client_birth_date"], fields["omkostnad_percent_child"],
-                                  fields["omkostnad_percent_youth"], **common)
+        children = tuple(fields["client_birth_dates"]) or (fields["client_birth_date"],)
+        return KontaktfamiljTerms(children, fields["omkostnad_percent_child"], fields["omkostnad_percent_youth"],
+                                  **common)
     return SetAmountTerms(fields["arvode_ore"], fields["omkostnad_ore"], **common)

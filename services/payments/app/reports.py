@@ -33,20 +33,22 @@ def pending_reports(kernel, caller: Caller, municipality: str) -> list[dict]:
 
 def approve_report(kernel, caller: Caller, assignment_id, body) -> dict:
     """ReportApproved by the assignment's responsible case worker. `body`: {"month", "meeting_ids"}, the ids
-    shown in report(); refused as a conflict when the month's meetings are no longer exactly those.
-    Returns report(assignment_id, month)."""
+    shown in report(); refused as a conflict when the month's meetings are no longer exactly those. A kontaktfamilj
+    report is approved with the month before's stays too, for the 14-day count of a stay that goes on into this
+    month. Returns report(assignment_id, month)."""
     found = _assignment(kernel, caller, assignment_id, CASE_WORKER)
     fields = load_body(ApproveReportBody, body)
     key, month = found["assignment_id"], fields["month"]
     with kernel.connection() as conn:
         shown = meetings.month_meetings(conn, key, month)
+        preceding = meetings.preceding_stays(conn, key, month) if found["kind"] == "kontaktfamilj" else ()
     if sorted(set(fields["meeting_ids"])) != sorted(m["meeting_id"] for m in shown):
         raise ServiceProblem("conflict", "the month's meetings have changed: show the report again", [
             {"message": "the meetings are no longer the ones shown", "field": "meeting_ids",
              "code": "report_changed"}])
     command = ApproveReport(found["municipality"], key, month, caller.actor, found["case_worker_id"],
                             found["volunteer_id"], found["kind"], tuple(meeting_from_data(m) for m in shown),
-                            today())
+                            today(), preceding)
     kernel.execute(COMPENSATION, compensation_stream(key, month), command,
                    Metadata(municipality=found["municipality"], actor=caller.actor))
     with kernel.connection() as conn:

@@ -1,8 +1,10 @@
 """One assignment's compensation for one month: stream "compensation-<assignment_id>-<YYYY-MM>".
 
-    ApproveReport          the responsible case worker approves the month's närvarorapport (the meetings as seen)
-      -> ReportApproved      (again, with a new revision, when a meeting is logged or corrected afterwards)
-    CalculateCompensation  in a payment run: only an approved month is calculated
+    ApproveReport          the responsible case worker approves the month's närvarorapport (the meetings as seen;
+      -> ReportApproved      for a kontaktfamilj with the month before's stays, for the 14-day count), again with
+                             a new revision when a meeting is logged or corrected afterwards
+    CalculateCompensation  in a payment run: only an approved month is calculated, with the law's rules of the
+                           day of payment
       -> CompensationCalculated   the first one is the month; every later one is an ADJUSTMENT carrying only the
                                   difference between the month as now approved and all earlier calculations.
                                   Earlier events, paid or not, are never changed.
@@ -23,8 +25,12 @@ from services.common.places import is_municipality
 from .calculation import (KINDS, Gross, KontaktfamiljTerms, Meeting, Taxed, Terms, gross_for_month,
                           meeting_problems, month_end, month_start, taxed, terms_problems)
 from .payment_run import PaymentRunState
-from .rate_table import RateTable
-from .tax import WITHHOLDING_BASES, TaxProfile, YearToDate
+from .rate_table import RateTable, RateValue
+from .tax import LEGACY_BASES, TAX_TABLES_NOT_SUPPORTED, WITHHOLDING_BASES, TaxProfile, YearToDate
+
+# The data shapes of the events this stream writes (events.py holds their schemas and the upcasters).
+REPORT_APPROVED_VERSION = 2  # 2: preceding_stays
+COMPENSATION_CALCULATED_VERSION = 2  # 2: paid_on, catch-up base, contribution parts, withholding exemption
 
 
 def stream_id(assignment_id: str, month: str) -> str:
@@ -44,6 +50,9 @@ class ApproveReport:
     kind: str  # kontaktperson | kontaktfamilj | skkp
     meetings: tuple[Meeting, ...]  # the month's meetings as the case worker saw them
     approved_on: date
+    # kontaktfamilj: the month before's stays that are not among `meetings`, read only for the 14-day count of a
+    # stay that goes on into this month (not paid here)
+    preceding: tuple[Meeting, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,8 @@ class CalculateCompensation:
     year_to_date: YearToDate  # the volunteer's earlier calculations paid in the same year, all assignments
     rates: RateTable  # the municipality's table (rates.table)
     by: str = "system"
+    paid_on: date | None = None  # the day of payment the law's rules are looked up on; None: paid_in's first day
+    further_pay_expected: bool = True  # the volunteer's assignments go on: for the withholding's 1,000 kr rule
 
 
 @dataclass(frozen=True)
@@ -80,8 +91,10 @@ class CompensationState:
     volunteer_id: str | None = None
     kind: str | None = None
     report: tuple[Meeting, ...] | None = None  # the latest approved meetings
+    preceding: tuple[Meeting, ...] = ()  # and the month before's stays it was approved with (kontaktfamilj)
     report_revision: int = 0
     calculated: Gross = Gross()  # the month's gross as calculated so far, all events together
+    withheld_ore: int = 0  # the tax withheld so far, all events together
     calculations: tuple[tuple[str, int], ...] = ()  # (compensation_id, payout_ore) in order
     paid: frozenset[str] = frozenset()
 
@@ -118,10 +131,11 @@ def _approve_report(state: CompensationState, command: ApproveReport) -> list[Ne
         if command.approved_on < month_end(command.month):
             problems.append(Problem(f"the report for {command.month} can be approved from "
                                     f"{month_end(command.month).isoformat()}", "approved_on", "month_not_over"))
-        problems += meeting_problems(command.kind, command.month, command.meetings)
+        problems += meeting_problems(command.kind, command.month, command.meetings, command.preceding)
     if problems:
         raise CommandRefused(*problems)
-    if state.report is not None and set(state.report) == set(command.meetings):
+    if state.report is not None and (set(state.report), set(state.preceding)) == (
+            set(command.meetings), set(command.preceding)):
         return []  # the same report approved again: nothing new to pay
     return [NewEvent("ReportApproved", {
         "municipality": command.municipality,
@@ -131,9 +145,10 @@ def _approve_report(state: CompensationState, command: ApproveReport) -> list[Ne
         "kind": command.kind,
         "revision": state.report_revision + 1,
         "meetings": [meeting_data(m) for m in command.meetings],
+        "preceding_stays": [meeting_data(m) for m in command.preceding],
         "approved_by": command.by,
         "approved_on": command.approved_on.isoformat(),
-    })]
+    }, REPORT_APPROVED_VERSION)]
 
 
 def _calculate(state: CompensationState, command: CalculateCompensation) -> list[NewEvent]:
@@ -150,11 +165,13 @@ def _calculate(state: CompensationState, command: CalculateCompensation) -> list
     if problems:
         raise CommandRefused(*problems)
 
-    month = gross_for_month(command.terms, command.month, state.report, command.rates)
+    month = gross_for_month(command.terms, command.month, state.report, command.rates, state.preceding)
     difference = month.gross.minus(state.calculated)
     if state.calculations and difference.is_zero():
         return []  # nothing changed since the last calculation
-    tax = taxed(difference, command.tax_profile, command.year_to_date, command.rates)
+    paid_on = _paid_on(command)
+    tax = taxed(difference, command.tax_profile, command.year_to_date, paid_on,
+                further_pay_expected=command.further_pay_expected, withheld_so_far_ore=state.withheld_ore)
     sequence = len(state.calculations) + 1
     rates_used = {(r.key, r.effective_from, r.value): r for r in month.rates_used + tax.rates_used}
     return [NewEvent("CompensationCalculated", {
@@ -168,20 +185,51 @@ def _calculate(state: CompensationState, command: CalculateCompensation) -> list
         "volunteer_id": state.volunteer_id,
         "kind": state.kind,
         "paid_in": command.paid_in,
+        "paid_on": paid_on.isoformat(),
         "report_revision": state.report_revision,
         "lines": [line.to_data() for line in tax.lines],
         "employer_contributions_catch_up_ore": tax.catch_up_ore,
+        "employer_contributions_catch_up_base_ore": tax.catch_up_base_ore,
         "totals": _totals(tax),
         "month_total": gross_data(month.gross),
         "tax": {"withholding_percent": str(tax.withholding_percent), "withholding_basis": tax.withholding_basis,
+                "withholding_exemption": tax.withholding_exemption,
+                "further_pay_expected": tax.further_pay_expected,
                 "employer_contribution_percent": str(tax.contribution_percent),
-                "employer_contribution_rule": tax.contribution_rule, "under_threshold": tax.under_threshold},
+                "employer_contribution_rule": tax.contribution_rule, "under_threshold": tax.under_threshold,
+                "employer_contribution_rules": [{"rule": r.name, "percent": str(r.percent),
+                                                 "monthly_cap_ore": r.monthly_cap_ore}
+                                                for r in tax.contribution_rules],
+                "employer_contribution_parts": [part.to_data() for part in tax.contribution_parts]},
         "basis": month.basis,
         "rates_used": [r.to_data() for r in sorted(rates_used.values(), key=lambda r: (r.key, r.effective_from))],
-        "warnings": [f"{r.key}: no figure published for {command.month[:4]}, the one from "
-                     f"{r.effective_from.isoformat()} is used" for r in month.rates_used if r.carried_forward],
+        "warnings": list(dict.fromkeys(_warnings(month.rates_used, command.month[:4])
+                                       + _warnings(tax.rates_used, str(paid_on.year)) + _basis_warnings(tax))),
         "calculated_by": command.by,
-    })]
+    }, COMPENSATION_CALCULATED_VERSION)]
+
+
+def _paid_on(command: CalculateCompensation) -> date:
+    return command.paid_on or month_start(command.paid_in)
+
+
+def _warnings(rates_used: tuple[RateValue, ...], year: str) -> list[str]:
+    """What finance must know before paying: a figure carried forward from an earlier year, a rule not confirmed."""
+    warnings = []
+    for r in rates_used:
+        if r.carried_forward:
+            warnings.append(f"{r.key}: no figure published for {year}, the one from "
+                            f"{r.effective_from.isoformat()} is used")
+        if r.unconfirmed:
+            warnings.append(f"{r.key}: rests on a rule not confirmed ({r.source})")
+    return warnings
+
+
+def _basis_warnings(tax: Taxed) -> list[str]:
+    if tax.withholding_basis in LEGACY_BASES:
+        return [f"withholding basis tax_table: {TAX_TABLES_NOT_SUPPORTED}; the recorded "
+                f"{tax.withholding_percent} % is withheld until finance records the basis again"]
+    return []
 
 
 def _tax_problems(state: CompensationState, command: CalculateCompensation) -> list[Problem]:
@@ -189,10 +237,10 @@ def _tax_problems(state: CompensationState, command: CalculateCompensation) -> l
     profile = command.tax_profile
     if profile.person_id != state.volunteer_id:
         problems.append(Problem("the tax profile is not the volunteer's", "tax_profile.person_id", "wrong_person"))
-    if profile.withholding_basis not in WITHHOLDING_BASES:
+    if profile.withholding_basis not in WITHHOLDING_BASES + LEGACY_BASES:
         problems.append(Problem(f"withholding basis must be one of {', '.join(WITHHOLDING_BASES)}",
                                 "tax_profile.withholding_basis", "invalid"))
-    elif profile.withholding_basis != "default" and (
+    elif profile.withholding_basis in ("jamkning", "tax_table") and (
             profile.withholding_percent is None or not 0 <= profile.withholding_percent <= 100):
         problems.append(Problem("a tax table or jämkning needs a percentage from 0 to 100",
                                 "tax_profile.withholding_percent", "invalid"))
@@ -206,6 +254,8 @@ def _tax_problems(state: CompensationState, command: CalculateCompensation) -> l
     if command.year_to_date.year != paid_in.year:
         problems.append(Problem("the year-to-date figures are for another year than the payment",
                                 "year_to_date.year", "wrong_year"))
+    if command.paid_on is not None and (command.paid_on.year, command.paid_on.month) != (paid_in.year, paid_in.month):
+        problems.append(Problem("the day of payment is not in the month of payment", "paid_on", "wrong_month"))
     return problems
 
 
@@ -278,9 +328,11 @@ def evolve(state: CompensationState, event: EventLike) -> CompensationState:
         return replace(state, municipality=data["municipality"], assignment_id=data["assignment_id"],
                        month=data["month"], volunteer_id=data["volunteer_id"], kind=data["kind"],
                        report=tuple(meeting_from_data(m) for m in data["meetings"]),
+                       preceding=tuple(meeting_from_data(m) for m in data["preceding_stays"]),
                        report_revision=data["revision"])
     if event.type == "CompensationCalculated":
         return replace(state, calculated=gross_from_data(data["month_total"]),
+                       withheld_ore=state.withheld_ore + data["totals"]["tax_withheld_ore"],
                        calculations=state.calculations + ((data["compensation_id"], data["totals"]["payout_ore"]),))
     if event.type == "PaymentIssued":
         return replace(state, paid=state.paid | {data["compensation_id"]})

@@ -1,6 +1,8 @@
 """A municipality's payment run for one month: stream "paymentrun-<kommunkod>-<YYYY-MM>".
 
-Finance prepares the run (the compensations to pay), a different person approves it (four eyes), and then each
+Finance prepares the run (the compensations to pay, with the warnings of their calculations, such as a rate
+carried forward from an earlier year, so the approver sees them), a different person approves it (four eyes),
+and then each
 compensation is paid: `IssuePayment` goes to the compensation's own stream (compensation.py) with this run's
 state, so that workers paying a run in parallel never contend on one stream, and a compensation is paid at most
 once whatever run lists it. See docs/domain.md, "Compensation".
@@ -14,6 +16,9 @@ from services.common.decider import CommandRefused, Decider, EventLike, NewEvent
 from services.common.places import is_municipality
 
 from .calculation import month_start
+
+
+RUN_EVENTS_VERSION = 2  # PaymentRunPrepared and PaymentRunApproved 2: warnings
 
 
 def stream_id(municipality: str, period: str) -> str:
@@ -36,12 +41,24 @@ class RunItem:
 
 
 @dataclass(frozen=True)
+class RunWarning:
+    """A warning of the calculations the run pays (CompensationCalculated.warnings), and how many items have it."""
+
+    warning: str
+    items: int
+
+    def to_data(self) -> dict:
+        return {"warning": self.warning, "items": self.items}
+
+
+@dataclass(frozen=True)
 class PreparePaymentRun:
     municipality: str
     period: str  # the month of payment, YYYY-MM
     by: str  # finance
     items: tuple[RunItem, ...]  # the calculated, unpaid compensations with an approved report
     prepared_on: date
+    warnings: tuple[RunWarning, ...] = ()  # of those compensations' calculations, for the approver to see
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,7 @@ class PaymentRunState:
     preparation: int = 0  # how many times it was prepared (re-preparing before approval replaces the items)
     prepared_by: str | None = None
     items: tuple[RunItem, ...] = ()
+    warnings: tuple[RunWarning, ...] = ()
     approved_by: str | None = None
 
     @property
@@ -108,9 +126,10 @@ def _prepare(state: PaymentRunState, command: PreparePaymentRun) -> list[NewEven
         "items": [item.to_data() for item in command.items],
         "item_count": len(command.items),
         "total_payout_ore": sum(item.payout_ore for item in command.items),
+        "warnings": [w.to_data() for w in command.warnings],
         "prepared_by": command.by,
         "prepared_on": command.prepared_on.isoformat(),
-    })]
+    }, RUN_EVENTS_VERSION)]
 
 
 def _approve(state: PaymentRunState, command: ApprovePaymentRun) -> list[NewEvent]:
@@ -136,9 +155,10 @@ def _approve(state: PaymentRunState, command: ApprovePaymentRun) -> list[NewEven
         "preparation": state.preparation,
         "item_count": len(state.items),
         "total_payout_ore": sum(item.payout_ore for item in state.items),
+        "warnings": [w.to_data() for w in state.warnings],  # what the approver was shown, approved with the run
         "approved_by": command.by,
         "approved_on": command.approved_on.isoformat(),
-    })]
+    }, RUN_EVENTS_VERSION)]
 
 
 def _stream_problems(state: PaymentRunState, municipality: str, period: str) -> list[Problem]:
@@ -162,8 +182,10 @@ def evolve(state: PaymentRunState, event: EventLike) -> PaymentRunState:
     if event.type == "PaymentRunPrepared":
         items = tuple(RunItem(i["compensation_id"], i["assignment_id"], i["volunteer_id"], i["month"],
                               i["payout_ore"]) for i in data["items"])
+        warnings = tuple(RunWarning(w["warning"], w["items"]) for w in data["warnings"])
         return replace(state, municipality=data["municipality"], period=data["period"], status="prepared",
-                       preparation=data["preparation"], prepared_by=data["prepared_by"], items=items)
+                       preparation=data["preparation"], prepared_by=data["prepared_by"], items=items,
+                       warnings=warnings)
     if event.type == "PaymentRunApproved":
         return replace(state, status="approved", approved_by=data["approved_by"])
     return state

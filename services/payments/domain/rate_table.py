@@ -35,10 +35,17 @@ class RateValue:
     effective_from: date
     source: str
     carried_forward: bool  # a yearly figure used in a later year than it was published for
+    valid_to: date | None = None  # the law's rows (tax_rules.py): the last day the figure is in force
+    confidence: str | None = None  # the law's rows: C confirmed, S secondary source, U not confirmed
+
+    @property
+    def unconfirmed(self) -> bool:
+        return self.confidence == "U"
 
     def to_data(self) -> dict:
         return {"key": self.key, "value": str(self.value), "effective_from": self.effective_from.isoformat(),
-                "source": self.source, "carried_forward": self.carried_forward}
+                "valid_to": self.valid_to.isoformat() if self.valid_to else None, "source": self.source,
+                "confidence": self.confidence, "carried_forward": self.carried_forward}
 
 
 class UnknownRate(KeyError):
@@ -107,6 +114,7 @@ def skr_defaults() -> RateTable:
     with open(SKR_CSV, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     keys = {row["key"]: KeyInfo(row["unit"], row["yearly"] == "yes") for row in rows}
-    rates = [Rate(row["key"], date.fromisoformat(row["effective_from"]), Decimal(row["value"]), row["source"])
-             for row in rows]
+    # An empty value is a setting with no default: the municipality sets it (agi.organisationsnummer).
+    rates = [Rate(row["key"], date.fromisoformat(row["effective_from"]),
+                  Decimal(row["value"]) if row["value"] else None, row["source"]) for row in rows]
     return RateTable(rates, keys)

@@ -15,7 +15,9 @@ from services.common.places import is_municipality
 
 from .rate_table import Rate, RateTable, skr_defaults
 
-WHOLE_NUMBER_UNITS = ("years", "year", "days", "factor")
+WHOLE_NUMBER_UNITS = ("years", "year", "days", "factor", "switch", "id")
+# Settings that are identifiers, not amounts: how many digits each may have (Skatteverket's AGI fields 201, 060).
+ID_DIGITS = {"agi.organisationsnummer": (10, 10), "agi.arbetsstallenummer": (1, 5)}
 
 
 def stream_id(municipality: str) -> str:
@@ -104,9 +106,19 @@ def _problems(state: RatesState, command: PublishRates) -> list[Problem]:
             problems.append(Problem("a rate cannot be negative", f"{where}.value", "negative"))
         elif known[change.key].unit in WHOLE_NUMBER_UNITS and change.value != change.value.to_integral_value():
             problems.append(Problem(f"{change.key} must be a whole number", f"{where}.value", "not_whole"))
+        elif known[change.key].unit == "switch" and change.value not in (0, 1):
+            problems.append(Problem(f"{change.key} is a choice: 1 or 0", f"{where}.value", "not_a_choice"))
+        elif change.key in ID_DIGITS and not _digits_within(change.value, *ID_DIGITS[change.key]):
+            low, high = ID_DIGITS[change.key]
+            digits = f"{low}" if low == high else f"{low} to {high}"
+            problems.append(Problem(f"{change.key} must have {digits} digits", f"{where}.value", "invalid"))
     if problems:
         return problems
     return _band_problems(state, command)
+
+
+def _digits_within(value: Decimal, low: int, high: int) -> bool:
+    return value >= 1 and low <= len(str(int(value))) <= high
 
 
 def _band_problems(state: RatesState, command: PublishRates) -> list[Problem]:

@@ -5,7 +5,7 @@
 
 A calculation needs the volunteer's birth date (employer contributions by age) and preliminary tax basis; the
 payroll file needs the personnummer; the payment needs the bank account. All of it is personal data: it stays in
-this service's database (`published_data` below removes it from what goes on the bus), it is masked in every
+this service's database (events.published_data removes it from what goes on the bus), it is masked in every
 answer, and it never goes into a log or an error text.
 """
 from __future__ import annotations
@@ -19,9 +19,10 @@ from services.common.decider import CommandRefused, Decider, EventLike, NewEvent
 from services.common.identity import IdentityNumber, InvalidIdentityNumber, parse_identity_number
 from services.common.places import is_municipality
 
-from .tax import WITHHOLDING_BASES
+from .tax import LEGACY_BASES, TAX_TABLES_NOT_SUPPORTED, WITHHOLDING_BASES
 
 PRIVATE_FIELDS = ("personnummer", "birth_date", "bank_account")
+TAX_DETAILS_CHANGED_VERSION = 2  # 2: withholding_basis may be sink; tax_table is no longer recorded
 _TWELVE_DIGITS = re.compile(r"^[0-9]{8}-?[0-9]{4}$")
 
 
@@ -85,9 +86,14 @@ def decide(state: TaxDetailsState, command: SetTaxDetails) -> list[NewEvent]:
         problems.append(Problem("who changes the details is required", "by", "required"))
     if not command.reason.strip():
         problems.append(Problem("a reason is required for every change", "reason", "required"))
-    if command.withholding_basis not in WITHHOLDING_BASES:
+    if command.withholding_basis in LEGACY_BASES:
+        problems.append(Problem(f"{TAX_TABLES_NOT_SUPPORTED}: record a jämkning decision's percentage instead",
+                                "withholding_basis", "not_supported"))
+    elif command.withholding_basis not in WITHHOLDING_BASES:
         problems.append(Problem(f"withholding basis must be one of {', '.join(WITHHOLDING_BASES)}",
                                 "withholding_basis", "invalid"))
+    elif command.withholding_basis == "jamkning" and command.withholding_percent is None:
+        problems.append(Problem("a jämkning decision needs its percentage", "withholding_percent", "required"))
     personnummer, birth_date = state.personnummer, state.birth_date
     if command.personnummer is not None:
         try:
@@ -100,7 +106,8 @@ def decide(state: TaxDetailsState, command: SetTaxDetails) -> list[NewEvent]:
         problems.append(Problem("the personnummer is required the first time", "personnummer", "required"))
     if problems:
         raise CommandRefused(*problems)
-    percent = None if command.withholding_basis == "default" else command.withholding_percent
+    # The 30 % and SINK come from the law's dated rows on the day of payment (tax_rules.csv), not from here.
+    percent = command.withholding_percent if command.withholding_basis == "jamkning" else None
     bank_account = command.bank_account if command.bank_account is not None else state.bank_account
     after = {"personnummer": personnummer, "withholding_basis": command.withholding_basis,
              "withholding_percent": None if percent is None else str(percent), "bank_account": bank_account}
@@ -119,7 +126,7 @@ def decide(state: TaxDetailsState, command: SetTaxDetails) -> list[NewEvent]:
         "reason": command.reason.strip(),
         "changed_by": command.by,
         "changed_on": command.on.isoformat(),
-    })]
+    }, TAX_DETAILS_CHANGED_VERSION)]
 
 
 def evolve(state: TaxDetailsState, event: EventLike) -> TaxDetailsState:
@@ -135,9 +142,3 @@ def evolve(state: TaxDetailsState, event: EventLike) -> TaxDetailsState:
 
 TAX_DETAILS: Decider[TaxDetailsState] = Decider("taxdetails", initial, decide, evolve)
 
-
-def published_data(event_type: str, data: dict) -> dict:
-    """What other services may see of a payments event: never a personnummer, birth date or account."""
-    if event_type != "TaxDetailsChanged":
-        return data
-    return {key: value for key, value in data.items() if key not in PRIVATE_FIELDS}

@@ -50,15 +50,23 @@ def unpaid_items(conn, municipality: str, period: str) -> tuple[RunItem, ...]:
     return tuple(RunItem(*item) for item in found)
 
 
-def years_to_date(conn, municipality: str, volunteer_ids: Iterable[str], year: int) -> dict[str, YearToDate]:
-    """Each volunteer's taxable compensation calculated for payment in `year`, every assignment in the
-    municipality (YearToDate.from_compensations, summed in the database)."""
-    volunteer_ids = list(volunteer_ids)
-    found = {r[0]: YearToDate(year, int(r[1]), int(r[2]) - int(r[3])) for r in conn.execute(
-        "SELECT volunteer_id, sum(taxable_ore), sum(deferred_ore), sum(catch_up_ore) FROM pay_compensations "
+def years_to_date(conn, municipality: str, volunteer_ids: Iterable[str], period: str) -> dict[str, YearToDate]:
+    """Each volunteer's taxable compensation calculated for payment in the year of `period` (YYYY-MM), and in
+    `period` itself, every assignment in the municipality (YearToDate.from_compensations, summed in the database)."""
+    volunteer_ids, year = list(volunteer_ids), int(period[:4])
+    found = {r[0]: YearToDate(year, int(r[1]), int(r[2]) - int(r[3]), period, int(r[4])) for r in conn.execute(
+        "SELECT volunteer_id, sum(taxable_ore), sum(deferred_ore), sum(catch_up_ore), "
+        "coalesce(sum(taxable_ore) FILTER (WHERE paid_in = %s), 0) FROM pay_compensations "
         "WHERE municipality = %s AND volunteer_id = ANY(%s) AND paid_in_year = %s GROUP BY volunteer_id",
-        (municipality, volunteer_ids, year))}
-    return {volunteer: found.get(volunteer, YearToDate(year)) for volunteer in volunteer_ids}
+        (period, municipality, volunteer_ids, year))}
+    return {volunteer: found.get(volunteer, YearToDate(year, period=period)) for volunteer in volunteer_ids}
+
+
+def warnings_of(conn, compensation_ids: Iterable[str]) -> list[tuple[str, int]]:
+    """The calculations' warnings over these compensations, each with how many have it, most frequent first."""
+    return [(r[0], int(r[1])) for r in conn.execute(
+        "SELECT w, count(*) FROM pay_compensations c, jsonb_array_elements_text(c.data->'warnings') AS w "
+        "WHERE c.compensation_id = ANY(%s) GROUP BY w ORDER BY count(*) DESC, w", (list(compensation_ids),))]
 
 
 def paid_in_run(conn, run_id: str) -> list[dict]:

@@ -14,8 +14,8 @@ from psycopg.types.json import Jsonb
 from services.common.envelope import Event
 from services.common.projections import Projection
 
-from ..domain.calculation import Meeting
-from ..domain.compensation import meeting_data
+from ..domain.calculation import Meeting, previous_month
+from ..domain.compensation import meeting_data, meeting_from_data
 from ..domain.stays import Stay, half_days
 from .assignments import assignment_key
 from .query import rows
@@ -70,3 +70,11 @@ def month_meetings(conn, assignment_id: str, month: str) -> list[dict]:
                        "WHERE assignment_id = %s AND %s = ANY(months) ORDER BY meeting->>'date', version_id",
                  (assignment_id, month))
     return [{**r["meeting"], "logged_meeting_id": r["meeting_id"], "corrected": r["corrections"] > 0} for r in found]
+
+
+def preceding_stays(conn, assignment_id: str, month: str) -> tuple[Meeting, ...]:
+    """The month before's held stays that do not reach into `month` (those are among its own meetings): what a
+    kontaktfamilj report needs to count a stay's days across the month's start."""
+    this_month = {m["meeting_id"] for m in month_meetings(conn, assignment_id, month)}
+    return tuple(meeting_from_data(m) for m in month_meetings(conn, assignment_id, previous_month(month))
+                 if m["meeting_id"] not in this_month and m["status"] == "held")

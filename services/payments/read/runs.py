@@ -1,6 +1,8 @@
 """Payment runs as prepared and approved (PaymentRunPrepared, PaymentRunApproved), with the items each lists."""
 from __future__ import annotations
 
+from psycopg.types.json import Jsonb
+
 from services.common.envelope import Event
 from services.common.projections import Projection
 from services.common.rows import json_row
@@ -17,7 +19,8 @@ class Runs(Projection):
         upsert(conn, "pay_runs", ("run_id",), {
             "run_id": d["run_id"], "municipality": d["municipality"], "period": d["period"], "status": "prepared",
             "preparation": d["preparation"], "prepared_by": d["prepared_by"], "prepared_on": d["prepared_on"],
-            "item_count": d["item_count"], "total_payout_ore": d["total_payout_ore"]})
+            "item_count": d["item_count"], "total_payout_ore": d["total_payout_ore"],
+            "warnings": Jsonb(d["warnings"])})
         conn.execute("DELETE FROM pay_run_items WHERE run_id = %s", (d["run_id"],))
         with conn.cursor().copy("COPY pay_run_items (run_id, compensation_id, assignment_id, volunteer_id, month, "
                                 "payout_ore) FROM STDIN") as copy:
@@ -32,7 +35,9 @@ class Runs(Projection):
 
 
 def run(conn, run_id: str) -> dict | None:
-    """The run, with how much of it is paid so far (from the compensations paid by it)."""
+    """The run, with how much of it is paid so far (from the compensations paid by it), and the warnings of its
+    items' calculations ({warning, items}: a rate carried forward, a rule not confirmed) for finance to see before
+    approving."""
     found = row(conn, "SELECT * FROM pay_runs WHERE run_id = %s", (run_id,))
     if found is None:
         return None

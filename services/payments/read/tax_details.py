@@ -15,7 +15,7 @@ from services.common.identity import mask_personnummer
 from services.common.projections import Projection
 from services.common.rows import json_row
 
-from ..domain.tax import TaxProfile
+from ..domain.tax import TAX_TABLES_NOT_SUPPORTED, WITHHOLDING_BASES, TaxProfile
 from ..domain.tax_details import mask_account
 from .query import row, rows, upsert
 
@@ -50,6 +50,8 @@ def tax_details(conn, municipality: str, volunteer_id: str) -> dict | None:
     return {"municipality": municipality, "volunteer_id": volunteer_id,
             "personnummer": mask_personnummer(found["personnummer"]),
             "withholding_basis": found["withholding_basis"], "withholding_percent": found["withholding_percent"],
+            "withholding_bases": list(WITHHOLDING_BASES), "tax_table": TAX_TABLES_NOT_SUPPORTED,
+            "withholding_basis_supported": found["withholding_basis"] in WITHHOLDING_BASES,
             "bank_account": mask_account(found["bank_account"]),
             "changes": [json_row(change) for change in changes]}
 

@@ -85,8 +85,9 @@ def approve_month(kernel, conn, assignment_id: str, month: str, *, by: str = CAS
     """The responsible case worker approves the month's report as it stands (what approve_report does)."""
     found = read.assignments.assignment(conn, assignment_id)
     meetings = tuple(meeting_from_data(m) for m in read.meetings.month_meetings(conn, assignment_id, month))
+    preceding = read.meetings.preceding_stays(conn, assignment_id, month) if found["kind"] == "kontaktfamilj" else ()
     command = ApproveReport(found["municipality"], assignment_id, month, by, found["case_worker_id"],
-                            found["volunteer_id"], found["kind"], meetings, on or month_end(month))
+                            found["volunteer_id"], found["kind"], meetings, on or month_end(month), preceding)
     kernel.execute(COMPENSATION, compensation_stream(assignment_id, month), command,
                    Metadata(municipality=found["municipality"], actor=by), conn=conn)
 

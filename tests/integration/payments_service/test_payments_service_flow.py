@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 
 import eventlet
 import pytest
@@ -19,6 +19,7 @@ from services.common import config
 from services.common.adapters import ServiceProblem
 from services.common.db import make_pool
 from services.common.kernel import Kernel
+from services.common.sweden import SWEDEN
 from services.common.topology import declare, events_exchange
 from services.payments.service import PaymentsService
 from services.payments.spec import SPEC
@@ -28,12 +29,12 @@ from tests.kernel.helpers import running_service, wait_until
 
 from payments_feeding import AssignmentFeed, a_personnummer, feed
 
-STOCKHOLM, GOTEBORG = "0180", "1480"
+STOCKHOLM, GOTEBORG, LINKOPING = "0180", "1480", "0580"
 # An approved applicant as the gateway names a volunteer in a token (the bare id); their events say "applicant-<id>".
 CECILIA = "3f0c2a9e-6b1d-4c55-9a7e-1d2b3c4d5e6f"
 
 
-def person(sub: str, *roles: str, municipalities=(STOCKHOLM, GOTEBORG)) -> dict:
+def person(sub: str, *roles: str, municipalities=(STOCKHOLM, GOTEBORG, LINKOPING)) -> dict:
     return {"sub": sub, "name": sub, "roles": list(roles), "municipalities": list(municipalities), "system": False}
 
 
@@ -159,7 +160,7 @@ def test_a_month_from_meetings_to_the_payroll_file(payments):
     status = wait_until(lambda: (s := payments["finance"].run_status(run_id))["run"]["complete"] and s,
                         timeout=20, message="the run paid")
 
-    # then March was paid once: 980 kr arvode less 30 % tax, 490 kr omkostnad tax-free
+    # then March was paid once: 980 kr arvode less 30 % tax, 490 kr omkostnad without tax
     payments_issued = issued(payments, assignment_id)
     assert len(payments_issued) == 1
     assert payments_issued[0]["payout_ore"] == 98_000 - 29_400 + 49_000
@@ -261,3 +262,65 @@ def test_rates_and_tax_details_are_changed_with_who_and_why_and_stay_private(pay
                               for row in published)
     # and a case worker may not publish rates
     assert refusal(payments["case_worker"].publish_rates, STOCKHOLM, {}).kind == "forbidden"
+
+
+def test_a_syskonpar_stay_logged_weekly_across_a_month_end_is_paid_with_its_warnings_and_declared(payments):
+    # given Eva's kontaktfamilj assignment in Linköping for a syskonpar (9 and 14 in April 2026), as the
+    # assignments service publishes it, and one stay logged weekly from Monday 23 March 10:00 to Sunday 12 April
+    # 17:00, with handovers Mondays 10:00
+    def at(*args):
+        return datetime(*args, tzinfo=SWEDEN)
+    feeder = AssignmentFeed(LINKOPING)
+    assignment_id, started = feeder.started("v-eva", kind="kontaktfamilj", start_date="2026-03-01",
+                                            client_birth_dates=["2016-09-01", "2012-02-01"])
+    weeks = [(at(2026, 3, 23, 10), at(2026, 3, 30, 10)), (at(2026, 3, 30, 10), at(2026, 4, 6, 10)),
+             (at(2026, 4, 6, 10), at(2026, 4, 12, 17))]
+    feed(payments["kernel"], [started] + [feeder.meeting(assignment_id, "v-eva", start.date().isoformat(),
+                                                         kind="kontaktfamilj", stay=(start, end))[1]
+                                          for start, end in weeks])
+    payments["finance"].set_tax_details("v-eva", {
+        "municipality": LINKOPING, "personnummer": a_personnummer(born=date(1975, 3, 1)),
+        "withholding_basis": "default", "reason": "blankett"})
+    payments["admin"].publish_rates(LINKOPING, {"effective_from": "2026-01-01", "reason": "kommunens uppgifter",
+                                                "rates": [{"key": "agi.organisationsnummer", "value": "2120002411"}]})
+    # and a förhöjt arvode decided from May, with its underlag (April is paid by the table)
+    decided = payments["case_worker"].decide_arvode_level(assignment_id, {
+        "from_month": "2026-05", "amount_ore": 50_500, "reason": "syskonpar", "underlag_reference": "Dnr SN 2026/12"})
+    assert [(d["type"], d["decided_by"], d["underlag_reference"]) for d in decided["decisions"]] == [
+        ("ArvodeLevelDecided", "socialsekreterare-1", "Dnr SN 2026/12")]
+
+    # when the case worker approves April (w2 and w3 touch it; w1 is March's) and finance prepares May's run
+    report = payments["case_worker"].report(assignment_id, "2026-04")
+    assert len(report["meetings"]) == 2
+    shown = [m["meeting_id"] for m in report["meetings"]]
+    payments["case_worker"].approve_report(assignment_id, {"month": "2026-04", "meeting_ids": shown})
+    run_id = f"paymentrun-{LINKOPING}-2026-05"
+    payments["finance"].prepare_run(LINKOPING, "2026-05")
+    status = wait_until(lambda: (s := payments["finance"].run_status(run_id))["run"] and s, timeout=20,
+                        message="the run prepared")
+
+    # then the approver sees that the arvode rests on SKR's 2023 figure
+    assert {"warning": "kontaktfamilj.arvode.youth: no figure published for 2026, the one from 2023-01-01 is used",
+            "items": 1} in status["run"]["warnings"]
+
+    # when it is approved and paid
+    payments["finance2"].approve_run(LINKOPING, "2026-05", {"preparation": status["run"]["preparation"]})
+    wait_until(lambda: payments["finance"].run_status(run_id)["run"]["complete"], timeout=20, message="paid")
+
+    # then April is 12 dygn counted from 23 March: 3-5 April (days 12-14) doubled, 6 April (day 15) not; one
+    # arvode at the elder's band, 292 kr: (12 + 3) x 292 = 4,380 kr; omkostnad per child, 59,200 x 105 % / 365
+    # = 170 kr and 59,200 x 120 % / 365 = 194.63 -> 195 kr: 12 x 365 = 4,380 kr
+    [paid] = issued(payments, assignment_id)
+    assert paid["payout_ore"] == 4380_00 - 1314_00 + 4380_00  # tax 30 % of the arvode
+    # and the AGI file declares it: 011 4,380, 020 4,380, 001 1,314; 487 = 4,380 x 31.42 % = 1,376.196 -> 1,376
+    export = payments["finance"].agi_csv(run_id)
+    rows = list(csv.DictReader(line for line in export["content"].splitlines() if not line.startswith("#")))
+    hu, iu = rows
+    assert (hu["fk201_AgRegistreradId"], hu["fk006_RedovisningsPeriod"], hu["fk487_SummaArbAvgSlf"],
+            hu["fk497_SummaSkatteavdr"]) == ("162120002411", "202605", "1376", "1314")
+    assert (iu["fk011_KontantErsattningUlagAG"], iu["fk020_AndraKostnadsers"], iu["fk001_AvdrPrelSkatt"],
+            iu["fk131_KontantErsattningEjUlagSA"]) == ("4380", "4380", "1314", "")
+    assert "EJ validerad" in export["note"] and export["reconciliation"]["employer_contributions"] == {
+        "agi_487_kr": 1376, "booked_ore": 1376_20, "difference_ore": -20}
+    # and only finance of the municipality gets it
+    assert refusal(payments["case_worker"].agi_csv, run_id).kind == "forbidden"

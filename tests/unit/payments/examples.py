@@ -12,8 +12,8 @@ from services.payments.domain.compensation import COMPENSATION, ApproveReport, C
 from services.payments.domain.payment_run import PAYMENT_RUN, ApprovePaymentRun, PreparePaymentRun, RunItem
 from services.payments.domain.rate_table import skr_defaults
 from services.payments.domain.tax import TaxProfile, YearToDate
-from services.payments.domain.tax_details import SetTaxDetails, published_data
-from services.payments.events import EVENT_SCHEMAS
+from services.payments.domain.tax_details import SetTaxDetails
+from services.payments.events import EVENT_SCHEMAS, published_data
 
 KOMMUN = "0180"
 ASSIGNMENT = "a-1"
@@ -37,8 +37,8 @@ def kp_terms(category=1, arvode="20", omkostnad="10", **kw) -> KontaktpersonTerm
     return KontaktpersonTerms(category, Decimal(arvode), Decimal(omkostnad), **kw)
 
 
-def kf_terms(birth: date, **kw) -> KontaktfamiljTerms:
-    return KontaktfamiljTerms(birth, **kw)
+def kf_terms(birth: date, *siblings: date, **kw) -> KontaktfamiljTerms:
+    return KontaktfamiljTerms((birth, *siblings), **kw)
 
 
 def profile(birth=date(1980, 5, 1), person=VOLUNTEER, **kw) -> TaxProfile:
@@ -51,17 +51,18 @@ def tax_details(personnummer: str | None, basis="default", percent=None, reason=
 
 
 def approve(month: str, *meetings: Meeting, kind="kontaktperson", by=CASE_WORKER, on: date | None = None,
-            assignment=ASSIGNMENT) -> ApproveReport:
-    return ApproveReport(KOMMUN, assignment, month, by, CASE_WORKER, VOLUNTEER, kind, tuple(meetings),
-                         on or month_end(month))
+            assignment=ASSIGNMENT, preceding=(), volunteer=VOLUNTEER) -> ApproveReport:
+    return ApproveReport(KOMMUN, assignment, month, by, CASE_WORKER, volunteer, kind, tuple(meetings),
+                         on or month_end(month), tuple(preceding))
 
 
 def calculate(month: str, terms, paid_in: str | None = None, tax=None, ytd: YearToDate | None = None,
-              rates=None, assignment=ASSIGNMENT) -> CalculateCompensation:
+              rates=None, assignment=ASSIGNMENT, paid_on: date | None = None,
+              further_pay_expected: bool = True) -> CalculateCompensation:
     paid_in = paid_in or month
     return CalculateCompensation(KOMMUN, assignment, month, paid_in, terms, tax or profile(),
                                  ytd or YearToDate(int(paid_in[:4]), 10_000_00),
-                                 rates or skr_defaults())
+                                 rates or skr_defaults(), paid_on=paid_on, further_pay_expected=further_pay_expected)
 
 
 def decide_all(decider, *commands) -> list[NewEvent]:

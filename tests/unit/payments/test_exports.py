@@ -32,7 +32,9 @@ def test_the_payroll_file_is_ready_for_agi():
         "2025-04", "19800501-1234", "ARV", "011")
     assert (arvode["amount_kr"], arvode["tax_withheld_kr"], arvode["employer_contributions_kr"]) == (
         "980.00", "294.00", "307.92")
-    assert rows[1]["agi_box"] == "" and rows[1]["taxable"] == "nej"
+    # omkostnad within the SKR level is a kostnadsersättning: AGI 020 (övriga kostnadsersättningar), not pay
+    assert rows[1]["agi_box"] == "020" and rows[1]["taxable"] == "nej"
+    assert "skattefri" not in text
 
 
 def test_the_summary_per_assignment():

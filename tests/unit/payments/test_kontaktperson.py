@@ -63,7 +63,7 @@ def test_omkostnad_above_the_skr_level_is_taxed_as_salary():
         .when(calculate("2025-03", kp_terms(omkostnad="50", omkostnad_justification="long journeys by taxi"))) \
         .then("CompensationCalculated")
     lines = {line["pay_type"]: line for line in events[0].data["lines"]}
-    assert lines["omkostnad"]["amount_ore"] == 1960_00  # 40 %: the SKR level, tax-free
+    assert lines["omkostnad"]["amount_ore"] == 1960_00  # 40 %: the SKR level, no tax
     assert lines["omkostnad_taxable"]["amount_ore"] == 490_00  # 2450 - 1960
     assert lines["omkostnad_taxable"]["tax_withheld_ore"] == 147_00
     assert lines["omkostnad"]["tax_withheld_ore"] == 0

@@ -2,7 +2,7 @@
 from datetime import date
 
 from services.common.testing import given
-from services.payments.domain.payment_run import PAYMENT_RUN, ApprovePaymentRun, PreparePaymentRun, RunItem
+from services.payments.domain.payment_run import PAYMENT_RUN, ApprovePaymentRun, PreparePaymentRun, RunItem, RunWarning
 
 from .examples import KOMMUN, assert_published_contract, decide_all
 
@@ -10,8 +10,8 @@ ITEMS = (RunItem("compensation-a-1-2025-03/1", "a-1", "v-1", "2025-03", 1176_00)
          RunItem("compensation-a-2-2025-03/1", "a-2", "v-2", "2025-03", 500_00))
 
 
-def prepare(by="ekonom-1", items=ITEMS, period="2025-04", on=date(2025, 4, 25)):
-    return PreparePaymentRun(KOMMUN, period, by, items, on)
+def prepare(by="ekonom-1", items=ITEMS, period="2025-04", on=date(2025, 4, 25), warnings=()):
+    return PreparePaymentRun(KOMMUN, period, by, items, on, warnings)
 
 
 def approve_run(by="ekonom-2", preparation=None):
@@ -65,3 +65,15 @@ def test_an_empty_run_or_a_compensation_twice_is_refused():
 
 def test_a_run_is_not_prepared_before_its_month():
     given(PAYMENT_RUN).when(prepare(on=date(2025, 3, 31))).then_refused("before the month begins")
+
+
+def test_the_warnings_of_the_items_calculations_are_in_the_run_finance_approves():
+    # given a kontaktfamilj month of 2025 calculated on SKR's 2023 arvode (no figure published since)
+    warning = RunWarning("kontaktfamilj.arvode.child: no figure published for 2025, the one from 2023-01-01 is used",
+                         1)
+    prepared = given(PAYMENT_RUN).when(prepare(warnings=(warning,))).then("PaymentRunPrepared")
+    # then the preparation shows it, and the approval records that it was approved with it
+    assert prepared[0].data["warnings"] == [{"warning": warning.warning, "items": 1}]
+    approved = given(PAYMENT_RUN, *prepared).when(approve_run()).then("PaymentRunApproved")
+    assert approved[0].data["warnings"] == [{"warning": warning.warning, "items": 1}]
+    assert_published_contract(*prepared, *approved)

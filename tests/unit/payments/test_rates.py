@@ -6,6 +6,7 @@ from services.common.testing import given
 from services.payments.domain.compensation import COMPENSATION
 from services.payments.domain.rate_table import skr_defaults
 from services.payments.domain.rates import RATES, PublishRates, RateChange, table
+from services.payments.domain.tax_rules import tax_rules
 
 from .examples import KOMMUN, approve, assert_published_contract, calculate, decide_all, history, kp_terms, meeting
 
@@ -26,7 +27,8 @@ def test_a_year_without_a_published_figure_uses_the_latest_and_says_so():
     assert (found.value, found.carried_forward) == (59200, True)
     assert skr_defaults().lookup("kontaktfamilj.arvode.youth", date(2024, 1, 1)).carried_forward is True
     assert skr_defaults().lookup("kontaktfamilj.arvode.youth", date(2023, 12, 31)).carried_forward is False
-    assert skr_defaults().lookup("employer_contributions.standard", date(2026, 1, 1)).carried_forward is False
+    # the law's open-ended rows (rates/tax_rules.csv) are in force until a later row, never carried forward
+    assert tax_rules().parameter("employer_contributions.year_threshold", date(2026, 1, 1)).carried_forward is False
 
 
 def test_a_municipality_overrides_a_rate_from_a_date_with_who_and_why():
@@ -41,11 +43,11 @@ def test_a_municipality_overrides_a_rate_from_a_date_with_who_and_why():
 
 
 def test_publishing_no_value_returns_the_key_to_the_skr_defaults():
-    events = decide_all(RATES, publish(("preliminary_tax.default", "32")),
-                        publish(("preliminary_tax.default", None), on=date(2026, 1, 1)))
+    events = decide_all(RATES, publish(("kontaktfamilj.arvode.child", "250")),
+                        publish(("kontaktfamilj.arvode.child", None), on=date(2026, 1, 1)))
     rates = table(RATES.fold(events))
-    assert rates.value("preliminary_tax.default", date(2025, 12, 31)) == 32
-    assert rates.value("preliminary_tax.default", date(2026, 1, 1)) == 30
+    assert rates.value("kontaktfamilj.arvode.child", date(2025, 12, 31)) == 250
+    assert rates.value("kontaktfamilj.arvode.child", date(2026, 1, 1)) == 225
 
 
 def test_an_override_belongs_to_its_municipality_only():
@@ -63,7 +65,7 @@ def test_a_change_of_rates_needs_a_reason():
 
 def test_unknown_keys_and_negative_values_are_refused_naming_each():
     refused = given(RATES).when(publish(("kontaktperson.arvode.category_9.min", "10"),
-                                                ("preliminary_tax.default", "-1"))) \
+                                                ("kontaktfamilj.arvode.child", "-1"))) \
         .then_refused("unknown rate", "cannot be negative")
     assert [p.field for p in refused.problems] == ["rates[0].key", "rates[1].value"]
 

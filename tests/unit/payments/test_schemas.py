@@ -36,10 +36,15 @@ def test_terms_by_kind():
     assert set(error.value.messages) == {"arvode_percent", "omkostnad_percent"}
 
 
-def test_a_tax_table_needs_its_percentage():
+def test_a_jamkning_needs_its_percentage_and_a_tax_table_is_not_offered():
     with pytest.raises(ValidationError) as error:
-        schemas.TaxDetailsBody().load({"withholding_basis": "tax_table"})
+        schemas.TaxDetailsBody().load({"withholding_basis": "jamkning"})
     assert "withholding_percent" in error.value.messages
+    # Skatteverket's tables (table number and column) are not shipped: the body says so
+    with pytest.raises(ValidationError) as error:
+        schemas.TaxDetailsBody().load({"withholding_basis": "tax_table", "withholding_percent": "32"})
+    assert "skattetabell stöds inte" in error.value.messages["withholding_basis"][0]
+    assert schemas.TaxDetailsBody().load({"withholding_basis": "sink"})["withholding_basis"] == "sink"
 
 
 def test_a_report_body_names_a_bad_month():

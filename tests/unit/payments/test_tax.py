@@ -25,7 +25,7 @@ def test_thirty_percent_preliminary_tax_by_default():
     data = calculated()
     assert arvode_line(data)["tax_withheld_ore"] == 294_00  # 30 % of 980 kr
     assert data["tax"]["withholding_basis"] == "default"
-    assert data["totals"]["payout_ore"] == 980_00 + 490_00 - 294_00  # omkostnad is tax-free
+    assert data["totals"]["payout_ore"] == 980_00 + 490_00 - 294_00  # no tax on omkostnad within the SKR level
 
 
 def test_a_recorded_tax_table_percentage_replaces_the_default():
@@ -44,14 +44,19 @@ def test_standard_employer_contributions_are_31_42_percent():
     assert data["tax"]["employer_contribution_rule"] == "standard"
 
 
-def test_65_or_older_at_the_start_of_the_year_pays_10_21_percent():
-    data = calculated(tax=profile(birth=date(1959, 6, 1)))  # 65 on 1 January 2025
-    assert data["tax"]["employer_contribution_rule"] == "reduced_65_plus"
+def test_66_or_older_at_the_start_of_the_year_pays_10_21_percent():
+    # prop. 2021/22:181: from 2023 the limit is 66 at the start of the year (it was 65), so in 2025 born 1958
+    # (66 on 1 January 2025: 2024 - 1958) pays the ålderspensionsavgift alone, and born 1959 (65) the full rate
+    data = calculated(tax=profile(birth=date(1958, 6, 1)))
+    assert data["tax"]["employer_contribution_rule"] == "reduced_older"
     assert arvode_line(data)["employer_contributions_ore"] == 100_06  # 980 x 10.21 % = 100.058
+    data = calculated(tax=profile(birth=date(1959, 6, 1)))
+    assert data["tax"]["employer_contribution_rule"] == "standard"
+    assert arvode_line(data)["employer_contributions_ore"] == 307_92  # 980 x 31.42 % = 307.916
 
 
 def test_turning_65_during_the_year_still_pays_the_standard_rate():
-    data = calculated(tax=profile(birth=date(1960, 1, 2)))  # 65 on 2 January 2025
+    data = calculated(tax=profile(birth=date(1959, 1, 2)))  # 66 on 2 January 2025, 65 at the year's start
     assert data["tax"]["employer_contribution_percent"] == "31.42"
 
 
@@ -64,7 +69,7 @@ def test_born_1937_or_earlier_no_employer_contributions():
 
 def test_born_1938_pays_the_reduced_rate():
     data = calculated(tax=profile(birth=date(1938, 1, 1)))
-    assert data["tax"]["employer_contribution_rule"] == "reduced_65_plus"
+    assert data["tax"]["employer_contribution_rule"] == "reduced_older"
 
 
 def test_a_year_under_1000_kr_carries_no_employer_contributions():

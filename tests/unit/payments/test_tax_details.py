@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from services.common.identity import personnummer_for
 from services.common.testing import given
-from services.payments.domain.tax_details import TAX_DETAILS, published_data
+from services.payments.domain.tax_details import TAX_DETAILS
+from services.payments.events import published_data
 
 from .examples import assert_published_contract, decide_all, tax_details
 
