@@ -29,8 +29,8 @@ from services.common.config import database_url, env_float, env_int
 from services.common.db import make_pool
 from services.common.roles import ADMIN, AUDITOR, CASE_WORKER, FINANCE, RECRUITER, VOLUNTEER
 from services.common.topology import ALL_EVENTS
-from services.payments.contract import (ApprovePaymentRunBody, ApproveReportBody, PublishRatesBody,
-                                       SetTaxDetailsBody)
+from services.payments.contract import (ApproveOmkostnadExcessBody, ApprovePaymentRunBody, ApproveReportBody,
+                                       DecideArvodeLevelBody, PublishRatesBody, SetTaxDetailsBody)
 from services.registry_checks.contract import ManualResultSchema
 
 from . import metrics
@@ -60,6 +60,8 @@ REPORT_READERS = (CASE_WORKER, FINANCE)
 PENDING_READERS = (CASE_WORKER, FINANCE, AUDITOR)
 FINANCE_ONLY = (FINANCE,)
 RUN_READERS = (FINANCE, AUDITOR)
+DECIDERS = (CASE_WORKER, ADMIN)
+DECISION_READERS = (CASE_WORKER, ADMIN, FINANCE, AUDITOR)
 A, I, K, D = "Kontaktpersoner och familjer", "Intresseanmälan", "Registerkontroller", "Drift och dokumentation"
 B, U, M = "Behov och uppdrag", "Utbetalning", "Mina uppdrag och ersättningar"
 # The resources a path names, each parameter named for the id it holds.
@@ -175,6 +177,14 @@ ROUTES = (
           "Närvarorapport för en månad", tag=U),
     Route("POST", ASSIGNMENT + "/reports",                  payments.approve_report,           CASE_WORKERS, CHANGE,
           "Närvarorapport godkänd av ansvarig handläggare", body=ApproveReportBody, tag=U),
+    Route("GET",  ASSIGNMENT + "/decisions",                payments.decisions,                DECISION_READERS, READ,
+          "Individuella beslut: förhöjt arvode och omkostnadsersättning över SKR:s nivå", tag=U),
+    Route("POST", ASSIGNMENT + "/decisions/arvode-level",   payments.decide_arvode_level,      DECIDERS,     CHANGE,
+          "Beslut om förhöjt arvode (belopp per dygn eller månad, period, underlag)",
+          body=DecideArvodeLevelBody, answer=(201, None), tag=U),
+    Route("POST", ASSIGNMENT + "/decisions/omkostnad-excess", payments.approve_omkostnad_excess, DECIDERS,   CHANGE,
+          "Beslut: omkostnadsersättning över SKR:s nivå prövad individuellt (med underlag)",
+          body=ApproveOmkostnadExcessBody, answer=(201, None), tag=U),
     Route("GET",  MUNICIPALITY + "/reports",                payments.pending_reports,          PENDING_READERS, READ,
           "Närvarorapporter som väntar på godkännande", query=PendingReportsQuery, answer=(200, Items), tag=U),
     Route("GET",  MUNICIPALITY + "/payment-runs",           payments.payment_runs,             RUN_READERS,  None,
@@ -189,6 +199,9 @@ ROUTES = (
           tag=U),
     Route("GET",  RUN + "/payroll.csv",                     payments.payroll_csv,              FINANCE_ONLY, READ,
           "Lönefil för utbetalningen (CSV; arvode och omkostnadsersättning var för sig)", media="text/csv", tag=U),
+    Route("GET",  RUN + "/agi.csv",                         payments.agi_csv,                  FINANCE_ONLY, READ,
+          "Arbetsgivardeklaration på individnivå: fält för fält (CSV, en rad per person och ruta)",
+          media="text/csv", tag=U),
     Route("GET",  RUN + "/summary.csv",                     payments.summary_csv,              RUN_READERS,  READ,
           "Sammanställning per uppdrag (CSV)", media="text/csv", tag=U),
     Route("PUT",  TAX_DETAILS,                              payments.set_tax_details,          FINANCE_ONLY, CHANGE,

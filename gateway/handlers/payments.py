@@ -112,6 +112,32 @@ def summary_csv(call: Call, municipality: str, period: str):
     return _export(call, municipality, period, "summary_csv")
 
 
+def agi_csv(call: Call, municipality: str, period: str):
+    """The arbetsgivardeklaration's individuppgifter, one row per person and field (docs/payroll-export.md): read
+    by finance, audited."""
+    return _export(call, municipality, period, "agi_csv")
+
+
+# --- individual decisions on an assignment (case workers, admins) -------------------------------------------------
+
+def decisions(call: Call, assignment_id: str):
+    result = call.payments.decisions(assignment_id)
+    call.read(result.get("assignment_id", assignment_id), result.get("municipality"))
+    return 200, result
+
+
+def decide_arvode_level(call: Call, assignment_id: str):
+    result = call.payments.decide_arvode_level(assignment_id, call.body())
+    call.changed(result.get("assignment_id", assignment_id), result.get("municipality"))
+    return 201, result
+
+
+def approve_omkostnad_excess(call: Call, assignment_id: str):
+    result = call.payments.approve_omkostnad_excess(assignment_id, call.body())
+    call.changed(result.get("assignment_id", assignment_id), result.get("municipality"))
+    return 201, result
+
+
 # --- a volunteer's tax details (finance) -------------------------------------------------------------------------
 
 def set_tax_details(call: Call, volunteer_id: str):

@@ -27,10 +27,10 @@ def approve_omkostnad_excess(kernel, caller: Caller, assignment_id, body) -> dic
 
 
 def decisions(kernel, caller: Caller, assignment_id) -> dict:
-    """{"assignment_id", "decisions": [{type, decision_id, from_month, to_month, amount_ore, per, reason,
+    """{"assignment_id", "municipality", "decisions": [{type, decision_id, from_month, to_month, amount_ore, per, reason,
     underlag_reference, decided_by, decided_on, ...}]}"""
     found = _assignment(kernel, caller, assignment_id, CASE_WORKER, ADMIN, FINANCE, AUDITOR)
-    return _decisions(kernel, found["assignment_id"])
+    return _decisions(kernel, found)
 
 
 def _decide(kernel, caller: Caller, assignment_id, fields: dict, command_type) -> dict:
@@ -40,7 +40,7 @@ def _decide(kernel, caller: Caller, assignment_id, fields: dict, command_type) -
                            fields["underlag_reference"])
     kernel.execute(DECISIONS, stream_id(found["assignment_id"]), command,
                    Metadata(municipality=found["municipality"], actor=caller.actor))
-    return _decisions(kernel, found["assignment_id"])
+    return _decisions(kernel, found)
 
 
 def _assignment(kernel, caller: Caller, assignment_id, *roles: str) -> dict:
@@ -49,6 +49,8 @@ def _assignment(kernel, caller: Caller, assignment_id, *roles: str) -> dict:
     return found
 
 
-def _decisions(kernel, assignment_id: str) -> dict:
+def _decisions(kernel, assignment: dict) -> dict:
+    """The answer names the assignment's municipality, so that the gateway's audit row of the read names it."""
     with kernel.connection() as conn:
-        return {"assignment_id": assignment_id, "decisions": decision_reads.decisions(conn, assignment_id)}
+        return {"assignment_id": assignment["assignment_id"], "municipality": assignment["municipality"],
+                "decisions": decision_reads.decisions(conn, assignment["assignment_id"])}

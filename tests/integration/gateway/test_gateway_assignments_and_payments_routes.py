@@ -276,6 +276,24 @@ class StandInPayments:
                 "content": "personnummer;löneart;belopp\r\n19800101-1234;arvode;98000\r\n", "rows": 1}
 
     @rpc
+    def agi_csv(self, run_id):
+        _note(self, "agi_csv", run_id)
+        return {"filename": f"agi-{run_id}.csv", "content_type": "text/csv; charset=utf-8",
+                "content": "personnummer;ruta;belopp\r\n19800101-1234;011;980\r\n", "rows": 1}
+
+    @rpc
+    def decisions(self, assignment_id):
+        _note(self, "decisions", assignment_id)
+        return {"assignment_id": assignment_id, "municipality": _assignment(assignment_id)["municipality"],
+                "decisions": []}
+
+    @rpc
+    def decide_arvode_level(self, assignment_id, body):
+        _note(self, "decide_arvode_level", assignment_id, body)
+        return {"assignment_id": assignment_id, "municipality": _assignment(assignment_id)["municipality"],
+                "decisions": [{"type": "ArvodeLevelDecided", **body}]}
+
+    @rpc
     def summary_csv(self, run_id):
         _note(self, "summary_csv", run_id)
         return {"filename": f"sammanstallning-{run_id}.csv", "content_type": "text/csv; charset=utf-8",
@@ -456,7 +474,8 @@ def test_the_exports_are_csv(gateway, behind):
     case_worker = Client(gateway, token("case_worker"))
     for client, path in ((case_worker, f"/api/v1/municipalities/{HOME}/ivo.csv"),
                          (finance, f"/api/v1/municipalities/{HOME}/payment-runs/2026-01/payroll.csv"),
-                         (finance, f"/api/v1/municipalities/{HOME}/payment-runs/2026-01/summary.csv")):
+                         (finance, f"/api/v1/municipalities/{HOME}/payment-runs/2026-01/summary.csv"),
+                         (finance, f"/api/v1/municipalities/{HOME}/payment-runs/2026-01/agi.csv")):
         response = client.get(path)
         assert response.status_code == 200, response.text
         assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
@@ -464,6 +483,9 @@ def test_the_exports_are_csv(gateway, behind):
         assert response.text.count("\r\n") >= 1 and ";" in response.text
     # and the payroll file, with personnummer, was a read of the run's data by that person
     assert audit_rows("GET /api/v1/municipalities/{municipality}/payment-runs/{period}/payroll.csv", "ekonom-csv") == [
+        ("read", f"paymentrun-{HOME}-2026-01", HOME)]
+    # and so was the AGI file, which carries the same personnummer
+    assert audit_rows("GET /api/v1/municipalities/{municipality}/payment-runs/{period}/agi.csv", "ekonom-csv") == [
         ("read", f"paymentrun-{HOME}-2026-01", HOME)]
 
 
@@ -570,3 +592,24 @@ def test_every_new_route_is_documented_in_swedish(gateway):
         assert list(document["paths"][path]["get"]["responses"]["200"]["content"]) == ["text/csv"]
     assert "202" in document["paths"][f"{runs}/prepare"]["post"]["responses"]
     assert document == json.loads(json.dumps(openapi.document(ROUTES)))
+
+
+# --- individual decisions ----------------------------------------------------------------------------------------
+
+def test_a_case_worker_records_a_raised_arvode_and_finance_reads_it_but_may_not_decide(gateway, behind):
+    # given a running assignment of the case worker's municipality
+    assignment_id = an_assignment()
+    decision = {"from_month": "2026-05", "to_month": "2026-12", "amount_ore": 42600, "reason": "två barn med stora behov",
+                "underlag_reference": "Dnr 2026/123"}
+    # when the case worker records förhöjt arvode
+    made = Client(gateway, token("case_worker", sub="handlaggare-beslut")).post(
+        f"/api/v1/assignments/{assignment_id}/decisions/arvode-level", decision)
+    # then payments is asked with the body as sent, and the change is audited on the assignment
+    assert made.status_code == 201, made.text
+    assert called("decide_arvode_level")[-1][0] == (assignment_id, decision)
+    assert audit_rows("POST /api/v1/assignments/{assignment_id}/decisions/arvode-level", "handlaggare-beslut") == [
+        ("change", assignment_id, HOME)]
+    # and finance may read the decisions but not make one
+    finance = Client(gateway, token("finance"))
+    assert finance.get(f"/api/v1/assignments/{assignment_id}/decisions").status_code == 200
+    assert_problem(finance.post(f"/api/v1/assignments/{assignment_id}/decisions/arvode-level", decision), 403)
