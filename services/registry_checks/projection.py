@@ -53,6 +53,22 @@ class Checks(Projection):
              d["register_reference"], d["summary"], d["source"], d["entered_by"], d["completed_at"],
              event.recorded_at, event.stream_version, d["check_id"]))
 
+    def on_CheckConflictRaised(self, conn, event: Event) -> None:
+        d = event.data
+        conflict = {"state": "open", "keyed_in": d["keyed_in"], "register_outcome": d["register_outcome"],
+                    "register_reference": d["register_reference"], "raised_at": d["raised_at"],
+                    "resolved_at": None, "resolved_by": None, "reason": None}
+        conn.execute("UPDATE checks SET conflict = %s, updated_at = %s, version = %s WHERE check_id = %s",
+                     (Jsonb(conflict), event.recorded_at, event.stream_version, d["check_id"]))
+
+    def on_CheckConflictResolved(self, conn, event: Event) -> None:
+        d = event.data
+        resolution = {"state": "resolved", "resolved_at": d["resolved_at"], "resolved_by": d["resolved_by"],
+                      "reason": d["reason"]}
+        conn.execute("UPDATE checks SET conflict = coalesce(conflict, '{}'::jsonb) || %s, updated_at = %s, "
+                     "version = %s WHERE check_id = %s",
+                     (Jsonb(resolution), event.recorded_at, event.stream_version, d["check_id"]))
+
     def on_CheckExpired(self, conn, event: Event) -> None:
         d = event.data
         # During a renewal the check stays pending; only the old result ends (as domain.evolve).
@@ -73,8 +89,8 @@ class Checks(Projection):
 
 _CHECK_COLUMNS = ("check_id", "applicant_id", "register", "municipality", "roles", "state", "validity_months",
                   "outcome", "valid_until", "clear_until", "register_reference", "summary", "source", "entered_by",
-                  "requested_at", "completed_at", "expired_on", "cancelled_at", "cancel_reason", "updated_at",
-                  "version")
+                  "requested_at", "completed_at", "expired_on", "cancelled_at", "cancel_reason", "conflict",
+                  "updated_at", "version")
 _SELECT_CHECKS = f"SELECT {', '.join(_CHECK_COLUMNS)} FROM checks"
 
 

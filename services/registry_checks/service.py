@@ -126,6 +126,11 @@ class RegistryChecksService:
 
     @rpc
     @reports_problems
+    def resolve_conflict(self, check_id, body):
+        return app.resolve_conflict(self.kernel, self.caller, check_id, body)
+
+    @rpc
+    @reports_problems
     def renew_check(self, check_id):
         return app.renew_check(self.kernel, self.caller, check_id)
 

@@ -15,9 +15,9 @@ from services.common.sweden import SWEDEN
 from services.common.validation import load_body
 
 from .. import projection
-from ..domain import NEW, RecordResult, stream_id
+from ..domain import NEW, RecordResult, ResolveConflict, stream_id
 from ..inbound import Accepted, Refused, assess_inbound, check_id_named_in, refusal_from
-from ..schemas import ManualResultSchema
+from ..schemas import ManualResultSchema, ResolveConflictSchema
 from ..settings import check_decider, register_keys
 from .checks import find_check
 
@@ -82,6 +82,25 @@ def record_manual_result(kernel: Kernel, caller: Caller, check_id: str, body: di
     fields = load_body(ManualResultSchema, body)
     command = manual_result_command(fields, check_id=check["check_id"], municipality=municipality, by=caller.actor,
                                     recorded_at=now or datetime.now(timezone.utc))
+    with kernel.connection() as conn:
+        kernel.execute(check_decider(), stream_id(command.check_id), command,
+                       Metadata(municipality=municipality, actor=caller.actor), conn=conn)
+        return projection.check_row(conn, command.check_id)
+
+
+def resolve_conflict(kernel: Kernel, caller: Caller, check_id: str, body: dict | None, *,
+                     now: datetime | None = None) -> dict:
+    """A recruiter of the check's municipality resolves the conflict between the result keyed in and the register's
+    (CheckConflictResolved): the register's result stands, and the applicant may be approved on it. The body is
+    ResolveConflictSchema."""
+    check = find_check(kernel, check_id)
+    municipality = check["municipality"]
+    caller.require(municipality, RECRUITER)
+    if not caller.actor:
+        raise ServiceProblem("forbidden", "a resolution needs a person who resolved it")
+    fields = load_body(ResolveConflictSchema, body)
+    command = ResolveConflict(check_id=check["check_id"], municipality=municipality, reason=fields["reason"],
+                              by=caller.actor, resolved_at=now or datetime.now(timezone.utc))
     with kernel.connection() as conn:
         kernel.execute(check_decider(), stream_id(command.check_id), command,
                        Metadata(municipality=municipality, actor=caller.actor), conn=conn)
