@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from services.common.testing import given
 from services.registry_checks.domain import CHECK, RecordResult, ResolveConflict
+from services.registry_checks.events import EVENT_SCHEMAS
 from services.registry_checks.inbound import Accepted, assess_inbound
 from tests.unit.registry_checks import examples
 from tests.unit.registry_checks.examples import (CHECK_ID, MARCH_10, STOCKHOLM, completed, conflict_raised,
@@ -32,6 +33,9 @@ def test_a_signed_result_that_differs_from_a_keyed_in_one_is_recorded_and_raises
     assert (conflict.data["register_outcome"], conflict.data["register_reference"]) == ("remarks", "KFM-1")
     state = CHECK.fold([requested(), keyed_in("clear"), completed_event, conflict])
     assert state.outcome == "remarks" and state.clear_until is None and state.conflict
+    # and both follow their published schemas
+    for event in (completed_event, conflict, conflict_raised()):
+        assert EVENT_SCHEMAS[event.type][1]().validate(event.data) == {}, event.type
 
 
 def test_a_signed_result_that_agrees_with_a_keyed_in_one_replaces_it_without_a_conflict():
@@ -59,6 +63,7 @@ def test_a_recruiter_resolves_a_conflict_with_a_reason_and_the_register_result_s
         resolve).then("CheckConflictResolved")
     assert event.data["outcome"] == "remarks" and event.data["reason"] == "Pappersutdraget var äldre."
     assert event.data["resolved_by"] == "rekryterare-2"
+    assert EVENT_SCHEMAS["CheckConflictResolved"][1]().validate(event.data) == {}
     assert not CHECK.fold([requested(), keyed_in("clear"), completed("remarks"), conflict_raised(), event]).conflict
 
 
