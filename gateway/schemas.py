@@ -8,6 +8,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from services.applicants import contract as applicants
 from services.assignments import contract as assignments
 from services.common.places import is_municipality
+from services.registry_checks import contract as registry_checks
 
 
 MAX_PAGE = 1_000_000  # a larger page's offset would overflow PostgreSQL's bigint: a 500, not an empty page
@@ -56,6 +57,23 @@ class WorklistQuery(Schema):
         unknown = EXCLUDE
 
     municipality = kommunkod(load_default=None)
+
+
+class RefusedResultsQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    register = fields.String(load_default=None, validate=validate.Length(min=1, max=50),
+                             metadata={"description": "only those the register named (polisen_belastningsregister, "
+                                                      "kronofogden, ...)"})
+    reason_code = fields.String(load_default=None, validate=validate.OneOf(registry_checks.REFUSAL_CODES),
+                                metadata={"description": "only those refused for this reason: "
+                                                         + ", ".join(registry_checks.REFUSAL_CODES)})
+    since = fields.AwareDateTime(load_default=None, metadata={
+        "description": "only those received from this moment (ISO 8601 with an offset)"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    page_size = fields.Integer(load_default=50,
+                               validate=validate.Range(min=1, max=registry_checks.REFUSED_PAGE_SIZE_MAX))
 
 
 class AuditQuery(Schema):
@@ -186,6 +204,26 @@ class AuditEntry(Schema):
 
 class AuditPage(Schema):
     items = fields.List(fields.Nested(AuditEntry))
+
+
+class RefusedResult(Schema):
+    id = fields.Integer()
+    received_at = fields.String(metadata={"description": "when the message came, ISO 8601"})
+    reason_code = fields.String(metadata={"description": ", ".join(registry_checks.REFUSAL_CODES)})
+    message = fields.String(metadata={"description": "why, naming rules and fields, never values from the body"})
+    fields_ = fields.List(fields.String(), data_key="fields",
+                          metadata={"description": "the body's fields (or headers) at fault"})
+    register = fields.String(allow_none=True, metadata={"description": "the register the body named"})
+    check_id = fields.String(allow_none=True, metadata={"description": "the check the result was for"})
+    municipality = fields.String(metadata={"description": "the check's municipality"})
+
+
+class RefusedResultPage(Schema):
+    items = fields.List(fields.Nested(RefusedResult), metadata={
+        "description": "newest first; without the message's headers and body (for the deployment's operators)"})
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
 
 
 class Health(Schema):

@@ -31,7 +31,7 @@ from services.common.roles import ADMIN, AUDITOR, CASE_WORKER, FINANCE, RECRUITE
 from services.common.topology import ALL_EVENTS
 from services.payments.contract import (ApproveOmkostnadExcessBody, ApprovePaymentRunBody, ApproveReportBody,
                                        DecideArvodeLevelBody, PublishRatesBody, SetTaxDetailsBody)
-from services.registry_checks.contract import ManualResultSchema
+from services.registry_checks.contract import ManualResultSchema, ResolveConflictSchema
 
 from . import metrics
 from .audit import CHANGE, READ
@@ -41,7 +41,8 @@ from .handlers import applicants, assignments, audit_log, operations, payments, 
 from .ratelimit import TokenBuckets
 from .schemas import (ApplicantPage, ApplicantQuery, ApplicantRegistered, AssignmentQuery, AuditPage, AuditQuery,
                       CandidatesQuery, CaseWorkerWorklistQuery, Health, InterestAccepted, Items, NeedQuery, Page,
-                      PendingReportsQuery, RegistrationBody, TaxDetailsQuery, WorklistQuery)
+                      PendingReportsQuery, RefusedResultPage, RefusedResultsQuery, RegistrationBody, TaxDetailsQuery,
+                      WorklistQuery)
 from .spec import SPEC
 from .web import PUBLIC, Route, CallerContext, route_entrypoint, serve
 
@@ -101,9 +102,15 @@ ROUTES = (
           "Registerkontroller för en sökande", answer=(200, Items), tag=K),
     Route("POST", "/api/v1/checks/{check_id}/result",       registry_checks.record_check_result, RECRUITERS,   CHANGE,
           "Registerutdrag på papper, inlagt för hand", body=ManualResultSchema, tag=K),
+    Route("POST", "/api/v1/checks/{check_id}/conflict-resolution", registry_checks.resolve_check_conflict,
+          RECRUITERS, CHANGE, "Registrets svar skiljer sig från utdraget inlagt för hand: utrett, med skäl",
+          body=ResolveConflictSchema, tag=K),
     Route("GET",  "/api/v1/worklist",                       registry_checks.worklist,          RECRUITERS,   READ,
           "Arbetslista: registerkontroller som väntar eller behöver åtgärd", query=WorklistQuery,
           answer=(200, Items), tag=K),
+    Route("GET",  MUNICIPALITY + "/refused-results",        registry_checks.refused_results,   ADMINS,       None,
+          "Registersvar som inte togs emot (kommunens kontroller; utan meddelandets innehåll)",
+          query=RefusedResultsQuery, answer=(200, RefusedResultPage), tag=K),
 
     # --- behov och uppdrag (socialsekreterare) ---------------------------------------------------------------------
     Route("POST", MUNICIPALITY + "/needs",                  assignments.register_need,         CASE_WORKERS, CHANGE,

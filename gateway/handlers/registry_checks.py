@@ -1,10 +1,11 @@
 """The register checks routes (the RPC service `registry_checks`): an applicant's checks, a paper registerutdrag
-keyed in, and the recruiters' worklist of checks that wait or need action."""
+keyed in, a conflict between one and the register's answer resolved, the recruiters' worklist of checks that wait
+or need action, and the admins' list of register results that were refused."""
 from __future__ import annotations
 
 from nameko.exceptions import UnknownService
 
-from ..schemas import WorklistQuery
+from ..schemas import RefusedResultsQuery, WorklistQuery
 from ..web import Call
 from .common import municipality_of, person_id, require_named, shown
 
@@ -31,6 +32,26 @@ def record_check_result(call: Call, check_id: str):
     subject = result.get("applicant_id", check_id) if isinstance(result, dict) else check_id
     call.changed(person_id(subject), municipality_of(result))
     return 200, result if result is not None else {"check_id": check_id}
+
+
+def resolve_check_conflict(call: Call, check_id: str):
+    """A recruiter has looked into a register's answer that contradicted the paper extract keyed in."""
+    result = call.registry_checks.resolve_conflict(check_id, call.body())
+    subject = result.get("applicant_id", check_id) if isinstance(result, dict) else check_id
+    call.changed(person_id(subject), municipality_of(result))
+    return 200, result if result is not None else {"check_id": check_id}
+
+
+def refused_results(call: Call, municipality: str):
+    """An admin's page of the municipality's refused register results: why, from which register, for which check;
+    not the message's headers or body (docs/register-contract.md)."""
+    call.caller.require(municipality)
+    query = call.query(RefusedResultsQuery)
+    if query["since"] is not None:
+        query["since"] = query["since"].isoformat()
+    page = call.registry_checks.list_refused_results(municipality=municipality, **query)
+    page["items"] = call.own(page["items"])
+    return 200, page
 
 
 def worklist(call: Call):

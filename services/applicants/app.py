@@ -20,11 +20,12 @@ from typing import Any, Callable
 from marshmallow import ValidationError
 
 from services.common.db import psycopg
-from services.common.decider import CommandRefused, Problem
+from services.common.decider import CommandRefused, NotFound
 from services.common.envelope import Metadata
-from services.common.identity import InvalidIdentityNumber, normalise_identity_number
+from services.common.identity import normalise_identity_number
 from services.common.ids import bare_uuid
 from services.common.kernel import Kernel
+from services.common.problems import ServiceProblem
 from services.common.roles import AUDITOR, CASE_WORKER, RECRUITER, Caller
 from services.common.sweden import today
 from services.common.validation import body_of, load_body
@@ -32,8 +33,9 @@ from services.common.validation import body_of, load_body
 from . import projection
 from .domain.applicant import (
     APPLICANT, STREAM_TYPE, Address, ApproveApplicant, Availability, ChangeAvailability, Consents, Contact,
-    GiveRegionalConsent, HouseholdMember, Preferences, RecordInterview, RecordReference, RegisterApplicant,
-    RejectApplicant, WithdrawApplicant, WithdrawRegionalConsent, duplicate_problem, reference_of, stream_id)
+    GiveRegionalConsent, HouseholdMember, Preferences, RecordInterview, RecordReference, RecordRepeatedRegistration,
+    RegisterApplicant, RejectApplicant, WithdrawApplicant, WithdrawRegionalConsent, duplicate_problem, reference_of,
+    stream_id)
 from .schemas import (
     ApproveApplicantBody, ChangeAvailabilityBody, GiveRegionalConsentBody, RecordInterviewBody,
     RecordReferenceBody, RegisterApplicantBody, RejectApplicantBody, WithdrawApplicantBody,
@@ -46,7 +48,13 @@ READERS = (RECRUITER, CASE_WORKER, AUDITOR)
 
 def register_applicant(kernel: Kernel, caller: Caller, body: Any) -> dict:
     """An intresseanmälan: `body` is a RegisterApplicantBody plus "municipality" (the kommunkod registered
-    with). Returns {"applicant_id", "reference"}."""
+    with). Returns {"applicant_id", "reference"}.
+
+    The person may already have an open registration in the municipality. A recruiter keying it in is told so
+    (duplicate_registration, naming the existing applicant, whom they may read anyway). The public form (a system
+    caller) is answered exactly as for a new registration, so that a personnummer cannot be tested for being
+    registered: the repeat is recorded on the open registration (RegistrationRepeated) for its recruiter, and the
+    answer is a receipt, a fresh id and its reference, that names no applicant (docs/domain.md, "Recruitment")."""
     body = dict(body_of(body))
     municipality = body.pop("municipality", None)
     if not isinstance(municipality, str) or not municipality:
@@ -56,30 +64,48 @@ def register_applicant(kernel: Kernel, caller: Caller, body: Any) -> dict:
 
     key, on = str(uuid.uuid4()), today()
     command = register_command(body, applicant_id=stream_id(key), municipality=municipality, by=caller.actor, on=on)
-    try:
-        personnummer = normalise_identity_number(command.personnummer, on)
-    except InvalidIdentityNumber:
-        personnummer = None  # the decider refuses it, naming the field
-    if personnummer is not None:
-        _refuse_duplicate(kernel, municipality, personnummer)
-    try:
-        _execute(kernel, command)
-    except psycopg.errors.UniqueViolation as violation:
-        # Two registrations of one person raced past the lookup; the projection's index stopped the second.
-        if violation.diag.constraint_name != "applicants_one_open_per_person":
-            raise
-        _refuse_duplicate(kernel, municipality, personnummer)
-        # Never let the violation itself through: its text quotes the personnummer.
-        raise CommandRefused(Problem("this person already has an open registration in this municipality",
-                                     "personnummer", "duplicate_registration")) from None
-    return {"applicant_id": key, "reference": reference_of(key)}
+    # Every rule of the form first, so that what bad input is told does not depend on who is registered.
+    APPLICANT.decide(APPLICANT.initial(), command)
+    personnummer = normalise_identity_number(command.personnummer, on)
+    receipt = {"applicant_id": key, "reference": reference_of(key)}
+    for _attempt in range(3):
+        with kernel.connection() as conn:
+            existing = projection.find_open_registration(conn, municipality, personnummer)
+        if existing is not None:
+            if not caller.system:
+                raise CommandRefused(duplicate_problem(existing))
+            if _repeat_recorded(kernel, existing, command, receipt["reference"]):
+                return receipt
+            continue  # closed meanwhile: a registration like any other
+        try:
+            _execute(kernel, command)
+            return receipt
+        except psycopg.errors.UniqueViolation as violation:
+            # Two registrations of one person raced past the lookup; the projection's index stopped this one,
+            # and the other is committed: look again. Never let the violation through: it quotes the personnummer.
+            if violation.diag.constraint_name != "applicants_one_open_per_person":
+                raise
+    raise ServiceProblem("conflict", "the registration changed meanwhile; send it again")
 
 
-def _refuse_duplicate(kernel: Kernel, municipality: str, personnummer: str) -> None:
-    with kernel.connection() as conn:
-        existing = projection.find_open_registration(conn, municipality, personnummer)
-    if existing is not None:
-        raise CommandRefused(duplicate_problem(existing))
+def _repeat_recorded(kernel: Kernel, existing: str, command: RegisterApplicant, receipt: str) -> bool:
+    """The repeat noted on the open registration `existing`; False if that registration has closed meanwhile."""
+    repeat = RecordRepeatedRegistration(
+        applicant_id=stream_id(existing), municipality=command.municipality, by=command.by, on=command.on,
+        channel=command.channel, receipt=receipt, given_name=command.given_name, family_name=command.family_name,
+        roles=command.roles, contact=command.contact)
+    try:
+        _execute(kernel, repeat)
+    except NotFound:
+        return False
+    except CommandRefused as refused:
+        if any(problem.code in _CLOSED for problem in refused.problems):
+            return False
+        raise
+    return True
+
+
+_CLOSED = ("applicant_rejected", "applicant_withdrawn")
 
 
 # --- reads -----------------------------------------------------------------------------------------------
@@ -99,7 +125,8 @@ def list_applicants(kernel: Kernel, caller: Caller, municipality: str | None = N
 
 
 def get_applicant(kernel: Kernel, caller: Caller, applicant_id: Any) -> dict:
-    """The applicant's whole record, with "interviews", "references" and "checks"."""
+    """The applicant's whole record, with "interviews", "references", "checks" and "repeats" (the public form sent
+    again while it was open)."""
     key, _ = _visible(kernel, caller, applicant_id, READERS)
     return _detail(kernel, key)
 

@@ -107,6 +107,30 @@ class ApplicantRegisteredData(Schema):
     by = _text("the recruiter who keyed it in; null for the public web form", required=True, allow_none=True)
 
 
+class RepeatedNameData(Schema):
+    given_name = _text("förnamn, as the repeat gave it", required=True)
+    family_name = _text("efternamn, as the repeat gave it", required=True)
+
+
+class RegistrationRepeatedData(Schema):
+    """The same person (by personnummer) sent an intresseanmälan again while this registration is open. Recorded
+    for the recruiter to follow up; its sender was answered as for any registration, so nothing tells them (or
+    anyone who knows only a personnummer) that the person was registered."""
+    applicant_id = _applicant_id()
+    repeated_on = fields.Date(required=True, metadata={"description": "day the repeat came in"})
+    channel = _text("how it came in: " + ", ".join(CHANNELS), required=True, validate=validate.OneOf(CHANNELS))
+    receipt = _text("the reference the repeat's sender was given ('KP-' and eight hex digits); it names no other "
+                    "registration, and finds this one in the recruiters' search", required=True,
+                    validate=validate.Regexp(r"^KP-[0-9A-F]{8}$"))
+    contact = fields.Nested(ContactData, required=True, allow_none=True, metadata={
+        "description": "the repeat's contact details where they differ from the registration's; null: the same"})
+    name = fields.Nested(RepeatedNameData, required=True, allow_none=True, metadata={
+        "description": "the repeat's name where it differs from the registration's (case aside); null: the same"})
+    new_roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True, metadata={
+        "description": "roles of interest the repeat names that the registration does not; [] none"})
+    by = _text("the recruiter who keyed it in; null for the public web form", required=True, allow_none=True)
+
+
 class InterviewRecordedData(Schema):
     """An interview (for families a home visit) of the lämplighetsbedömning took place."""
     applicant_id = _applicant_id()
@@ -171,6 +195,7 @@ class RegionalConsentChangedData(Schema):
 
 EVENT_SCHEMAS = {
     "ApplicantRegistered": (1, ApplicantRegisteredData),
+    "RegistrationRepeated": (1, RegistrationRepeatedData),
     "InterviewRecorded": (1, InterviewRecordedData),
     "ReferenceRecorded": (1, ReferenceRecordedData),
     "ApplicantApproved": (1, ApplicantApprovedData),

@@ -31,13 +31,17 @@ OPEN_STATUSES = (REGISTERED, APPROVED)  # a second registration of the same pers
 MAX_PAGE_SIZE = 200
 
 
+# What the approval rule reads of a check (CheckStatus, in its field order).
+_CHECK_STATUS_COLUMNS = "check_id, register, state, outcome, valid_until, result_source, entered_by, conflict_open"
+
+
 def _key(applicant_id: Any) -> str | None:
     """The uuid a table row is keyed by, from an event's "applicant-<uuid>"."""
     return bare_uuid(STREAM_TYPE, applicant_id)
 
 
 class Applicants(Projection):
-    tables = ("applicants", "applicant_interviews", "applicant_references", "applicant_checks")
+    tables = ("applicants", "applicant_interviews", "applicant_references", "applicant_checks", "applicant_repeats")
 
     # --- the applicant's own events ------------------------------------------------------------------------
 
@@ -57,6 +61,17 @@ class Applicants(Projection):
              None if d.get("household") is None else Jsonb(d["household"]), list(d.get("languages", ())),
              list(d.get("interests", ())), Jsonb(d["availability"]), Jsonb(d["preferences"]), d.get("experience"),
              d.get("free_text"), bool(d["consents"]["regional_pool"]), event.stream_version, event.recorded_at))
+
+    def on_RegistrationRepeated(self, conn, event: Event) -> None:
+        d = event.data
+        conn.execute(
+            "INSERT INTO applicant_repeats (event_id, applicant_id, repeated_on, channel, receipt, contact, name, "
+            "new_roles, recorded_by, recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            (event.event_id, _key(d["applicant_id"]), d["repeated_on"], d["channel"], d["receipt"],
+             None if d["contact"] is None else Jsonb(d["contact"]), None if d["name"] is None else Jsonb(d["name"]),
+             list(d["new_roles"]), d.get("by"), event.recorded_at))
+        self._touch(conn, event)
 
     def on_InterviewRecorded(self, conn, event: Event) -> None:
         d = event.data
@@ -114,6 +129,20 @@ class Applicants(Projection):
                          register_reference=d.get("register_reference"), summary=d.get("summary"),
                          result_source=d.get("source"), entered_by=d.get("entered_by"))
 
+    def on_CheckConflictRaised(self, conn, event: Event) -> None:
+        d = event.data
+        self._fold_check(conn, event, conflict=Jsonb({
+            "state": "open", "keyed_in": d["keyed_in"], "register_outcome": d["register_outcome"],
+            "register_reference": d["register_reference"], "raised_at": d["raised_at"],
+            "resolved_at": None, "resolved_by": None, "reason": None}))
+
+    def on_CheckConflictResolved(self, conn, event: Event) -> None:
+        d = event.data
+        row = conn.execute("SELECT conflict FROM applicant_checks WHERE check_id = %s", (d["check_id"],)).fetchone()
+        self._fold_check(conn, event, conflict=Jsonb({
+            **((row and row[0]) or {}), "state": "resolved", "resolved_at": d["resolved_at"],
+            "resolved_by": d["resolved_by"], "reason": d["reason"]}))
+
     def on_CheckExpired(self, conn, event: Event) -> None:
         self._fold_check(conn, event)
 
@@ -123,13 +152,13 @@ class Applicants(Projection):
     @staticmethod
     def _fold_check(conn, event: Event, **details: Any) -> None:
         d = event.data
-        row = conn.execute("SELECT check_id, register, state, outcome, valid_until FROM applicant_checks "
+        row = conn.execute(f"SELECT {_CHECK_STATUS_COLUMNS} FROM applicant_checks "
                            "WHERE check_id = %s", (d["check_id"],)).fetchone()
         status = check_status_after(CheckStatus(*row) if row else None, event.event_type, d)
         columns = {"applicant_id": _key(d["applicant_id"]) or d["applicant_id"],
                    "municipality": d.get("municipality") or event.municipality, "register": status.register,
                    "state": status.state, "outcome": status.outcome, "valid_until": status.valid_until,
-                   **details, "updated_at": event.recorded_at}
+                   "conflict_open": status.conflict, **details, "updated_at": event.recorded_at}
         names = ", ".join(columns)
         updates = ", ".join(f"{name} = excluded.{name}" for name in columns)
         conn.execute(
@@ -156,7 +185,7 @@ def find_open_registration(conn, municipality: str, personnummer: str) -> str | 
 
 def check_statuses(conn, key: str) -> tuple[CheckStatus, ...]:
     """The applicant's register checks as the approval rule reads them."""
-    rows = conn.execute("SELECT check_id, register, state, outcome, valid_until FROM applicant_checks "
+    rows = conn.execute(f"SELECT {_CHECK_STATUS_COLUMNS} FROM applicant_checks "
                         "WHERE applicant_id = %s ORDER BY register, check_id", (key,)).fetchall()
     return tuple(CheckStatus(*row) for row in rows)
 
@@ -190,9 +219,11 @@ def list_page(conn, municipalities: list[str] | None, *, status: str | None = No
         params.append(role)
     if q and q.strip():
         pattern = "%" + _escape_like(" ".join(q.split())) + "%"
+        # A repeat's sender quotes the receipt they were given: it finds the registration it was recorded on.
         where.append("(a.given_name || ' ' || a.family_name ILIKE %s OR a.family_name || ' ' || a.given_name "
-                     "ILIKE %s OR a.reference ILIKE %s)")
-        params += [pattern, pattern, pattern]
+                     "ILIKE %s OR a.reference ILIKE %s OR EXISTS (SELECT 1 FROM applicant_repeats r "
+                     "WHERE r.applicant_id = a.applicant_id AND r.receipt ILIKE %s))")
+        params += [pattern, pattern, pattern, pattern]
     condition = " AND ".join(where)
 
     with conn.cursor(row_factory=dict_row) as cur:
@@ -233,12 +264,16 @@ def detail(conn, key: str) -> dict[str, Any] | None:
             "SELECT kind, name, contact, outcome, notes, recorded_by, recorded_at "
             "FROM applicant_references WHERE applicant_id = %s ORDER BY recorded_at", (key,)).fetchall()
         checks = _checks_of(cur, [key], full=True).get(key, [])
+        repeats = cur.execute(
+            "SELECT repeated_on, channel, receipt, contact, name, new_roles, recorded_by, recorded_at "
+            "FROM applicant_repeats WHERE applicant_id = %s ORDER BY recorded_at", (key,)).fetchall()
     result = json_row(row)
     result["name"] = f"{row['given_name']} {row['family_name']}"
     result["consents"] = {"personal_data": True, "regional_pool": row["regional_consent"]}
     result["interviews"] = [json_row(r) for r in interviews]
     result["references"] = [json_row(r) for r in references]
     result["checks"] = checks
+    result["repeats"] = [json_row(r) for r in repeats]
     return result
 
 
@@ -248,7 +283,7 @@ def _checks_of(cur, keys: list[str], *, full: bool) -> dict[str, list[dict[str, 
     columns = "check_id, register, state, outcome, valid_until, updated_at"
     if full:
         columns += (", requested_at, completed_at, register_reference, summary, result_source, entered_by, "
-                    "cancel_reason")
+                    "cancel_reason, conflict")
     rows = cur.execute(f"SELECT applicant_id, {columns} FROM applicant_checks WHERE applicant_id = ANY(%s) "
                        "ORDER BY register, check_id", (keys,)).fetchall()
     by_applicant: dict[str, list[dict[str, Any]]] = {}

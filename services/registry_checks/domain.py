@@ -2,6 +2,8 @@
 
     RequestCheck  -> CheckRequested   the applicant registered (or a recruiter renews the check)
     RecordResult  -> CheckCompleted   the register answered, or a recruiter keyed in a paper extract
+                  (+ CheckConflictRaised when the register's signed answer differs from the one keyed in)
+    ResolveConflict -> CheckConflictResolved   a recruiter looked at the two results and says why, with a reason
     ExpireCheck   -> CheckExpired     a clear result has passed its valid_until
     CancelCheck   -> CheckCancelled   the applicant withdrew or was rejected while the check was pending
 
@@ -10,6 +12,11 @@ Life of a check:  new -> pending -> completed -> expired
 A check that has ended (completed, expired, cancelled) may be requested again: a renewal, on the same stream,
 so that the applicant keeps one check per register. A clear result stays in force during its renewal until
 it expires or the new result replaces it.
+
+The register's signed answer outranks a paper extract keyed in by hand: a register's first answer to a check whose
+result in force was keyed in replaces it (and is no repeat). Where the two outcomes differ, the check has a conflict
+that a recruiter must resolve, with a reason, before the applicant can be approved (docs/domain.md, "Register
+checks"). A paper extract never replaces a result that is already in force.
 
 The validity of a result is fixed when the check is requested (`validity_months` in CheckRequested, from
 registers.validity), so a later configuration change does not rewrite what a recruiter was told.
@@ -76,6 +83,15 @@ class RecordResult:
 
 
 @dataclass(frozen=True)
+class ResolveConflict:
+    check_id: str
+    municipality: str
+    reason: str  # why the recruiter accepts the register's result over the one keyed in (or what was done)
+    by: str  # the recruiter
+    resolved_at: datetime  # aware
+
+
+@dataclass(frozen=True)
 class ExpireCheck:
     check_id: str
     municipality: str
@@ -104,7 +120,9 @@ class CheckState:
     validity_months: int = DEFAULT_VALIDITY_MONTHS
     outcome: str | None = None  # of the latest result
     clear_until: date | None = None  # last day the latest clear result may be relied on; None if none in force
-    register_references: frozenset[str] = field(default_factory=frozenset)  # every reference seen: no repeats
+    register_references: frozenset[str] = field(default_factory=frozenset)  # every register's reference: no repeats
+    keyed_in: dict | None = None  # the result in force, when a recruiter keyed it in (outcome, entered_by, ...)
+    conflict: bool = False  # a register's answer differed from a keyed-in result, and no recruiter resolved it
 
 
 def check_id_for(applicant_id: str, register: str) -> str:
@@ -142,6 +160,8 @@ def make_check_decider(config: ChecksConfig = DEFAULT_CONFIG) -> Decider[CheckSt
             return _request(state, command, config)
         if isinstance(command, RecordResult):
             return decide_result(state, command)
+        if isinstance(command, ResolveConflict):
+            return _resolve_conflict(state, command)
         if isinstance(command, ExpireCheck):
             return _expire(state, command)
         if isinstance(command, CancelCheck):
@@ -194,9 +214,12 @@ def decide_result(state: CheckState, command: RecordResult) -> list[NewEvent]:
     # Lifecycle first: inbound.assess_inbound turns these codes into refusal reasons.
     if command.source == "register" and command.register != state.register:
         problems.append(Problem("the check was requested from another register", "register", "wrong_register"))
+    replaces_keyed_in = (command.source == "register" and state.status == COMPLETED and state.keyed_in is not None
+                         and command.register_reference not in state.register_references)
     if state.status in (CANCELLED, EXPIRED):
         problems.append(Problem(f"the check is {state.status}", "check_id", "late"))
-    elif state.status == COMPLETED or (command.register_reference in state.register_references):
+    elif (state.status == COMPLETED and not replaces_keyed_in) or (
+            command.register_reference in state.register_references):
         problems.append(Problem("the check already has this result", "check_id", "repeat"))
 
     if command.outcome not in OUTCOMES:
@@ -225,7 +248,7 @@ def decide_result(state: CheckState, command: RecordResult) -> list[NewEvent]:
                                 "valid_until", "completed_at", "too_old"))
     if problems:
         raise CommandRefused(*problems)
-    return [NewEvent("CheckCompleted", {
+    completed = NewEvent("CheckCompleted", {
         **_identity(state),
         "outcome": command.outcome,
         "register_reference": command.register_reference,
@@ -234,6 +257,38 @@ def decide_result(state: CheckState, command: RecordResult) -> list[NewEvent]:
         "summary": command.summary,
         "source": command.source,
         "entered_by": command.by if command.source == "manual" else None,
+    })
+    if not replaces_keyed_in or command.outcome == state.keyed_in["outcome"]:
+        return [completed]
+    # The register's result stands (CheckCompleted above); that a person keyed in another one is for a recruiter
+    # to look into: a misread extract, another person's, or a forged one.
+    return [completed, NewEvent("CheckConflictRaised", {
+        **_identity(state),
+        "keyed_in": dict(state.keyed_in),
+        "register_outcome": command.outcome,
+        "register_reference": command.register_reference,
+        "raised_at": command.recorded_at.isoformat(),
+    })]
+
+
+def _resolve_conflict(state: CheckState, command: ResolveConflict) -> list[NewEvent]:
+    _existing(state, command.municipality)
+    problems = []
+    if not state.conflict:
+        problems.append(Problem("the check has no conflict to resolve", "check_id", "no_conflict"))
+    if not (command.reason or "").strip():
+        problems.append(Problem("a resolution gives its reason", "reason", "required"))
+    if not (command.by or "").strip():
+        problems.append(Problem("a resolution names the recruiter who resolved it", "by", "required"))
+    problems += _aware("resolved_at", command.resolved_at)
+    if problems:
+        raise CommandRefused(*problems)
+    return [NewEvent("CheckConflictResolved", {
+        **_identity(state),
+        "outcome": state.outcome,
+        "reason": command.reason.strip(),
+        "resolved_by": command.by,
+        "resolved_at": command.resolved_at.isoformat(),
     })]
 
 
@@ -296,11 +351,22 @@ def evolve(state: CheckState, event: EventLike) -> CheckState:
                        validity_months=data["validity_months"])
     if event.type == "CheckCompleted":
         reference = data.get("register_reference")
+        by_register = data.get("source", "register") == "register"
+        # A paper extract's reference is whatever the recruiter typed: it must not make the register's own
+        # answer with that reference a repeat.
+        references = {reference} if reference and by_register else set()
         return replace(
             state, status=COMPLETED, outcome=data["outcome"],
             # A new result replaces the one in force, whatever its outcome.
             clear_until=date.fromisoformat(data["valid_until"]) if data["outcome"] == "clear" else None,
-            register_references=state.register_references | ({reference} if reference else set()))
+            register_references=state.register_references | references,
+            keyed_in=None if by_register else {
+                "outcome": data["outcome"], "entered_by": data.get("entered_by"),
+                "completed_at": data["completed_at"], "register_reference": reference})
+    if event.type == "CheckConflictRaised":
+        return replace(state, conflict=True)
+    if event.type == "CheckConflictResolved":
+        return replace(state, conflict=False)
     if event.type == "CheckExpired":
         # During a renewal the check stays pending; only the old result ends.
         return replace(state, status=EXPIRED if state.status == COMPLETED else state.status, clear_until=None)

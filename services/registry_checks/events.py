@@ -55,6 +55,39 @@ class CheckCompletedData(_CheckEvent):
                                metadata={"description": "User id of the recruiter for manual results, else null."})
 
 
+class KeyedInResultData(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES),
+                            metadata={"description": "What the recruiter keyed in from the paper extract."})
+    entered_by = fields.String(required=True, allow_none=True,
+                               metadata={"description": "User id of the recruiter who keyed it in."})
+    completed_at = fields.AwareDateTime(required=True, metadata={"description": "The extract's date, as keyed in."})
+    register_reference = fields.String(required=True, allow_none=True,
+                                       metadata={"description": "The extract's reference, as keyed in, or null."})
+
+
+class CheckConflictRaisedData(_CheckEvent):
+    """The register's signed result (the CheckCompleted just before, which stands) differs from the result a
+    recruiter had keyed in from a paper extract: a recruiter must resolve it before the applicant is approved."""
+
+    keyed_in = fields.Nested(KeyedInResultData, required=True,
+                             metadata={"description": "The keyed-in result the register's replaced."})
+    register_outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES),
+                                     metadata={"description": "The register's outcome, now the check's."})
+    register_reference = fields.String(required=True, metadata={"description": "The register's reference."})
+    raised_at = fields.AwareDateTime(required=True, metadata={"description": "When the register's result came."})
+
+
+class CheckConflictResolvedData(_CheckEvent):
+    """A recruiter looked into a conflict between a keyed-in and the register's result, and said why it is done."""
+
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES),
+                            metadata={"description": "The check's outcome (the register's), which stands."})
+    reason = fields.String(required=True, validate=validate.Length(min=1),
+                           metadata={"description": "The recruiter's reason. May hold personal data."})
+    resolved_by = fields.String(required=True, metadata={"description": "User id of the recruiter."})
+    resolved_at = fields.AwareDateTime(required=True, metadata={"description": "When it was resolved."})
+
+
 class CheckExpiredData(_CheckEvent):
     """A clear result passed its valid_until: the applicant needs a new extract for this register."""
 
@@ -73,6 +106,8 @@ class CheckCancelledData(_CheckEvent):
 EVENT_SCHEMAS = {
     "CheckRequested": (1, CheckRequestedData),
     "CheckCompleted": (1, CheckCompletedData),
+    "CheckConflictRaised": (1, CheckConflictRaisedData),
+    "CheckConflictResolved": (1, CheckConflictResolvedData),
     "CheckExpired": (1, CheckExpiredData),
     "CheckCancelled": (1, CheckCancelledData),
 }

@@ -2,7 +2,7 @@
 
     Checks                 projection: one row per check, in the append's transaction
     check_row / checks_of_applicant / pending_checks_of_applicant / worklist / due_for_expiry    queries
-    record_refusal / refused_results                                                            refused results
+    record_refusal / refused_results (operators: everything) / refused_results_page (admins)   refused results
     health_counts                                                                               for health()
 
 `refused_results` is no projection (a refusal is not an event, and nothing about the check changes): it is written
@@ -53,6 +53,22 @@ class Checks(Projection):
              d["register_reference"], d["summary"], d["source"], d["entered_by"], d["completed_at"],
              event.recorded_at, event.stream_version, d["check_id"]))
 
+    def on_CheckConflictRaised(self, conn, event: Event) -> None:
+        d = event.data
+        conflict = {"state": "open", "keyed_in": d["keyed_in"], "register_outcome": d["register_outcome"],
+                    "register_reference": d["register_reference"], "raised_at": d["raised_at"],
+                    "resolved_at": None, "resolved_by": None, "reason": None}
+        conn.execute("UPDATE checks SET conflict = %s, updated_at = %s, version = %s WHERE check_id = %s",
+                     (Jsonb(conflict), event.recorded_at, event.stream_version, d["check_id"]))
+
+    def on_CheckConflictResolved(self, conn, event: Event) -> None:
+        d = event.data
+        resolution = {"state": "resolved", "resolved_at": d["resolved_at"], "resolved_by": d["resolved_by"],
+                      "reason": d["reason"]}
+        conn.execute("UPDATE checks SET conflict = coalesce(conflict, '{}'::jsonb) || %s, updated_at = %s, "
+                     "version = %s WHERE check_id = %s",
+                     (Jsonb(resolution), event.recorded_at, event.stream_version, d["check_id"]))
+
     def on_CheckExpired(self, conn, event: Event) -> None:
         d = event.data
         # During a renewal the check stays pending; only the old result ends (as domain.evolve).
@@ -73,8 +89,8 @@ class Checks(Projection):
 
 _CHECK_COLUMNS = ("check_id", "applicant_id", "register", "municipality", "roles", "state", "validity_months",
                   "outcome", "valid_until", "clear_until", "register_reference", "summary", "source", "entered_by",
-                  "requested_at", "completed_at", "expired_on", "cancelled_at", "cancel_reason", "updated_at",
-                  "version")
+                  "requested_at", "completed_at", "expired_on", "cancelled_at", "cancel_reason", "conflict",
+                  "updated_at", "version")
 _SELECT_CHECKS = f"SELECT {', '.join(_CHECK_COLUMNS)} FROM checks"
 
 
@@ -153,32 +169,58 @@ def record_refusal(conn, *, reason_code: str, message: str, fields: Iterable[str
     return row[0]
 
 
+def _refused_filters(municipalities: Iterable[str] | None, register: str | None, reason_code: str | None,
+                     since: datetime | None) -> tuple[str, list[Any]]:
+    where, params = ["true"], []
+    for condition, value in (("municipality = ANY(%s)", None if municipalities is None else sorted(municipalities)),
+                             ("register = %s", register), ("reason_code = %s", reason_code),
+                             ("received_at >= %s", since)):
+        if value is not None:
+            where.append(condition)
+            params.append(value)
+    return " AND ".join(where), params
+
+
 def refused_results(conn, *, limit: int = 100, municipalities: Iterable[str] | None = None,
-                    register: str | None = None, reason_code: str | None = None,
+                    unattributed: bool = False, register: str | None = None, reason_code: str | None = None,
                     since: datetime | None = None) -> list[dict]:
-    """Newest first. `municipalities` None: all; else those of these municipalities and those of no known check
-    (a forged or unknown result belongs to no municipality)."""
-    query = f"SELECT {', '.join(_REFUSED_COLUMNS)} FROM refused_results WHERE true"
-    params: list[Any] = []
-    if municipalities is not None:
-        query += " AND (municipality IS NULL OR municipality = ANY(%s))"
-        params.append(sorted(municipalities))
-    if register is not None:
-        query += " AND register = %s"
-        params.append(register)
-    if reason_code is not None:
-        query += " AND reason_code = %s"
-        params.append(reason_code)
-    if since is not None:
-        query += " AND received_at >= %s"
-        params.append(since)
-    rows = conn.execute(query + " ORDER BY received_at DESC, id DESC LIMIT %s", [*params, limit]).fetchall()
+    """Everything kept of each refused result, the raw body and headers included, newest first: for the
+    deployment's operators (refused.py), never for a municipality's admins. `municipalities` None: all;
+    `unattributed`: only those of no known check (forged, unknown or unreadable, which name no municipality)."""
+    condition, params = _refused_filters(municipalities, register, reason_code, since)
+    if unattributed:
+        condition += " AND municipality IS NULL"
+    rows = conn.execute(f"SELECT {', '.join(_REFUSED_COLUMNS)} FROM refused_results WHERE {condition} "
+                        "ORDER BY received_at DESC, id DESC LIMIT %s", [*params, limit]).fetchall()
     results = []
     for row in rows:
         result = json_row(dict(zip(_REFUSED_COLUMNS, row)))
         result["raw_body"] = bytes(row[-1]).decode("utf-8", "replace")
         results.append(result)
     return results
+
+
+# What an admin is shown of a refused result: why, from which register, for which check and when. Not the headers
+# or the body, whose summary and reference may hold personal data (docs/register-contract.md).
+ADMIN_REFUSED_COLUMNS = ("id", "received_at", "reason_code", "message", "fields", "register", "check_id",
+                         "municipality")
+
+
+def refused_results_page(conn, municipalities: Iterable[str] | None, *, page: int = 1, page_size: int = 50,
+                         register: str | None = None, reason_code: str | None = None,
+                         since: datetime | None = None) -> dict:
+    """One page of the refused results of checks of `municipalities` (None: of every municipality), newest first:
+    {"items", "total", "page", "page_size"}. A result that belongs to no known check names no municipality and is
+    never among them."""
+    condition, params = _refused_filters(municipalities, register, reason_code, since)
+    condition += " AND municipality IS NOT NULL"
+    total = conn.execute(f"SELECT count(*) FROM refused_results WHERE {condition}", params).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT {', '.join(ADMIN_REFUSED_COLUMNS)} FROM refused_results WHERE {condition} "
+        "ORDER BY received_at DESC, id DESC LIMIT %s OFFSET %s", [*params, page_size, (page - 1) * page_size]
+    ).fetchall()
+    return {"items": [json_row(dict(zip(ADMIN_REFUSED_COLUMNS, row))) for row in rows], "total": total,
+            "page": page, "page_size": page_size}
 
 
 # --------------------------------------------------------------------------------------------- health

@@ -2,6 +2,7 @@
 
     InboundResultSchema   the JSON body a register service publishes (docs/register-contract.md)
     ManualResultSchema    a recruiter keys in a paper extract (gateway body) -> app.record_manual_result
+    ResolveConflictSchema a recruiter resolves a conflict of a keyed-in and the register's result -> app.resolve_conflict
     ChecksConfigSchema    REGISTRY_CHECKS_CONFIG -> parse_config(...) -> ChecksConfig
 
 Bad input is a marshmallow ValidationError naming each field; unknown fields are refused, so a misspelt
@@ -82,6 +83,18 @@ class ManualResultSchema(Schema):
                               metadata={"description": "Last valid day printed on the extract, if any."})
     summary = fields.String(load_default="", validate=validate.Length(max=2000),
                             metadata={"description": "What the extract says, for remarks."})
+
+
+class ResolveConflictSchema(Schema):
+    """A recruiter has looked into why the register's signed result differs from the paper extract keyed in, and
+    says so. The register's result stands whatever the reason says."""
+
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "What the recruiter found and did, e.g. that the paper extract "
+                                                    "was older than the register's answer."})
 
 
 class ChecksConfigSchema(Schema):

@@ -14,8 +14,13 @@ RPC (every method reports refusals as ServiceProblem; the caller comes from name
     renew_check(check_id) -> check                      recruiter; a new extract for a check that has ended
     worklist(municipality=None) -> [check]              recruiter; clear results ending within 60 days, soonest
                                                         first; None: every municipality of the caller
-    list_refused_results(limit=100, register=None, reason_code=None, since=None) -> [refused]
-                                                        admin; newest first; since: ISO date-time with offset
+    resolve_conflict(check_id, body) -> check           recruiter; body: ResolveConflictSchema (reason): a
+                                                        keyed-in result the register's answer contradicted
+    list_refused_results(municipality=None, page=1, page_size=50, register=None, reason_code=None, since=None)
+        -> {items: [refused], total, page, page_size}   admin; those of checks of the admin's municipalities
+                                                        (or the one named), newest first; since: ISO date-time
+                                                        with offset. Those of no known check: operators only,
+                                                        python -m services.registry_checks.refused
     expire_due(today=None) -> int                       admin (today: ISO date, not later than today) or system
     health() -> {service, status, database, outbox, dead_letters, pending_checks, refused_results_last_day,
                  registers_with_keys, dev_keys}
@@ -24,9 +29,10 @@ RPC (every method reports refusals as ServiceProblem; the caller comes from name
             completed | expired | cancelled), validity_months, outcome (clear | remarks | not_found | null),
             valid_until, clear_until (last day a clear result in force holds, else null), register_reference, summary,
             source (register | manual), entered_by, requested_at, completed_at, expired_on, cancelled_at,
-            cancel_reason, updated_at, version}           dates and times as ISO 8601 text
-    refused: {id, received_at, reason_code, message, fields, register, check_id, municipality, routing_key,
-              headers, raw_body (text)}
+            cancel_reason, conflict (null, or {state: open | resolved, keyed_in, register_outcome, register_reference,
+            raised_at, resolved_at, resolved_by, reason}), updated_at, version}    dates and times as ISO 8601 text
+    refused: {id, received_at, reason_code, message, fields, register, check_id, municipality}   (not the message's
+             headers or body: those are for operators)
 """
 from __future__ import annotations
 
@@ -126,6 +132,11 @@ class RegistryChecksService:
 
     @rpc
     @reports_problems
+    def resolve_conflict(self, check_id, body):
+        return app.resolve_conflict(self.kernel, self.caller, check_id, body)
+
+    @rpc
+    @reports_problems
     def renew_check(self, check_id):
         return app.renew_check(self.kernel, self.caller, check_id)
 
@@ -136,8 +147,10 @@ class RegistryChecksService:
 
     @rpc
     @reports_problems
-    def list_refused_results(self, limit=100, register=None, reason_code=None, since=None):
-        return app.list_refused_results(self.kernel, self.caller, limit, register, reason_code, since)
+    def list_refused_results(self, municipality=None, page=1, page_size=50, register=None, reason_code=None,
+                             since=None):
+        return app.list_refused_results(self.kernel, self.caller, municipality, page, page_size, register,
+                                        reason_code, since)
 
     @rpc
     @reports_problems

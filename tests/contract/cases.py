@@ -27,6 +27,7 @@ def staff(sub: str, *roles: str, municipality: str = STOCKHOLM) -> dict:
 
 WEB_FORM = {"sub": None, "roles": [], "municipalities": [], "system": True}
 RECRUITER = staff("rekryterare-kontrakt", "recruiter")
+APPROVER = staff("beslutsfattare-kontrakt", "recruiter")  # four eyes: not the recruiter who keyed in the extracts
 CASE_WORKER = staff("handlaggare-kontrakt", "case_worker")
 FINANCE = staff("ekonom-kontrakt", "finance")
 ADMIN = staff("admin-kontrakt", "admin")
@@ -82,6 +83,9 @@ def live_a_season(town: Town) -> Season:
     # an intresseanmälan through the public form
     applicant_id = town.as_("applicants", WEB_FORM).register(registration(season.volunteer_number))["applicant_id"]
     volunteer_id = f"applicant-{applicant_id}"
+    # and the same form sent again, with a new phone number: recorded on the registration (RegistrationRepeated)
+    town.as_("applicants", WEB_FORM).register({**registration(season.volunteer_number),
+                                               "contact": {"phone": "070-999 00 11"}})
     town.deliver()
     # registry_checks asked the registers; a recruiter keys in each clear paper extract
     checks = town.as_("registry_checks", RECRUITER)
@@ -95,7 +99,8 @@ def live_a_season(town: Town) -> Season:
     for kind, name in (("work_or_studies", "Chef Chefsson"), ("private", "Vän Vänsson")):
         recruiter.record_reference(applicant_id, {"kind": kind, "name": name, "contact": "08-000 00 01",
                                                   "outcome": "positive"})
-    recruiter.approve(applicant_id, {"roles": ["kontaktperson"], "valid_until": (today() + timedelta(365)).isoformat()})
+    town.as_("applicants", APPROVER).approve(applicant_id, {"roles": ["kontaktperson"],
+                                                            "valid_until": (today() + timedelta(365)).isoformat()})
     town.deliver()
     # a case worker registers a need, offers it to the volunteer, who accepts; it starts, and they meet once
     case_worker = town.as_("assignments", CASE_WORKER)

@@ -48,6 +48,7 @@ def valid_bodies(home: dict) -> dict[str, dict]:
         "withdraw": {"withdrawn_by": "recruiter", "reason": "Göteborg försöker."},
         "change_availability": {"availability": {"weekdays": True, "evenings": True}},
         "record_check_result": {"outcome": "remarks", "completed_on": TODAY.isoformat()},
+        "resolve_check_conflict": {"reason": "Göteborg försöker."},
         # needs and assignments (the case workers)
         "register_need": need_body(),
         "close_need": {"closed_on": TODAY.isoformat(), "reason": "no_longer_needed"},

@@ -6,9 +6,11 @@ the state, `decide` (one function per command: collect every problem, then emit)
 `APPLICANT` decider that joins them.
 
     RegisterApplicant        -> ApplicantRegistered
+    RecordRepeatedRegistration -> RegistrationRepeated (the public form sent again for someone already open)
     RecordInterview          -> InterviewRecorded
     RecordReference          -> ReferenceRecorded
-    ApproveApplicant         -> ApplicantApproved     (interview, two positive references, every check clear)
+    ApproveApplicant         -> ApplicantApproved     (interview, two positive references, every check clear, no
+                                                       check in conflict, no result keyed in by the approver)
     RejectApplicant          -> ApplicantRejected
     WithdrawApplicant        -> ApplicantWithdrawn    (by the applicant or the recruiter)
     ChangeAvailability       -> AvailabilityChanged
@@ -18,7 +20,8 @@ the state, `decide` (one function per command: collect every problem, then emit)
 Two things the decision needs are read by the use cases (app.py), not folded here: the register checks
 (registry_checks owns them; app.py passes its projection's `CheckStatus` list into ApproveApplicant, and
 checks.py says when they stand in the way) and whether the person already has an open registration in the
-municipality (app.py refuses with `duplicate_problem`).
+municipality (app.py looks it up: a recruiter keying in is refused with `duplicate_problem`; the public form's
+repeat is recorded on the open registration with RecordRepeatedRegistration, and its sender answered as anyone).
 """
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ from services.common import places
 from services.common.decider import CommandRefused, Decider, EventLike, NewEvent, NotFound, Problem
 from services.common.identity import ADULT_AGE, IdentityNumber, InvalidIdentityNumber, parse_identity_number
 
-from .checks import DEFAULT_REQUIRED_REGISTERS, CheckStatus, check_problems, is_clear_on
+from .checks import (DEFAULT_REQUIRED_REGISTERS, CheckStatus, check_problems, conflict_problems,
+                     four_eyes_problems, is_clear_on)
 
 STREAM_TYPE = "applicant"
 
@@ -189,6 +193,20 @@ class WithdrawRegionalConsent(ApplicantCommand):
     pass
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordRepeatedRegistration(ApplicantCommand):
+    """The same person's intresseanmälan came again while this one is open: noted here for the recruiter, who
+    follows up; the sender is answered as if it were a new registration (docs/domain.md, "Recruitment")."""
+    by: str | None  # None for the public web form, like a registration's
+    on: date
+    channel: str
+    receipt: str  # the reference the sender of the repeat was given ("KP-" and eight hex digits)
+    given_name: str
+    family_name: str
+    roles: tuple[str, ...]
+    contact: Contact
+
+
 # --- State -------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -202,6 +220,8 @@ class Applicant:
     positive_references: frozenset[str] = frozenset()  # the kinds with at least one positive reference
     availability: Availability = Availability()
     regional_pool: bool = False
+    name: tuple[str, str] = ("", "")  # as registered: a repeat under another name is worth the recruiter's eye
+    contact: dict[str, Any] | None = None  # as registered (ApplicantRegistered's data): a repeat names what differs
 
 
 def initial() -> Applicant:
@@ -278,6 +298,34 @@ def _register(state: Applicant, c: RegisterApplicant) -> list[NewEvent]:
     })]
 
 
+_RECEIPT = re.compile(r"^KP-[0-9A-F]{8}$")
+
+
+def _record_repeat(state: Applicant, c: RecordRepeatedRegistration) -> list[NewEvent]:
+    _require_status(state, c, OPEN, APPROVED)
+    problems = []
+    if c.channel not in CHANNELS:
+        problems.append(Problem(f"channel must be one of {', '.join(CHANNELS)}", "channel", "invalid"))
+    if not _RECEIPT.match(c.receipt):
+        problems.append(Problem("a receipt is 'KP-' and eight hex digits", "receipt", "invalid"))
+    problems += _roles_problems(c.roles) + _contact_problems(c.contact)
+    _refuse_if(problems)
+    contact = _contact_data(c.contact)
+    name = (c.given_name.strip(), c.family_name.strip())
+    same_name = tuple(part.casefold() for part in name) == tuple(part.casefold() for part in state.name)
+    return [NewEvent("RegistrationRepeated", {
+        "applicant_id": c.applicant_id,
+        "repeated_on": c.on.isoformat(),
+        "channel": c.channel,
+        "receipt": c.receipt,
+        # Only what differs from the registration, so the recruiter sees at once what to follow up.
+        "contact": None if contact == state.contact else contact,
+        "name": None if same_name else {"given_name": name[0], "family_name": name[1]},
+        "new_roles": [role for role in dict.fromkeys(c.roles) if role not in state.roles],
+        "by": c.by,
+    })]
+
+
 def _record_interview(state: Applicant, c: RecordInterview) -> list[NewEvent]:
     _require_status(state, c, OPEN)
     problems = _actor_problems(c)
@@ -324,6 +372,7 @@ def _approve(state: Applicant, c: ApproveApplicant) -> list[NewEvent]:
         if kind not in state.positive_references:
             problems.append(Problem(f"positive {kind} reference missing", "references", "reference_missing"))
     problems += check_problems(c.checks, c.required_registers, c.on)
+    problems += conflict_problems(c.checks) + four_eyes_problems(c.checks, c.by)
     _refuse_if(problems)
     return [NewEvent("ApplicantApproved", {
         "applicant_id": c.applicant_id, "roles": list(dict.fromkeys(c.roles)),
@@ -378,6 +427,7 @@ def _set_regional_consent(state: Applicant, c: ApplicantCommand, given: bool) ->
 
 _DECISIONS = {
     RegisterApplicant: _register,
+    RecordRepeatedRegistration: _record_repeat,
     RecordInterview: _record_interview,
     RecordReference: _record_reference,
     ApproveApplicant: _approve,
@@ -512,7 +562,8 @@ def evolve(state: Applicant, event: EventLike) -> Applicant:
         case "ApplicantRegistered":
             return replace(state, applicant_id=d["applicant_id"], municipality=d["municipality"], status=OPEN,
                            roles=tuple(d["roles"]), availability=Availability(**d["availability"]),
-                           regional_pool=d["consents"]["regional_pool"])
+                           regional_pool=d["consents"]["regional_pool"],
+                           name=(d["given_name"], d["family_name"]), contact=d["contact"])
         case "InterviewRecorded":
             return replace(state, interviewed=True)
         case "ReferenceRecorded":
@@ -535,7 +586,8 @@ def evolve(state: Applicant, event: EventLike) -> Applicant:
 
 # Additions that do not depend on what the user saw may be decided again on a newer state; a decision
 # (approve, reject, withdraw) was taken on what the recruiter read, so a conflict goes back to them.
-_RETRYABLE = (RecordInterview, RecordReference, ChangeAvailability, GiveRegionalConsent, WithdrawRegionalConsent)
+_RETRYABLE = (RecordInterview, RecordReference, ChangeAvailability, GiveRegionalConsent, WithdrawRegionalConsent,
+              RecordRepeatedRegistration)
 
 APPLICANT = Decider(stream_type=STREAM_TYPE, initial=initial, decide=decide, evolve=evolve,
                     retry_on_conflict=lambda command: isinstance(command, _RETRYABLE))

@@ -2,8 +2,9 @@
 See docs/domain.md, "Register checks".
 
 Checks belong to registry_checks. The applicants service keeps their state in its projection, fed by the
-foreign events CheckRequested, CheckCompleted, CheckExpired and CheckCancelled (`check_status_after` folds
-them), and app.py passes them into ApproveApplicant, so the decision stays a pure function (`check_problems`).
+foreign events CheckRequested, CheckCompleted, CheckConflictRaised, CheckConflictResolved, CheckExpired and
+CheckCancelled (`check_status_after` folds them), and app.py passes them into ApproveApplicant, so the decision
+stays a pure function (`check_problems`, `four_eyes_problems`).
 """
 from __future__ import annotations
 
@@ -35,19 +36,29 @@ class CheckStatus:
     state: str  # one of CHECK_STATES
     outcome: str | None = None  # one of OUTCOMES once completed
     valid_until: date | None = None  # last day a clear result may be relied on
+    source: str | None = None  # of the result in force: "register" (signed) or "manual" (keyed in by hand)
+    entered_by: str | None = None  # the recruiter who keyed in the result in force (source "manual")
+    conflict: bool = False  # the register's result differed from one keyed in, and nobody has resolved it yet
 
 
 def check_status_after(status: CheckStatus | None, event_type: str, data: dict[str, Any]) -> CheckStatus | None:
     """Fold one foreign check event into what is known of that check; other event types change nothing."""
     if event_type == "CheckRequested":
-        return CheckStatus(data["check_id"], data["register"], "requested")
+        # A renewal starts afresh, but a conflict of the result before it stays until a recruiter resolves it.
+        return CheckStatus(data["check_id"], data["register"], "requested",
+                           conflict=status.conflict if status else False)
     if status is None:
         # The inbox applies a stream's events in order, so this only happens for a stream we never saw begin.
         status = CheckStatus(data["check_id"], data["register"], "requested")
     if event_type == "CheckCompleted":
         valid_until = data.get("valid_until")
         return replace(status, state="completed", outcome=data["outcome"],
-                       valid_until=date.fromisoformat(valid_until) if valid_until else None)
+                       valid_until=date.fromisoformat(valid_until) if valid_until else None,
+                       source=data.get("source"), entered_by=data.get("entered_by"))
+    if event_type == "CheckConflictRaised":
+        return replace(status, conflict=True)
+    if event_type == "CheckConflictResolved":
+        return replace(status, conflict=False)
     if event_type == "CheckExpired":
         return replace(status, state="expired")
     if event_type == "CheckCancelled":
@@ -89,6 +100,27 @@ def check_problems(checks: Iterable[CheckStatus], required_registers: Iterable[s
             continue
         problems.append(_why_not_clear(register, of_register))
     return problems
+
+
+def conflict_problems(checks: Iterable[CheckStatus]) -> list[Problem]:
+    """One problem per live check whose register's signed result contradicted a result keyed in by hand, until a
+    recruiter resolves the conflict: the register's answer stands, but why the paper said otherwise (misread,
+    another person's extract, a forgery) must be looked into before anyone is approved on it."""
+    return [Problem(f"register check {c.register} ({c.check_id}): the register's result differs from the one keyed "
+                    "in by hand; resolve the conflict first", "checks", "check_conflict")
+            for c in checks if c.state != "cancelled" and c.conflict]
+
+
+def four_eyes_problems(checks: Iterable[CheckStatus], approver: str | None) -> list[Problem]:
+    """Four eyes, as for payment runs: a result keyed in by hand is approved on by someone else. One problem per
+    live check whose result in force the approver keyed in (a keyed-in result the register's answer has replaced
+    is no longer relied on)."""
+    if not approver:
+        return []
+    return [Problem(f"four eyes: you keyed in the result of register check {c.register} ({c.check_id}); another "
+                    "recruiter must approve", "by", "four_eyes")
+            for c in checks
+            if c.state == "completed" and c.source == "manual" and c.entered_by == approver]
 
 
 def _why_not_clear(register: str, of_register: list[CheckStatus]) -> Problem:

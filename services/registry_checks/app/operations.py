@@ -13,17 +13,29 @@ from ..domain import ACTOR
 from ..settings import register_keys, uses_dev_keys
 from .expiry import expire_due
 
-REFUSED_LIMIT_MAX = 1000
+REFUSED_LIMIT_MAX = 1000  # the operators' listing (refused.py)
+REFUSED_PAGE_SIZE_MAX = 200
+REFUSED_PAGE_MAX = 1_000_000  # far beyond any page there is; a larger one's offset overflows the database's integer
 
 
-def list_refused_results(kernel: Kernel, caller: Caller, limit: int = 100, register: str | None = None,
-                         reason_code: str | None = None, since: str | None = None) -> list[dict]:
-    """Admins: the refused results of their municipalities and those of no known check, newest first; `since`
-    an ISO 8601 date and time with an offset."""
-    caller.require_role(ADMIN)
+def list_refused_results(kernel: Kernel, caller: Caller, municipality: str | None = None, page: int = 1,
+                         page_size: int = 50, register: str | None = None, reason_code: str | None = None,
+                         since: str | None = None) -> dict:
+    """Admins: one page of the refused results of their municipalities' checks (of `municipality`, or of every
+    municipality of theirs), newest first, without the message's headers and body; `since` an ISO 8601 date and
+    time with an offset. A refused result that belongs to no known check (forged, for an unknown check, unreadable)
+    names no municipality: it is for the deployment's operators only (python -m services.registry_checks.refused),
+    never listed here."""
+    if municipality is not None:
+        caller.require(municipality, ADMIN)
+        municipalities = [municipality]
+    else:
+        caller.require_role(ADMIN)
+        municipalities = None if caller.system else sorted(caller.municipalities)
     problems = []
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= REFUSED_LIMIT_MAX:
-        problems.append(_problem("limit", f"limit must be a whole number from 1 to {REFUSED_LIMIT_MAX}"))
+    for name, value, largest in (("page", page, REFUSED_PAGE_MAX), ("page_size", page_size, REFUSED_PAGE_SIZE_MAX)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= largest:
+            problems.append(_problem(name, f"{name} must be a whole number from 1 to {largest}"))
     since_at = None
     if since is not None:
         try:
@@ -34,10 +46,9 @@ def list_refused_results(kernel: Kernel, caller: Caller, limit: int = 100, regis
             problems.append(_problem("since", "since must be an ISO 8601 date and time with an offset"))
     if problems:
         raise _invalid(*problems)
-    municipalities = None if caller.system else sorted(caller.municipalities)
     with kernel.connection() as conn:
-        return projection.refused_results(conn, limit=limit, municipalities=municipalities, register=register,
-                                          reason_code=reason_code, since=since_at)
+        return projection.refused_results_page(conn, municipalities, page=page, page_size=page_size,
+                                               register=register, reason_code=reason_code, since=since_at)
 
 
 def expire_due_on_request(kernel: Kernel, caller: Caller, today: str | None = None) -> int:

@@ -15,9 +15,9 @@ from services.common.sweden import SWEDEN
 from services.common.validation import load_body
 
 from .. import projection
-from ..domain import NEW, RecordResult, stream_id
+from ..domain import NEW, RecordResult, ResolveConflict, stream_id
 from ..inbound import Accepted, Refused, assess_inbound, check_id_named_in, refusal_from
-from ..schemas import ManualResultSchema
+from ..schemas import ManualResultSchema, ResolveConflictSchema
 from ..settings import check_decider, register_keys
 from .checks import find_check
 
@@ -74,14 +74,32 @@ def record_manual_result(kernel: Kernel, caller: Caller, check_id: str, body: di
                          now: datetime | None = None) -> dict:
     """A recruiter of the check's municipality saw a paper extract: CheckCompleted with source "manual", and the
     recruiter as entered_by. The body is ManualResultSchema; the check id "<uuid>" or "check-<uuid>"."""
+    return _recruiter_acts_on_check(kernel, caller, check_id, ManualResultSchema, body, now, (
+        lambda fields, check_id, municipality, by, at: manual_result_command(
+            fields, check_id=check_id, municipality=municipality, by=by, recorded_at=at)))
+
+
+def resolve_conflict(kernel: Kernel, caller: Caller, check_id: str, body: dict | None, *,
+                     now: datetime | None = None) -> dict:
+    """A recruiter of the check's municipality resolves the conflict between the result keyed in and the register's
+    (CheckConflictResolved): the register's result stands, and the applicant may be approved on it. The body is
+    ResolveConflictSchema."""
+    return _recruiter_acts_on_check(kernel, caller, check_id, ResolveConflictSchema, body, now, (
+        lambda fields, check_id, municipality, by, at: ResolveConflict(
+            check_id=check_id, municipality=municipality, reason=fields["reason"], by=by, resolved_at=at)))
+
+
+def _recruiter_acts_on_check(kernel: Kernel, caller: Caller, check_id: str, schema, body: dict | None,
+                             now: datetime | None, command_of) -> dict:
+    """`command_of(fields, check_id, municipality, by, at)` run on the check's stream for a recruiter of its
+    municipality, who is recorded as having acted (so it must be a person); answers the check as it now reads."""
     check = find_check(kernel, check_id)
     municipality = check["municipality"]
     caller.require(municipality, RECRUITER)
     if not caller.actor:
-        raise ServiceProblem("forbidden", "a manual result needs a person who entered it")
-    fields = load_body(ManualResultSchema, body)
-    command = manual_result_command(fields, check_id=check["check_id"], municipality=municipality, by=caller.actor,
-                                    recorded_at=now or datetime.now(timezone.utc))
+        raise ServiceProblem("forbidden", "this needs the person who acts on the check")
+    fields = load_body(schema, body)
+    command = command_of(fields, check["check_id"], municipality, caller.actor, now or datetime.now(timezone.utc))
     with kernel.connection() as conn:
         kernel.execute(check_decider(), stream_id(command.check_id), command,
                        Metadata(municipality=municipality, actor=caller.actor), conn=conn)

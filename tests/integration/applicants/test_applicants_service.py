@@ -38,6 +38,8 @@ RECRUITER = {"sub": "rekryterare-1", "name": "Rut Rekryterare", "roles": ["recru
              "municipalities": [STOCKHOLM], "system": False}
 CASE_WORKER = {"sub": "handlaggare-1", "name": "Hans Handläggare", "roles": ["case_worker"],
                "municipalities": [STOCKHOLM], "system": False}
+COLLEAGUE = {"sub": "rekryterare-2", "name": "Kim Kollega", "roles": ["recruiter"], "municipalities": [STOCKHOLM],
+             "system": False}
 GOTEBORG_RECRUITER = {"sub": "rekryterare-9", "name": "Greta Göteborg", "roles": ["recruiter"],
                       "municipalities": [GOTEBORG], "system": False}
 
@@ -53,7 +55,7 @@ def callers(test_environment):
     with running_service(ApplicantsService, amqp_uri):
         try:
             for name, caller in {"web": WEB_FORM, "recruiter": RECRUITER, "case_worker": CASE_WORKER,
-                                 "goteborg": GOTEBORG_RECRUITER}.items():
+                                 "colleague": COLLEAGUE, "goteborg": GOTEBORG_RECRUITER}.items():
                 proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data={"kontakt_caller": json.dumps(caller)})
                 proxies[name] = (proxy, proxy.start().applicants)
             yield {name: service for name, (_, service) in proxies.items()}
@@ -118,11 +120,23 @@ class CheckEvents:
         return self._event(register, "CheckRequested", roles=["kontaktperson"],
                            requested_at=datetime.now(timezone.utc).isoformat(), validity_months=12)
 
-    def completed(self, register: str, outcome: str = "clear", valid_until: date | None = None) -> dict:
+    def completed(self, register: str, outcome: str = "clear", valid_until: date | None = None,
+                  entered_by: str | None = None) -> dict:
+        """The register's result; with `entered_by`, a paper extract that recruiter keyed in."""
         return self._event(register, "CheckCompleted", outcome=outcome, register_reference="REF-1",
                            completed_at=datetime.now(timezone.utc).isoformat(),
                            valid_until=(valid_until or today() + timedelta(days=365)).isoformat(),
-                           summary="", source="register", entered_by=None)
+                           summary="", source="manual" if entered_by else "register", entered_by=entered_by)
+
+    def conflict_raised(self, register: str, keyed_in: str, register_outcome: str, entered_by: str) -> dict:
+        return self._event(register, "CheckConflictRaised", keyed_in={
+            "outcome": keyed_in, "entered_by": entered_by, "completed_at": datetime.now(timezone.utc).isoformat(),
+            "register_reference": None}, register_outcome=register_outcome, register_reference="REF-2",
+            raised_at=datetime.now(timezone.utc).isoformat())
+
+    def conflict_resolved(self, register: str, outcome: str, by: str) -> dict:
+        return self._event(register, "CheckConflictResolved", outcome=outcome, reason="Utdraget var äldre.",
+                           resolved_by=by, resolved_at=datetime.now(timezone.utc).isoformat())
 
     def expired(self, register: str) -> dict:
         return self._event(register, "CheckExpired", valid_until=today().isoformat(),
@@ -238,41 +252,64 @@ def test_bad_input_is_refused_naming_each_field(web):
     assert problem.kind == "invalid" and problem.problems[0]["field"] == "municipality"
 
 
-def test_a_second_open_registration_of_one_person_is_refused_naming_the_existing_applicant(web, recruiter):
+def test_a_recruiter_keying_in_a_second_open_registration_is_told_of_the_existing_applicant(web, recruiter):
     # given a registered applicant
     body = registration()
     first = web.register(body)
-    # when the same person registers again, the number written in its 10-digit form
-    again = registration(personnummer=body["personnummer"][2:].replace("-", ""))
-    problem = refusal(web.register, again)
-    # then the registration is refused, naming the existing applicant and not the person
+    # when a recruiter keys in the same person again, the number written in its 10-digit form
+    again = registration(channel="phone", personnummer=body["personnummer"][2:].replace("-", ""),
+                         family_name=body["family_name"])
+    problem = refusal(recruiter.register, again)
+    # then the registration is refused, naming the existing applicant (theirs to read) and not the person
     assert problem.kind == "refused"
     [duplicate] = problem.problems
     assert duplicate["code"] == "duplicate_registration" and first["applicant_id"] in duplicate["message"]
     assert body["personnummer"][:8] not in duplicate["message"]
+    # and nothing is recorded: one applicant, no repeat
     assert recruiter.list_applicants(q=body["family_name"])["total"] == 1
+    assert recruiter.get_applicant(first["applicant_id"])["repeats"] == []
+
+
+def test_the_public_form_sent_again_is_answered_as_new_and_recorded_on_the_open_registration(web, recruiter):
+    # given a registration through the public form
+    body = registration()
+    first = web.register(body)
+    # when the same person sends the form again, with a new phone number
+    again = registration(personnummer=body["personnummer"][2:].replace("-", ""), family_name=body["family_name"],
+                         contact={**body["contact"], "phone": "070-999 88 77"})
+    receipt = web.register(again)
+    # then it is answered as a registration: an id and its reference, neither the first one's
+    assert set(receipt) == set(first) == {"applicant_id", "reference"}
+    assert receipt["applicant_id"] != first["applicant_id"] and receipt["reference"] != first["reference"]
+    # and no second applicant exists; the receipt's id names none
+    assert recruiter.list_applicants(q=body["family_name"])["total"] == 1
+    assert refusal(recruiter.get_applicant, receipt["applicant_id"]).kind == "not_found"
+    # and the recruiter sees the repeat on the first registration: when, how, what differs, and its receipt
+    [repeat] = recruiter.get_applicant(first["applicant_id"])["repeats"]
+    assert (repeat["repeated_on"], repeat["channel"], repeat["receipt"]) == (
+        today().isoformat(), "web", receipt["reference"])
+    assert repeat["contact"]["phone"] == "070-999 88 77" and repeat["name"] is None and repeat["new_roles"] == []
+    # and finds the registration by the receipt the sender quotes
+    [found] = recruiter.list_applicants(q=receipt["reference"])["items"]
+    assert found["applicant_id"] == first["applicant_id"]
     # and another municipality may register the same person
     assert web.register(registration(municipality=GOTEBORG, personnummer=body["personnummer"]))
-    # and once the first registration is withdrawn, the person may register again
+    # and once the first registration is withdrawn, the person registers anew
     recruiter.withdraw(first["applicant_id"], {"withdrawn_by": "applicant", "reason": "flyttar"})
-    assert web.register(again)["applicant_id"] != first["applicant_id"]
+    anew = web.register(again)
+    assert recruiter.get_applicant(anew["applicant_id"])["status"] == "registered"
 
 
-def test_two_registrations_of_one_person_at_once_leave_one_open(web):
+def test_two_registrations_of_one_person_at_once_leave_one_open_and_one_repeat(web, recruiter):
     # when the same person's form is sent twice at the same moment
     body = registration()
     replies = [web.register.call_async(body) for _ in range(2)]
-    outcomes = []
-    for reply in replies:
-        try:
-            outcomes.append(reply.result()["applicant_id"])
-        except ServiceProblem as problem:
-            outcomes.append(problem)
-    # then one is registered and the other refused as a duplicate
-    [registered] = [o for o in outcomes if isinstance(o, str)]
-    [refused] = [o for o in outcomes if isinstance(o, ServiceProblem)]
-    assert refused.kind == "refused" and refused.problems[0]["code"] == "duplicate_registration"
-    assert body["personnummer"][:8] not in json.dumps(refused.problems)
+    answers = [reply.result() for reply in replies]
+    # then both are answered alike, one registration is open and the other is recorded on it as a repeat
+    assert all(set(answer) == {"applicant_id", "reference"} for answer in answers)
+    [item] = recruiter.list_applicants(q=body["family_name"])["items"]
+    [repeat] = recruiter.get_applicant(item["applicant_id"])["repeats"]
+    assert {item["reference"], repeat["receipt"]} == {answer["reference"] for answer in answers}
 
 
 def test_another_municipalitys_caller_finds_nothing(web, recruiter, callers):
@@ -384,6 +421,36 @@ def test_approval_is_refused_listing_what_is_missing_and_succeeds_once_all_is_in
     assert refusal(recruiter.approve, applicant_id, approval).problems[0]["code"] == "applicant_approved"
 
 
+def test_approval_waits_for_a_resolved_conflict_and_for_another_recruiter_than_who_keyed_in(web, recruiter, callers,
+                                                                                           inbox):
+    # given an assessed applicant whose checks are clear: one the register's own, the rest keyed in by the recruiter
+    applicant_id = web.register(registration())["applicant_id"]
+    recruiter.record_interview(applicant_id, {"interviewed_on": today().isoformat(), "interviewer": "Rut"})
+    for kind in ("work_or_studies", "private"):
+        recruiter.record_reference(applicant_id, {"kind": kind, "name": "Ref", "contact": "08-1",
+                                                  "outcome": "positive"})
+    checks = CheckEvents(applicant_id)
+    first, *keyed_in = DEFAULT_REQUIRED_REGISTERS
+    receive(inbox, checks.requested(first), checks.completed(first, "remarks", entered_by="rekryterare-2"),
+            checks.completed(first, "clear"), checks.conflict_raised(first, "remarks", "clear", "rekryterare-2"))
+    for register in keyed_in:
+        receive(inbox, checks.requested(register), checks.completed(register, entered_by="rekryterare-1"))
+    approval = {"roles": ["kontaktperson"], "valid_until": (today() + timedelta(days=365)).isoformat()}
+    # when the recruiter approves, then it is refused: the conflict, and four eyes for each result they keyed in
+    problem = refusal(recruiter.approve, applicant_id, approval)
+    codes = sorted(p["code"] for p in problem.problems)
+    assert codes == ["check_conflict"] + ["four_eyes"] * len(keyed_in)
+    # and the detail shows the conflict with both results
+    [shown] = [c for c in recruiter.get_applicant(applicant_id)["checks"] if c["register"] == first]
+    assert shown["conflict"]["state"] == "open" and shown["conflict"]["keyed_in"]["outcome"] == "remarks"
+    assert (shown["outcome"], shown["result_source"]) == ("clear", "register")
+    # when the conflict is resolved, a colleague may approve; the recruiter still may not
+    receive(inbox, checks.conflict_resolved(first, "clear", "rekryterare-2"))
+    assert {p["code"] for p in refusal(recruiter.approve, applicant_id, approval).problems} == {"four_eyes"}
+    detail = callers["colleague"].approve(applicant_id, approval)
+    assert (detail["status"], detail["approved_by"]) == ("approved", "rekryterare-2")
+
+
 def test_rejection_needs_a_reason_and_closes_the_applicant(web, recruiter):
     applicant_id = web.register(registration())["applicant_id"]
     assert refusal(recruiter.reject, applicant_id, {"reason": "   "}).problems[0]["field"] == "reason"
@@ -420,12 +487,16 @@ def test_health_answers_after_asking_the_database(web):
 
 
 def test_the_projection_rebuilds_to_the_same_rows_from_the_events_and_the_inbox(web, recruiter, inbox):
-    # given applicants with assessments, decisions and checks
-    applicant_id = web.register(registration())["applicant_id"]
+    # given applicants with assessments, decisions, checks (one in conflict) and a repeated registration
+    body = registration()
+    applicant_id = web.register(body)["applicant_id"]
+    web.register({**body, "contact": {"email": "ny@example.se"}})
     recruiter.record_reference(applicant_id, {"kind": "private", "name": "Vän", "contact": "08-2",
                                               "outcome": "negative"})
     checks = CheckEvents(applicant_id)
-    receive(inbox, checks.requested(DEFAULT_REQUIRED_REGISTERS[0]), checks.completed(DEFAULT_REQUIRED_REGISTERS[0]))
+    police = DEFAULT_REQUIRED_REGISTERS[0]
+    receive(inbox, checks.requested(police), checks.completed(police, entered_by="rekryterare-1"),
+            checks.completed(police, "remarks"), checks.conflict_raised(police, "clear", "remarks", "rekryterare-1"))
     recruiter.withdraw(applicant_id, {"withdrawn_by": "recruiter"})
     before = _snapshot(inbox)
     # when the projection is rebuilt from the event store and the inbox

@@ -3,6 +3,7 @@ applicant's way from the public form to approval over HTTP, and what another mun
 from __future__ import annotations
 
 import random
+import re
 import string
 import uuid
 from datetime import timedelta
@@ -20,7 +21,8 @@ STOCKHOLM, GOTEBORG = "0180", "1480"
 
 @pytest.fixture(scope="module")
 def system(test_environment):
-    with running_recruitment() as base:
+    # Every test here posts the public form from one address: the rate limit is test_gateway_public_and_docs.py's.
+    with running_recruitment(GATEWAY_INTEREST_BURST=1000) as base:
         yield base
 
 
@@ -69,9 +71,11 @@ def test_from_the_public_form_to_approval(system):
         response = recruiter.post(f"/api/v1/applicants/{applicant_id}/{path}", step)
         assert response.status_code == 200, response.text
 
-    # then, once the applicants service has seen the checks completed, the approval goes through
+    # then, once the applicants service has seen the checks completed, the approval goes through: by a colleague,
+    # since the recruiter keyed in the results (four eyes)
     approval = {"roles": ["kontaktperson"], "valid_until": (sweden.today() + timedelta(days=365)).isoformat()}
-    wait_until(lambda: recruiter.post(f"/api/v1/applicants/{applicant_id}/approval", approval).status_code == 200,
+    colleague = Client(system, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-2"))
+    wait_until(lambda: colleague.post(f"/api/v1/applicants/{applicant_id}/approval", approval).status_code == 200,
                timeout=20, message="the approval accepted")
     applicant = recruiter.get(f"/api/v1/applicants/{applicant_id}").json()
     assert applicant["status"] == "approved"
@@ -80,10 +84,148 @@ def test_from_the_public_form_to_approval(system):
     # and the auditor of Stockholm sees who read and changed what
     trail = Client(system, token("auditor", municipalities=[STOCKHOLM])).get(
         "/api/v1/audit", params={"subject": applicant_id}).json()["items"]
-    assert {e["actor"] for e in trail} == {"rekryterare-1"}
+    assert {e["actor"] for e in trail} == {"rekryterare-1", "rekryterare-2"}
     assert {"POST /api/v1/applicants/{applicant_id}/approval", "POST /api/v1/applicants/{applicant_id}/interviews",
             "POST /api/v1/checks/{check_id}/result", "GET /api/v1/applicants/{applicant_id}"} <= {
         e["route"] for e in trail}
+
+
+# --- the public form is no personnummer oracle ----------------------------------------------------------------
+
+def test_the_public_form_answers_a_repeat_as_a_first_registration_and_the_recruiter_sees_the_repeat(system):
+    recruiter = Client(system, token("recruiter", municipalities=[STOCKHOLM]))
+    # given an intresseanmälan through the public form, without a token
+    body = intresseanmalan()
+    first = Client(system).post("/api/v1/interest", body)
+    # when the same person's form is posted again, without a token, with another phone number
+    again = Client(system).post("/api/v1/interest", {**body, "contact": {**body["contact"], "phone": "070-111 22 33"}})
+    # then both answers are alike: the status, the body's keys, the headers' names, the reference's form
+    assert first.status_code == again.status_code == 202, (first.text, again.text)
+    assert set(first.json()) == set(again.json()) == {"reference"}
+    assert set(first.headers) == set(again.headers)
+    assert first.headers["Content-Type"] == again.headers["Content-Type"]
+    assert re.fullmatch(r"KP-[0-9A-F]{8}", again.json()["reference"])
+    # and the second names neither the first registration's reference nor its id
+    [item] = recruiter.get("/api/v1/applicants", params={"q": body["family_name"]}).json()["items"]
+    assert item["reference"] == first.json()["reference"] != again.json()["reference"]
+    assert item["applicant_id"] not in again.text and item["applicant_id"].replace("-", "")[:8] not in again.text
+    # and the recruiter sees the repeat on the registration, with the new phone number and the receipt quoted
+    [repeat] = recruiter.get(f"/api/v1/applicants/{item['applicant_id']}").json()["repeats"]
+    assert (repeat["channel"], repeat["receipt"]) == ("web", again.json()["reference"])
+    assert repeat["contact"]["phone"] == "070-111 22 33"
+    # and finds the registration by the receipt the sender will quote
+    assert [i["applicant_id"] for i in recruiter.get(
+        "/api/v1/applicants", params={"q": again.json()["reference"]}).json()["items"]] == [item["applicant_id"]]
+
+
+def test_a_recruiter_keying_in_someone_already_registered_is_told_which_applicant(system):
+    recruiter = Client(system, token("recruiter", municipalities=[STOCKHOLM]))
+    applicant_id, body = registered(system, recruiter)
+    answer = recruiter.post("/api/v1/applicants", {**body, "channel": "phone"})
+    problem = assert_problem(answer, 422)
+    assert [e["code"] for e in problem["errors"]] == ["duplicate_registration"]
+    assert applicant_id in problem["errors"][0]["message"] and body["personnummer"] not in answer.text
+
+
+# --- register results outrank paper extracts; four eyes ---------------------------------------------------------
+
+def publish_signed_result(check_id: str, register: str, outcome: str) -> None:
+    """The register's answer on registry_checks.inbound, signed with its (development) key, as a register sends it."""
+    from kombu import Connection, Exchange, Producer
+
+    from services.common import config
+    from services.registry_checks.contract import INBOUND_EXCHANGE
+    from tests.unit.registry_checks.examples import result, signed
+
+    raw, headers = signed(result(check_id, register=register, outcome=outcome))
+    with Connection(config.amqp_uri(), transport_options={"confirm_publish": True}) as connection:
+        Producer(connection, exchange=Exchange(INBOUND_EXCHANGE, type="topic"), auto_declare=False).publish(
+            raw, routing_key=register, content_type="application/json", content_encoding="utf-8", headers=headers)
+
+
+def test_the_registers_signed_answer_outranks_a_paper_extract_and_approval_needs_a_second_recruiter(system):
+    recruiter = Client(system, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-3"))
+    colleague = Client(system, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-4"))
+    today = sweden.today().isoformat()
+    # given an assessed applicant whose checks the recruiter keyed in as clear from paper extracts
+    applicant_id, _ = registered(system, recruiter)
+    checks = wait_until(lambda: recruiter.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"],
+                        timeout=20, message="the checks requested")
+    for check in checks:
+        answer = recruiter.post(f"/api/v1/checks/{check['check_id']}/result", {"outcome": "clear", "completed_on": today})
+        assert answer.status_code == 200, answer.text
+    for path, step in (("interviews", {"interviewed_on": today, "interviewer": "Rut Rekryterare"}),
+                       ("references", {"kind": "work_or_studies", "name": "Chef", "contact": "08-1",
+                                       "outcome": "positive"}),
+                       ("references", {"kind": "private", "name": "Vän", "contact": "08-2", "outcome": "positive"})):
+        assert recruiter.post(f"/api/v1/applicants/{applicant_id}/{path}", step).status_code == 200
+    approval = {"roles": ["kontaktperson"], "valid_until": (sweden.today() + timedelta(days=365)).isoformat()}
+
+    # when the recruiter who keyed them in approves, then it is refused: four eyes, naming each check
+    def refused_codes(client):
+        answer = client.post(f"/api/v1/applicants/{applicant_id}/approval", approval)
+        return None if answer.status_code != 422 else sorted(e["code"] for e in answer.json()["errors"])
+    codes = wait_until(lambda: (lambda c: c if c and "check_pending" not in c else None)(refused_codes(recruiter)),
+                       timeout=20, message="the keyed-in results at the applicants service")
+    assert codes == ["four_eyes"] * len(checks)
+
+    # when the register's signed answer for one check says remarks
+    [first, *_] = checks
+    publish_signed_result(first["check_id"], first["register"], "remarks")
+    # then it is recorded, not refused as a repeat: the check shows the register's remarks and the open conflict
+    shown = wait_until(lambda: (lambda c: c if c["conflict"] else None)(next(
+        c for c in recruiter.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"]
+        if c["check_id"] == first["check_id"])), timeout=20, message="the register's answer recorded")
+    assert (shown["outcome"], shown["source"], shown["conflict"]["state"]) == ("remarks", "register", "open")
+    assert shown["conflict"]["keyed_in"] == {**shown["conflict"]["keyed_in"], "outcome": "clear",
+                                             "entered_by": "rekryterare-3"}
+    # and a colleague's approval is refused while the conflict is open, and for the remarks
+    codes = wait_until(lambda: (lambda c: c if c and "check_conflict" in c else None)(refused_codes(colleague)),
+                       timeout=20, message="the conflict at the applicants service")
+    assert codes == ["check_conflict", "check_remarks"]
+    # when the colleague resolves the conflict with a reason, then it is resolved, and the remarks still stand
+    answer = colleague.post(f"/api/v1/checks/{first['check_id']}/conflict-resolution",
+                            {"reason": "Pappersutdraget var äldre än registrets svar."})
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["conflict"]["state"], answer.json()["outcome"]) == ("resolved", "remarks")
+    wait_until(lambda: refused_codes(colleague) == ["check_remarks"], timeout=20,
+               message="the resolution at the applicants service")
+    # and a resolution without a reason names the field
+    answer = colleague.post(f"/api/v1/checks/{first['check_id']}/conflict-resolution", {})
+    assert [e["field"] for e in assert_problem(answer, 400)["errors"]] == ["reason"]
+
+
+# --- refused register results, for admins -------------------------------------------------------------------
+
+def test_an_admin_lists_the_refused_results_of_their_municipality_and_no_other(system):
+    recruiter = Client(system, token("recruiter", municipalities=[STOCKHOLM]))
+    admin = Client(system, token("admin", municipalities=[STOCKHOLM]))
+    # given a Stockholm check answered twice by its register (the second is refused as a repeat), and a forged
+    # result for no check at all
+    applicant_id, _ = registered(system, recruiter)
+    [check, *_] = wait_until(lambda: recruiter.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"],
+                             timeout=20, message="the checks requested")
+    publish_signed_result(check["check_id"], check["register"], "clear")
+    publish_signed_result(check["check_id"], check["register"], "clear")
+    publish_signed_result(str(uuid.uuid4()), "kronofogden", "clear")  # an unknown check: names no municipality
+
+    # when Stockholm's admin lists the refused results
+    def listed():
+        page = admin.get(f"/api/v1/municipalities/{STOCKHOLM}/refused-results", params={"page_size": 200})
+        assert page.status_code == 200, page.text
+        items = page.json()["items"]
+        return items if any(i["check_id"] == check["check_id"] for i in items) else None
+    items = wait_until(listed, timeout=20, message="the repeat listed")
+    # then the repeat is there, without the message's headers or body; nothing of no municipality is
+    [repeat] = [i for i in items if i["check_id"] == check["check_id"]]
+    assert repeat["reason_code"] == "repeat" and "raw_body" not in repeat and "headers" not in repeat
+    assert {i["municipality"] for i in items} == {STOCKHOLM}
+    # and another municipality's admin, and a recruiter, are refused
+    goteborg = Client(system, token("admin", municipalities=[GOTEBORG]))
+    assert_problem(goteborg.get(f"/api/v1/municipalities/{STOCKHOLM}/refused-results"), 404)
+    assert_problem(recruiter.get(f"/api/v1/municipalities/{STOCKHOLM}/refused-results"), 403)
+    assert_problem(admin.get(f"/api/v1/municipalities/{STOCKHOLM}/refused-results",
+                             params={"reason_code": "nonsense"}), 400)
 
 
 def test_another_municipality_can_neither_read_nor_change(system):

@@ -14,7 +14,10 @@ import pytest
 from marshmallow import ValidationError
 
 from services.common.decider import CommandRefused
-from services.registry_checks import app, projection, spec
+from services.common.problems import ServiceProblem
+from services.common.roles import Caller
+from services.common import config
+from services.registry_checks import app, projection, refused, spec
 from services.registry_checks.domain import check_id_for, stream_id
 from services.registry_checks.inbound import Accepted, Refused
 from tests.unit.registry_checks.examples import (DEFAULT_REGISTERS, KEYS, STOCKHOLM, UPPSALA, a_recruiter,
@@ -240,6 +243,46 @@ def test_a_manual_result_with_bad_fields_names_them_and_changes_nothing(kernel):
     assert snapshot(kernel) == before
 
 
+def test_the_registers_later_signed_remarks_outrank_a_clear_keyed_in_by_hand_and_raise_a_conflict(kernel):
+    # given a clear paper extract a recruiter keyed in
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    app.record_manual_result(kernel, RECRUITER_7, check_id, {"outcome": "clear",
+                                                             "completed_on": date.today().isoformat()})
+    # when the register's signed result says remarks
+    outcome = when_received(kernel, *signed(result(check_id, outcome="remarks", summary="Skuld")))
+    # then it is accepted, not refused as a repeat, and nothing is kept among the refused
+    assert isinstance(outcome, Accepted)
+    assert [r for r in refused_rows(kernel) if r["check_id"] == check_id] == []
+    # and the check reads the register's result, with an open conflict naming the one keyed in
+    with kernel.connection() as conn:
+        check = projection.check_row(conn, check_id)
+        types = [e.event_type for e in kernel.store.load(conn, stream_id(check_id))]
+    assert (check["outcome"], check["source"], check["summary"]) == ("remarks", "register", "Skuld")
+    assert check["conflict"]["state"] == "open" and check["conflict"]["keyed_in"]["outcome"] == "clear"
+    assert check["conflict"]["keyed_in"]["entered_by"] == "rekryterare-7"
+    assert types[-2:] == ["CheckCompleted", "CheckConflictRaised"]
+    # when a recruiter resolves it with a reason, then the conflict is resolved and the register's result stands
+    resolved = app.resolve_conflict(kernel, a_recruiter("rekryterare-8", STOCKHOLM), f"check-{check_id}",
+                                    {"reason": "Pappersutdraget gällde en annan period."})
+    assert resolved["conflict"]["state"] == "resolved" and resolved["conflict"]["resolved_by"] == "rekryterare-8"
+    assert resolved["outcome"] == "remarks"
+    # and a second resolution, or one without a reason, is refused
+    with pytest.raises(CommandRefused, match="no conflict"):
+        app.resolve_conflict(kernel, RECRUITER_7, check_id, {"reason": "igen"})
+    with pytest.raises(ValidationError):
+        app.resolve_conflict(kernel, RECRUITER_7, check_id, {})
+
+
+def test_another_municipalitys_recruiter_cannot_resolve_a_conflict(kernel):
+    check_id = check_id_for(given_registered(kernel), "kronofogden")
+    app.record_manual_result(kernel, RECRUITER_7, check_id, {"outcome": "clear",
+                                                             "completed_on": date.today().isoformat()})
+    when_received(kernel, *signed(result(check_id, outcome="remarks")))
+    with pytest.raises(ServiceProblem) as problem:
+        app.resolve_conflict(kernel, a_recruiter("rekryterare-u", UPPSALA), check_id, {"reason": "x"})
+    assert problem.value.kind == "not_found"
+
+
 def test_a_manual_result_for_a_check_that_already_has_one_is_refused(kernel):
     check_id = check_id_for(given_registered(kernel), "kronofogden")
     assert isinstance(when_received(kernel, *signed(result(check_id))), Accepted)
@@ -270,6 +313,64 @@ def test_a_clear_result_near_its_end_is_on_the_worklist_and_expires_after_its_la
         assert (row["state"], row["clear_until"], row["expired_on"]) == \
             ("expired", None, (last_day + timedelta(days=1)).isoformat())
         assert projection.worklist(conn, date.today(), [STOCKHOLM]) == []
+
+
+# --------------------------------------------------------------------------------------------- refused results
+
+ADMIN_STOCKHOLM = Caller({"sub": "admin-1", "roles": ["admin"], "municipalities": [STOCKHOLM]})
+
+
+def test_an_admin_pages_through_the_refused_results_of_their_municipalitys_checks_only(kernel):
+    # given refused results: two repeats for Stockholm's checks, one for Uppsala's, and a forged one for no check
+    mine = [check_id_for(given_registered(kernel), "kronofogden") for _ in range(2)]
+    theirs = check_id_for(given_registered(kernel, UPPSALA), "kronofogden")
+    for check_id in (*mine, theirs):
+        body = result(check_id, summary="Personnummer 19121212-1212")
+        when_received(kernel, *signed(body))
+        when_received(kernel, *signed({**body, "register_reference": "AGAIN-" + check_id[:8]}))
+    forged = when_received(kernel, *signed(result(str(uuid.uuid4())), key=b"not the key"))
+    assert forged.reason_code == "bad_signature"
+    # when Stockholm's admin lists them, a page of one at a time
+    first = app.list_refused_results(kernel, ADMIN_STOCKHOLM, STOCKHOLM, page=1, page_size=1)
+    second = app.list_refused_results(kernel, ADMIN_STOCKHOLM, page=2, page_size=1)
+    # then only the two of Stockholm's checks, newest first, counted
+    assert (first["total"], second["total"], first["page_size"]) == (2, 2, 1)
+    assert [first["items"][0]["check_id"], second["items"][0]["check_id"]] == mine[::-1]
+    assert {item["reason_code"] for item in first["items"] + second["items"]} == {"repeat"}
+    # and without the message's headers or body, which may carry personal data
+    assert set(first["items"][0]) == {"id", "received_at", "reason_code", "message", "fields", "register",
+                                      "check_id", "municipality"}
+    assert "19121212" not in json.dumps([first, second])
+    # and Uppsala's is not found for them, as any other municipality's resource
+    with pytest.raises(ServiceProblem) as problem:
+        app.list_refused_results(kernel, ADMIN_STOCKHOLM, UPPSALA)
+    assert problem.value.kind == "not_found"
+    # and a recruiter may not list them
+    with pytest.raises(ServiceProblem) as problem:
+        app.list_refused_results(kernel, RECRUITER_7, STOCKHOLM)
+    assert problem.value.kind == "forbidden"
+
+
+def test_a_refused_result_of_no_check_is_shown_to_the_operators_only(kernel, capsys, monkeypatch):
+    # given a forged result, which names no municipality
+    raw, headers = signed(result(str(uuid.uuid4()), register="socialregistret"), key=b"guessed")
+    assert when_received(kernel, raw, headers).reason_code == "bad_signature"
+    # then no admin sees it, whatever municipalities they have
+    every_admin = Caller({"sub": "admin-9", "roles": ["admin"], "municipalities": [STOCKHOLM, UPPSALA]})
+    assert app.list_refused_results(kernel, every_admin)["total"] == 0
+    # but the deployment's operators list it, with the message as received
+    monkeypatch.setenv(f"{spec.SERVICE.upper()}_DATABASE_URL", config.database_url(kernel.spec.name))
+    assert refused.main(["--unattributed", "--with-body"]) == 0
+    [line] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert line["reason_code"] == "bad_signature" and line["municipality"] is None
+    assert line["raw_body"] == raw.decode()
+
+
+def test_an_admins_bad_query_names_the_fields(kernel):
+    with pytest.raises(ServiceProblem) as problem:
+        app.list_refused_results(kernel, ADMIN_STOCKHOLM, STOCKHOLM, page=0, page_size=500, since="igår")
+    assert problem.value.kind == "invalid"
+    assert {p["field"] for p in problem.value.problems} == {"page", "page_size", "since"}
 
 
 def test_an_expired_check_can_be_renewed_and_answered_again(kernel):

@@ -4,7 +4,7 @@ from datetime import date
 
 from services.applicants.domain.applicant import (
     APPLICANT, Address, ApproveApplicant, Availability, Consents, Contact, HouseholdMember, Preferences,
-    RegisterApplicant)
+    RecordRepeatedRegistration, RegisterApplicant)
 from services.applicants.domain.checks import DEFAULT_REQUIRED_REGISTERS, CheckStatus
 from services.common.decider import NewEvent
 
@@ -29,6 +29,16 @@ def register(**changes) -> RegisterApplicant:
 
 registered = APPLICANT.decide(APPLICANT.initial(), register())[0]
 
+
+def repeat(**changes) -> RecordRepeatedRegistration:
+    """The public form sent again for the registered applicant, as register() gave it: the same person, name and
+    contact, through the web."""
+    first = register()
+    return replace(RecordRepeatedRegistration(
+        applicant_id=APPLICANT_ID, municipality=MUNICIPALITY, by=None, on=date(2025, 3, 10), channel="web",
+        receipt="KP-0A1B2C3D", given_name=first.given_name, family_name=first.family_name, roles=first.roles,
+        contact=first.contact), **changes)
+
 interviewed = NewEvent("InterviewRecorded", {
     "applicant_id": APPLICANT_ID, "interviewed_on": "2025-02-20", "interviewer": RECRUITER, "home_visit": False,
     "notes": "", "by": RECRUITER})
@@ -45,8 +55,10 @@ private_reference_ok = reference("private")
 
 
 def check(register: str, state: str = "completed", outcome: str | None = "clear",
-          valid_until: date | None = date(2026, 2, 1)) -> CheckStatus:
-    return CheckStatus(f"check-{register}", register, state, outcome, valid_until)
+          valid_until: date | None = date(2026, 2, 1), **changes) -> CheckStatus:
+    """A check as the approval reads it; by default its register's signed clear result, in force."""
+    return replace(CheckStatus(f"check-{register}", register, state, outcome, valid_until, source="register"),
+                   **changes)
 
 
 ALL_CHECKS_CLEAR = tuple(check(register) for register in DEFAULT_REQUIRED_REGISTERS)

@@ -37,3 +37,19 @@ def test_a_cancelled_check():
 def test_other_check_events_change_nothing():
     before = _fold(("CheckRequested", requested))
     assert check_status_after(before, "CheckResultRefused", requested) == before
+
+
+def test_a_completed_check_knows_whether_it_was_keyed_in_and_by_whom():
+    status = _fold(("CheckRequested", requested),
+                   ("CheckCompleted", {**requested, "outcome": "clear", "valid_until": "2026-03-01",
+                                       "source": "manual", "entered_by": "rekryterare-1"}))
+    assert (status.source, status.entered_by) == ("manual", "rekryterare-1")
+
+
+def test_a_conflict_is_open_from_its_raising_to_its_resolution_and_outlives_a_renewal():
+    raised = _fold(("CheckRequested", requested), ("CheckConflictRaised", requested))
+    assert raised.conflict
+    assert _fold(("CheckRequested", requested), ("CheckConflictRaised", requested), ("CheckRequested", requested)) \
+        .conflict
+    assert not _fold(("CheckRequested", requested), ("CheckConflictRaised", requested),
+                     ("CheckConflictResolved", requested)).conflict

@@ -8,12 +8,12 @@ from services.applicants.app import (
     approve_command, change_availability_command, register_command, reject_command,
     withdraw_regional_consent_command)
 from services.applicants.domain.applicant import (
-    APPLICANT, Address, Availability, ChangeAvailability, RegisterApplicant, WithdrawApplicant,
+    APPLICANT, Address, Availability, ChangeAvailability, Contact, RegisterApplicant, WithdrawApplicant,
     WithdrawRegionalConsent)
 from services.applicants.events import EVENT_SCHEMAS
 from services.applicants.schemas import ApproveApplicantBody, RegisterApplicantBody
 
-from .examples import APPLICANT_ID, MUNICIPALITY, RECRUITER, TODAY, approved, ready, registered
+from .examples import APPLICANT_ID, MUNICIPALITY, RECRUITER, TODAY, approved, ready, registered, repeat
 
 ids = {"applicant_id": APPLICANT_ID, "municipality": MUNICIPALITY, "by": RECRUITER}
 
@@ -30,6 +30,8 @@ web_form = {
 
 def _every_event_type():
     state_events = [*ready, approved]
+    state_events += APPLICANT.decide(APPLICANT.fold(state_events), repeat(
+        contact=Contact(phone="070-999 99 99"), given_name="Annie", roles=("kontaktperson", "jourhem")))
     later = [ChangeAvailability(**ids, availability=Availability(evenings=True)), WithdrawRegionalConsent(**ids),
              WithdrawApplicant(**ids, withdrawn_by="applicant")]
     for command in later:

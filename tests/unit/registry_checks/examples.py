@@ -44,6 +44,20 @@ def completed(outcome="clear", valid_until="2026-01-31", reference="KFM-1") -> N
         valid_until=valid_until, summary="", source="register", entered_by=None))
 
 
+def keyed_in(outcome="clear", reference=None, by="rekryterare-1") -> NewEvent:
+    """A paper extract a recruiter keyed in (source manual), dated the day after the request."""
+    return NewEvent("CheckCompleted", _check(
+        outcome=outcome, register_reference=reference, completed_at="2025-03-11T00:00:00+01:00",
+        valid_until="2026-01-31", summary="", source="manual", entered_by=by))
+
+
+def conflict_raised(keyed_in_outcome="clear", register_outcome="remarks", reference="KFM-1") -> NewEvent:
+    return NewEvent("CheckConflictRaised", _check(
+        keyed_in={"outcome": keyed_in_outcome, "entered_by": "rekryterare-1",
+                  "completed_at": "2025-03-11T00:00:00+01:00", "register_reference": None},
+        register_outcome=register_outcome, register_reference=reference, raised_at="2025-03-11T09:01:00+00:00"))
+
+
 def cancelled(cancelled_at="2025-03-12T09:00:00+00:00") -> NewEvent:
     return NewEvent("CheckCancelled", _check(reason="applicant_withdrawn", cancelled_at=cancelled_at))
 
