@@ -23,7 +23,7 @@ from services.assignments.contract import (CloseClientNeedBody, CorrectMeetingBo
                                           EndAssignmentBody, InterruptAssignmentBody, LogMeetingBody,
                                           OfferAssignmentBody, RecordSupervisionBody, RegisterClientNeedBody,
                                           ReportDeviationBody, RequestEndBody, ResumeAssignmentBody,
-                                          StartAssignmentBody)
+                                          ReviseAssignmentPlanBody, StartAssignmentBody)
 from services.common.adapters import KernelProvider
 from services.common.config import database_url, env_float, env_int
 from services.common.db import make_pool
@@ -125,6 +125,9 @@ ROUTES = (
     Route("POST", ASSIGNMENT + "/start",                    assignments.start_assignment,      CASE_WORKERS, CHANGE,
           "Uppdraget påbörjat med genomförandeplan (arvode och omkostnadsersättning)",
           body=StartAssignmentBody, tag=B),
+    Route("POST", ASSIGNMENT + "/plan-revisions",           assignments.revise_plan,           CASE_WORKERS, CHANGE,
+          "Genomförandeplanen reviderad för ett pågående uppdrag, från en månads första dag",
+          body=ReviseAssignmentPlanBody, tag=B),
     Route("POST", ASSIGNMENT + "/supervision",              assignments.record_supervision,    CASE_WORKERS, CHANGE,
           "Handledning eller uppföljning", body=RecordSupervisionBody, tag=B),
     Route("POST", ASSIGNMENT + "/interrupt",                assignments.interrupt_assignment,  CASE_WORKERS, CHANGE,
