@@ -211,6 +211,8 @@ ROUTES = (
           "Detta dokument (OpenAPI 3)", tag=D),
     Route("GET",  "/docs",                                  operations.docs_page,              ANYONE,       None,
           "API-dokumentation som webbsida", documented=False, tag=D),
+    Route("GET",  "/docs/{asset}",                          operations.docs_asset,             ANYONE,       None,
+          "Dokumentationsvisarens filer (Swagger UI, från gatewayen själv)", documented=False, tag=D),
 )
 
 
