@@ -126,6 +126,17 @@ class PendingReportsQuery(Schema):
                            metadata={"description": "pending: närvarorapporter not yet approved as they stand"})
 
 
+class ApproveReportRequest(Schema):
+    """The case worker approves the närvarorapport they were shown (GET .../reports/{month}): refused (409
+    report_changed) when the month's meetings are no longer exactly those versions, so nobody approves a meeting
+    they did not see. The gateway passes it to payments (which still calls the versions meeting_ids)."""
+
+    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
+                          metadata={"description": "månad, YYYY-MM"})
+    version_ids = fields.List(fields.String(), required=True, metadata={
+        "description": "the version_id of every meeting the report showed"})
+
+
 class TaxDetailsQuery(Schema):
     class Meta:
         unknown = EXCLUDE

@@ -29,8 +29,7 @@ from services.common.config import database_url, env_float, env_int
 from services.common.db import make_pool
 from services.common.roles import ADMIN, AUDITOR, CASE_WORKER, FINANCE, RECRUITER, VOLUNTEER
 from services.common.topology import ALL_EVENTS
-from services.payments.contract import (ApprovePaymentRunBody, ApproveReportBody, PublishRatesBody,
-                                       SetTaxDetailsBody)
+from services.payments.contract import ApprovePaymentRunBody, PublishRatesBody, SetTaxDetailsBody
 from services.registry_checks.contract import ManualResultSchema
 
 from . import metrics
@@ -39,9 +38,9 @@ from .audit_writer import GroupAuditWriter
 from .cache import ReadCache, ids_in
 from .handlers import applicants, assignments, audit_log, operations, payments, registry_checks
 from .ratelimit import TokenBuckets
-from .schemas import (ApplicantPage, ApplicantQuery, ApplicantRegistered, AssignmentQuery, AuditPage, AuditQuery,
-                      CandidatesQuery, CaseWorkerWorklistQuery, Health, InterestAccepted, Items, NeedQuery, Page,
-                      PendingReportsQuery, RegistrationBody, TaxDetailsQuery, WorklistQuery)
+from .schemas import (ApplicantPage, ApplicantQuery, ApplicantRegistered, ApproveReportRequest, AssignmentQuery,
+                      AuditPage, AuditQuery, CandidatesQuery, CaseWorkerWorklistQuery, Health, InterestAccepted, Items,
+                      NeedQuery, Page, PendingReportsQuery, RegistrationBody, TaxDetailsQuery, WorklistQuery)
 from .spec import SPEC
 from .web import PUBLIC, Route, CallerContext, route_entrypoint, serve
 
@@ -177,7 +176,7 @@ ROUTES = (
     Route("GET",  ASSIGNMENT + "/reports/{month}",          payments.assignment_report,        REPORT_READERS, READ,
           "Närvarorapport för en månad", tag=U),
     Route("POST", ASSIGNMENT + "/reports",                  payments.approve_report,           CASE_WORKERS, CHANGE,
-          "Närvarorapport godkänd av ansvarig handläggare", body=ApproveReportBody, tag=U),
+          "Närvarorapport godkänd av ansvarig handläggare", body=ApproveReportRequest, tag=U),
     Route("GET",  MUNICIPALITY + "/reports",                payments.pending_reports,          PENDING_READERS, READ,
           "Närvarorapporter som väntar på godkännande", query=PendingReportsQuery, answer=(200, Items), tag=U),
     Route("GET",  MUNICIPALITY + "/payment-runs",           payments.payment_runs,             RUN_READERS,  None,
