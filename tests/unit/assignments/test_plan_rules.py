@@ -105,3 +105,16 @@ def test_a_meeting_is_under_the_plan_in_force_on_its_day():
         "does not allow expenses against receipts")
     given(ASSIGNMENT, *events).when(meeting(on=date(2025, 6, 1), at=at(date(2025, 6, 2)), expenses=with_receipt,
                                             by=VOLUNTEER)).then("MeetingLogged")
+
+
+def test_the_bands_the_plan_is_checked_against_are_the_ones_payments_pays_by():
+    # given payments' shipped SKR table (the payment run's check) and the bands the plan is made against
+    from services.payments.domain.rate_table import skr_defaults
+    table = skr_defaults()
+    for category in (1, 2, 3):
+        for day in (date(2023, 1, 1), START, date(2030, 1, 1)):
+            found = band(category, day)
+            # then they agree on every category and day
+            assert (found.min_percent, found.max_percent) == (
+                table.value(f"kontaktperson.arvode.category_{category}.min", day),
+                table.value(f"kontaktperson.arvode.category_{category}.max", day))
