@@ -16,7 +16,7 @@ from gateway.service import ROUTES
 from gateway.web import PUBLIC
 from services.common import sweden
 from services.common.roles import VOLUNTEER
-from services.payments.rate_table import skr_defaults
+from services.payments.domain.rate_table import skr_defaults
 from tests.e2e.conftest import a_personnummer
 from tests.e2e.test_e2e_assignment_journey import a_childs_personnummer, approved_volunteer
 from tests.kernel.helpers import wait_until
