@@ -48,8 +48,10 @@ class ApplicantQuery(Schema):
                          metadata={"description": "uppdragstyp: " + ", ".join(applicants.ROLES)})
     q = fields.String(load_default=None, validate=validate.Length(max=200),
                       metadata={"description": "search in name and reference"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=applicants.MAX_PAGE_SIZE))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE),
+                          metadata={"description": "the page, from 1"})
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=applicants.MAX_PAGE_SIZE),
+                               metadata={"description": "items per page"})
 
 
 class WorklistQuery(Schema):
@@ -88,7 +90,8 @@ class AuditQuery(Schema):
                                  metadata={"description": "from this time (ISO 8601 with offset), inclusive"})
     until = fields.AwareDateTime(data_key="to", load_default=None,
                                  metadata={"description": "to this time (ISO 8601 with offset), exclusive"})
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000),
+                           metadata={"description": "at most this many entries, newest first"})
 
 
 class NeedQuery(Schema):
@@ -97,8 +100,10 @@ class NeedQuery(Schema):
 
     status = fields.String(load_default=None, validate=validate.OneOf(assignments.NEED_STATUSES),
                            metadata={"description": "status: " + ", ".join(assignments.NEED_STATUSES)})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=assignments.MAX_PAGE_SIZE))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE),
+                          metadata={"description": "the page, from 1"})
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=assignments.MAX_PAGE_SIZE),
+                               metadata={"description": "items per page"})
 
 
 class CandidatesQuery(Schema):
@@ -115,7 +120,8 @@ class AssignmentQuery(Schema):
 
     status = fields.String(load_default=None, validate=validate.OneOf(assignments.ASSIGNMENT_STATUSES),
                            metadata={"description": "status: " + ", ".join(assignments.ASSIGNMENT_STATUSES)})
-    need_id = fields.String(load_default=None, validate=validate.Length(max=200))
+    need_id = fields.String(load_default=None, validate=validate.Length(max=200),
+                            metadata={"description": "only the assignments of this need (need-<uuid>)"})
     volunteer_id = fields.String(load_default=None, validate=validate.Length(max=200),
                                  metadata={"description": "the volunteer's (the applicant's) id"})
 
@@ -138,6 +144,17 @@ class PendingReportsQuery(Schema):
                            metadata={"description": "pending: närvarorapporter not yet approved as they stand"})
 
 
+class ApproveReportRequest(Schema):
+    """The case worker approves the närvarorapport they were shown (GET .../reports/{month}): refused (409
+    report_changed) when the month's meetings are no longer exactly those versions, so nobody approves a meeting
+    they did not see. The gateway passes it to payments (which still calls the versions meeting_ids)."""
+
+    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"),
+                          metadata={"description": "månad, YYYY-MM"})
+    version_ids = fields.List(fields.String(), required=True, metadata={
+        "description": "the version_id of every meeting the report showed"})
+
+
 class TaxDetailsQuery(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -148,62 +165,70 @@ class TaxDetailsQuery(Schema):
 # --- answers ---------------------------------------------------------------------------------------------------
 
 class ErrorItem(Schema):
-    field = fields.String(allow_none=True, metadata={"description": "the field, dotted: contact.email"})
-    message = fields.String()
-    code = fields.String(metadata={"description": "required, invalid, consent_required, ..."})
+    field = fields.String(allow_none=True, metadata={
+        "description": "the field at fault, dotted (contact.email, plan.arvode.percent); null: no one field"})
+    message = fields.String(metadata={"description": "what is wrong, in English; no personal data"})
+    code = fields.String(metadata={"description": (
+        "a stable machine name, never empty: required, invalid, consent_required, arvode_outside_band, "
+        "check_pending, ... (invalid where no more particular one applies)")})
 
 
 class ProblemDetails(Schema):
     """RFC 9457 problem details, as application/problem+json."""
     type = fields.String(metadata={"description": "what kind of problem; described on /docs"})
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
+    title = fields.String(metadata={"description": "the problem type's title, the same for every answer of the type"})
+    status = fields.Integer(metadata={"description": "the HTTP status"})
+    detail = fields.String(metadata={"description": "what happened in this request; no personal data"})
     instance = fields.String(metadata={"description": "the request's path"})
-    errors = fields.List(fields.Nested(ErrorItem))
+    errors = fields.List(fields.Nested(ErrorItem), metadata={"description": "one per problem found, often per field"})
 
 
 class InterestAccepted(Schema):
     reference = fields.String(metadata={"description": "referensnummer to quote when calling", "example": "KP-1A2B3C4D"})
 
 
+_TOTAL = {"description": "how many items there are in all pages"}
+_PAGE = {"description": "this page's number, from 1"}
+_PAGE_SIZE = {"description": "items per page"}
+
+
 class ApplicantRegistered(Schema):
-    applicant_id = fields.String()
-    reference = fields.String()
+    applicant_id = fields.String(metadata={"description": "the new applicant's id (a uuid)"})
+    reference = fields.String(metadata={"description": "referensnummer to quote when calling (KP-...)"})
 
 
 class ApplicantPage(Schema):
     items = fields.List(fields.Dict(), metadata={"description": "kontaktpersoner/familjer; personnummer masked"})
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+    total = fields.Integer(metadata=_TOTAL)
+    page = fields.Integer(metadata=_PAGE)
+    page_size = fields.Integer(metadata=_PAGE_SIZE)
 
 
 class Items(Schema):
-    items = fields.List(fields.Dict())
+    items = fields.List(fields.Dict(), metadata={"description": "the items, each as the route's summary says"})
 
 
 class Page(Schema):
-    items = fields.List(fields.Dict())
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+    items = fields.List(fields.Dict(), metadata={"description": "this page's items"})
+    total = fields.Integer(metadata=_TOTAL)
+    page = fields.Integer(metadata=_PAGE)
+    page_size = fields.Integer(metadata=_PAGE_SIZE)
 
 
 class AuditEntry(Schema):
-    id = fields.Integer()
+    id = fields.Integer(metadata={"description": "the entry's number, in the order written"})
     at = fields.String(metadata={"description": "when, Europe/Stockholm"})
-    actor = fields.String()
-    roles = fields.List(fields.String())
-    municipality = fields.String(allow_none=True)
+    actor = fields.String(metadata={"description": "who: the token's sub"})
+    roles = fields.List(fields.String(), metadata={"description": "the roles the token gave"})
+    municipality = fields.String(allow_none=True, metadata={"description": "the kommunkod whose data it was"})
     action = fields.String(metadata={"description": "read or change"})
-    route = fields.String()
-    subject = fields.String(allow_none=True)
-    request_id = fields.String()
+    route = fields.String(metadata={"description": "the route, as METHOD /path/{parameter}"})
+    subject = fields.String(allow_none=True, metadata={"description": "whose data or which resource (its id)"})
+    request_id = fields.String(metadata={"description": "the request's id, the same for every entry it wrote"})
 
 
 class AuditPage(Schema):
-    items = fields.List(fields.Nested(AuditEntry))
+    items = fields.List(fields.Nested(AuditEntry), metadata={"description": "the entries, newest first"})
 
 
 class RefusedResult(Schema):
@@ -228,5 +253,5 @@ class RefusedResultPage(Schema):
 
 class Health(Schema):
     status = fields.String(metadata={"description": "ok or unavailable"})
-    database = fields.String()
-    broker = fields.String()
+    database = fields.String(metadata={"description": "ok or unavailable: the gateway's database"})
+    broker = fields.String(metadata={"description": "ok or unavailable: RabbitMQ"})

@@ -23,14 +23,14 @@ from services.assignments.contract import (CloseClientNeedBody, CorrectMeetingBo
                                           EndAssignmentBody, InterruptAssignmentBody, LogMeetingBody,
                                           OfferAssignmentBody, RecordSupervisionBody, RegisterClientNeedBody,
                                           ReportDeviationBody, RequestEndBody, ResumeAssignmentBody,
-                                          StartAssignmentBody)
+                                          ReviseAssignmentPlanBody, StartAssignmentBody)
 from services.common.adapters import KernelProvider
 from services.common.config import database_url, env_float, env_int
 from services.common.db import make_pool
 from services.common.roles import ADMIN, AUDITOR, CASE_WORKER, FINANCE, RECRUITER, VOLUNTEER
 from services.common.topology import ALL_EVENTS
-from services.payments.contract import (ApproveOmkostnadExcessBody, ApprovePaymentRunBody, ApproveReportBody,
-                                       DecideArvodeLevelBody, PublishRatesBody, SetTaxDetailsBody)
+from services.payments.contract import (ApproveOmkostnadExcessBody, ApprovePaymentRunBody, DecideArvodeLevelBody,
+                                       PublishRatesBody, SetTaxDetailsBody)
 from services.registry_checks.contract import ManualResultSchema, ResolveConflictSchema
 
 from . import metrics
@@ -39,10 +39,10 @@ from .audit_writer import GroupAuditWriter
 from .cache import ReadCache, ids_in
 from .handlers import applicants, assignments, audit_log, operations, payments, registry_checks
 from .ratelimit import TokenBuckets
-from .schemas import (ApplicantPage, ApplicantQuery, ApplicantRegistered, AssignmentQuery, AuditPage, AuditQuery,
-                      CandidatesQuery, CaseWorkerWorklistQuery, Health, InterestAccepted, Items, NeedQuery, Page,
-                      PendingReportsQuery, RefusedResultPage, RefusedResultsQuery, RegistrationBody, TaxDetailsQuery,
-                      WorklistQuery)
+from .schemas import (ApplicantPage, ApplicantQuery, ApplicantRegistered, ApproveReportRequest, AssignmentQuery,
+                      AuditPage, AuditQuery, CandidatesQuery, CaseWorkerWorklistQuery, Health, InterestAccepted, Items,
+                      NeedQuery, Page, PendingReportsQuery, RefusedResultPage, RefusedResultsQuery, RegistrationBody,
+                      TaxDetailsQuery, WorklistQuery)
 from .spec import SPEC
 from .web import PUBLIC, Route, CallerContext, route_entrypoint, serve
 
@@ -134,6 +134,9 @@ ROUTES = (
     Route("POST", ASSIGNMENT + "/start",                    assignments.start_assignment,      CASE_WORKERS, CHANGE,
           "Uppdraget påbörjat med genomförandeplan (arvode och omkostnadsersättning)",
           body=StartAssignmentBody, tag=B),
+    Route("POST", ASSIGNMENT + "/plan-revisions",           assignments.revise_plan,           CASE_WORKERS, CHANGE,
+          "Genomförandeplanen reviderad för ett pågående uppdrag, från en månads första dag",
+          body=ReviseAssignmentPlanBody, tag=B),
     Route("POST", ASSIGNMENT + "/supervision",              assignments.record_supervision,    CASE_WORKERS, CHANGE,
           "Handledning eller uppföljning", body=RecordSupervisionBody, tag=B),
     Route("POST", ASSIGNMENT + "/interrupt",                assignments.interrupt_assignment,  CASE_WORKERS, CHANGE,
@@ -183,7 +186,7 @@ ROUTES = (
     Route("GET",  ASSIGNMENT + "/reports/{month}",          payments.assignment_report,        REPORT_READERS, READ,
           "Närvarorapport för en månad", tag=U),
     Route("POST", ASSIGNMENT + "/reports",                  payments.approve_report,           CASE_WORKERS, CHANGE,
-          "Närvarorapport godkänd av ansvarig handläggare", body=ApproveReportBody, tag=U),
+          "Närvarorapport godkänd av ansvarig handläggare", body=ApproveReportRequest, tag=U),
     Route("GET",  ASSIGNMENT + "/decisions",                payments.decisions,                DECISION_READERS, READ,
           "Individuella beslut: förhöjt arvode och omkostnadsersättning över SKR:s nivå", tag=U),
     Route("POST", ASSIGNMENT + "/decisions/arvode-level",   payments.decide_arvode_level,      DECIDERS,     CHANGE,
@@ -228,6 +231,8 @@ ROUTES = (
           "Detta dokument (OpenAPI 3)", tag=D),
     Route("GET",  "/docs",                                  operations.docs_page,              ANYONE,       None,
           "API-dokumentation som webbsida", documented=False, tag=D),
+    Route("GET",  "/docs/{asset}",                          operations.docs_asset,             ANYONE,       None,
+          "Dokumentationsvisarens filer (Swagger UI, från gatewayen själv)", documented=False, tag=D),
 )
 
 

@@ -8,7 +8,14 @@ gateway checks them (GATEWAY_JWT_SECRET, or the development default). Three muni
 Pajala) each get applicants at every stage: registered, interviewed, references taken, approved, rejected and
 withdrawn; some came through the public form, others were keyed in by a recruiter from a call, an e-mail or a
 letter. The approved ones are approved only once the register simulator has answered their register checks.
-Run it again for more: every run makes new applicants.
+Stockholm is filled whole: two client needs (beslut), each offered to one of its approved volunteers, who accepts;
+the assignments started last month under a genomförandeplan, with last month's meetings logged, the volunteers'
+tax details set, last month's närvarorapporter approved by the responsible case worker, and this month's payment
+run prepared by finance (approving it is left to a second finance person, as four eyes require).
+
+Run it again at any time: the sample people are the same every run (their names and numbers follow from a fixed
+seed), so it finds what it made before and does only what is missing. A busy public form (429) or a service not
+yet up (503) is waited for as its Retry-After says.
 
 Everyone here is made up: the names say so (Exempelsson, Testberg, ...), and the personnummer are random numbers
 with a valid check digit, not taken from anyone.
@@ -35,6 +42,9 @@ from services.common.identity import personnummer_for  # noqa: E402
 from services.common.sweden import today  # noqa: E402
 
 CHECKS_TIMEOUT = 60.0  # seconds to wait for the register simulator (SIMULATOR_DELAY is 2 s under make run)
+EVENTS_TIMEOUT = 60.0  # seconds to wait for one service to learn of another's events (the pool, the reports)
+RETRIES = 8  # times a 429 or 503 is waited out (as its Retry-After says) before the demo gives up
+SEED = "kontakt-demo-1"  # the same sample people every run
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ MUNICIPALITIES = (
     Municipality("1480", "Göteborg", "41", "Göteborg", "031"),
     Municipality("2521", "Pajala", "98", "Pajala", "0978"),
 )
+WHOLE = MUNICIPALITIES[0]  # the municipality filled whole: needs, assignments, meetings, reports, a payment run
 STAGES = ("registered", "interviewed", "references", "approved", "rejected", "withdrawn")
 GIVEN_NAMES = ("Anna", "Erik", "Maria", "Lars", "Fatima", "Johan", "Aino", "Mohammed", "Karin", "Nils", "Sara",
                "Ahmed", "Elin", "Oskar", "Leila", "Per", "Ingrid", "Mikael")
@@ -78,6 +89,8 @@ class Made:
     reference: str = ""
     status: str = ""
     checks: str = ""  # "4/4": clear of all requested
+    personnummer: str = ""
+    existed: bool = False  # made by an earlier run
 
 
 def a_personnummer(rng: random.Random) -> str:
@@ -88,25 +101,43 @@ def a_personnummer(rng: random.Random) -> str:
 class Gateway:
     """The gateway's HTTP API, as one caller; a refusal raises DemoError with the problem's text."""
 
-    def __init__(self, base: str, token: str | None = None):
+    def __init__(self, base: str, token: str | None = None, sleep=time.sleep):
         self.base = base.rstrip("/")
         self.session = requests.Session()
+        self.sleep = sleep
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
     def call(self, method: str, path: str, body=None, params=None, expect=(200, 201, 202)) -> dict:
-        headers = {"Idempotency-Key": str(uuid.uuid4())} if method == "POST" else {}
-        answer = self.session.request(method, self.base + path, json=body, params=params, headers=headers,
-                                      timeout=30)
+        return self.answer(method, path, body, params, expect).json()
+
+    def answer(self, method: str, path: str, body=None, params=None, expect=(200, 201, 202)) -> requests.Response:
+        """The answer, once it is one of `expect`. A 429 or 503 is asked again after its Retry-After (with the
+        same Idempotency-Key, so a write acts once however often it is sent)."""
+        headers = {"Idempotency-Key": str(uuid.uuid4())} if method in ("POST", "PUT") else {}
+        for attempt in range(RETRIES + 1):
+            answer = self.session.request(method, self.base + path, json=body, params=params, headers=headers,
+                                          timeout=30)
+            if answer.status_code not in (429, 503) or answer.status_code in expect or attempt == RETRIES:
+                break
+            self.sleep(_retry_after(answer))
         if answer.status_code not in expect:
             raise DemoError(f"{method} {path} answered {answer.status_code}: {_problem_text(answer)}")
-        return answer.json()
+        return answer
 
     def get(self, path: str, **params) -> dict:
         return self.call("GET", path, params=params or None)
 
     def post(self, path: str, body: dict) -> dict:
         return self.call("POST", path, body)
+
+
+def _retry_after(answer: requests.Response) -> float:
+    """The seconds Retry-After asks for (1 when it says nothing useful; at most a minute)."""
+    try:
+        return min(max(float(answer.headers.get("Retry-After", "1")), 0.1), 60.0)
+    except ValueError:
+        return 1.0
 
 
 def _problem_text(answer: requests.Response) -> str:
@@ -118,8 +149,9 @@ def _problem_text(answer: requests.Response) -> str:
         return answer.text[:200]
 
 
-def intresseanmalan(rng: random.Random, place: Municipality, channel: str) -> dict:
-    given, family = rng.choice(GIVEN_NAMES), rng.choice(FAMILY_NAMES)
+def intresseanmalan(rng: random.Random, place: Municipality, channel: str, slot: int) -> dict:
+    """The slot's applicant: the same one every run (`rng` seeded), named so the demo finds them again."""
+    given, family = GIVEN_NAMES[(slot * 5 + len(place.name)) % len(GIVEN_NAMES)], FAMILY_NAMES[slot]
     family_home = rng.random() < 0.4
     born = rng.randrange(1975, 1995)
     body = {
@@ -153,9 +185,17 @@ def intresseanmalan(rng: random.Random, place: Municipality, channel: str) -> di
 
 
 def register(rng: random.Random, place: Municipality, stage: str, public: bool, recruiter: Gateway,
-             anonymous: Gateway) -> Made:
-    body = intresseanmalan(rng, place, "web" if public else rng.choice(CHANNELS))
-    made = Made(place, stage, f"{body['given_name']} {body['family_name']}", body["channel"])
+             anonymous: Gateway, slot: int) -> Made:
+    """The slot's applicant: found where an earlier run registered them, else registered now."""
+    body = intresseanmalan(rng, place, "web" if public else rng.choice(CHANNELS), slot)
+    made = Made(place, stage, f"{body['given_name']} {body['family_name']}", body["channel"],
+                personnummer=body["personnummer"])
+    page = recruiter.get("/api/v1/applicants", q=made.name, municipality=place.code, page_size=200)
+    earlier = [item for item in page["items"]
+               if (item["given_name"], item["family_name"]) == (body["given_name"], body["family_name"])]
+    if earlier:
+        made.applicant_id, made.reference, made.existed = earlier[0]["applicant_id"], earlier[0]["reference"], True
+        return made
     if public:
         made.reference = anonymous.post("/api/v1/interest", body)["reference"]
         page = recruiter.get("/api/v1/applicants", q=made.reference, municipality=place.code)
@@ -187,15 +227,21 @@ def reference(made: Made, recruiter: Gateway, kind: str, outcome: str = "positiv
 
 
 def advance(rng: random.Random, made: Made, recruiter: Gateway) -> None:
-    """Take the applicant to its stage, all but the approval (which waits for the register checks)."""
-    if made.stage in ("interviewed", "references", "approved", "rejected"):
+    """Take the applicant to its stage, all but the approval (which waits for the register checks); a step an
+    earlier run took is not taken again."""
+    detail = recruiter.get(f"/api/v1/applicants/{made.applicant_id}")
+    if detail["status"] != "registered":
+        return  # decided (approved, rejected, withdrawn) by an earlier run
+    taken = {r["kind"] for r in detail.get("references") or []}
+    if made.stage in ("interviewed", "references", "approved", "rejected") and not detail.get("interviews"):
         interview(rng, made, recruiter)
-    if made.stage in ("references", "approved"):
+    if made.stage in ("references", "approved", "rejected") and "work_or_studies" not in taken:
         reference(made, recruiter, "work_or_studies")
+    if made.stage in ("references", "approved") and "private" not in taken:
         reference(made, recruiter, "private")
     if made.stage == "rejected":
-        reference(made, recruiter, "work_or_studies")
-        reference(made, recruiter, "private", outcome="negative")
+        if "private" not in taken:
+            reference(made, recruiter, "private", outcome="negative")
         recruiter.post(f"/api/v1/applicants/{made.applicant_id}/rejection",
                        {"reason": "Negativ referens; bedöms inte lämplig för uppdraget just nu."})
     if made.stage == "withdrawn":
@@ -206,7 +252,8 @@ def advance(rng: random.Random, made: Made, recruiter: Gateway) -> None:
 def approve_when_checked(pending: list[tuple[Made, Gateway]], timeout: float = CHECKS_TIMEOUT) -> None:
     """Approve each applicant as soon as its register checks are clear; refused only as pending until then."""
     deadline = time.monotonic() + timeout
-    waiting = list(pending)
+    waiting = [(made, recruiter) for made, recruiter in pending
+               if recruiter.get(f"/api/v1/applicants/{made.applicant_id}")["status"] != "approved"]
     while waiting:
         still = []
         for made, recruiter in waiting:
@@ -245,7 +292,6 @@ def wait_for_gateway(gateway: Gateway, timeout: float = 30.0) -> None:
 
 def fill(base: str, out=sys.stdout) -> list[Made]:
     """Make the sample applicants through the gateway at `base`; returns what was made, with its final status."""
-    rng = random.Random()
     anonymous = Gateway(base)
     wait_for_gateway(anonymous)
     recruiters = {place.code: Gateway(base, mint(f"demo-rekryterare-{place.code}", ["recruiter"], [place.code],
@@ -253,15 +299,17 @@ def fill(base: str, out=sys.stdout) -> list[Made]:
                   for place in MUNICIPALITIES}
     made: list[Made] = []
     for place in MUNICIPALITIES:
+        rng = random.Random(f"{SEED}-{place.code}")  # the same people, in the same order, every run
         recruiter = recruiters[place.code]
-        for index, stage in enumerate(STAGES):
-            # The first of each municipality came through the public form (rate limited: a few per address).
-            made.append(register(rng, place, stage, index == 0, recruiter, anonymous))
-        # ... and a second approved one, so that each municipality's pool has more than one volunteer.
-        made.append(register(rng, place, "approved", False, recruiter, anonymous))
-    print(f"registered {len(made)} applicants; recording interviews, references and decisions ...", file=out)
+        # The first of each municipality came through the public form (rate limited: a few per address), and a
+        # second approved one makes each municipality's pool more than one volunteer.
+        for slot, stage in enumerate((*STAGES, "approved")):
+            made.append(register(rng, place, stage, slot == 0, recruiter, anonymous, slot))
+    new = sum(1 for m in made if not m.existed)
+    print(f"registered {new} applicants ({len(made) - new} were there from an earlier run); recording interviews, "
+          "references and decisions ...", file=out)
     for applicant in made:
-        advance(rng, applicant, recruiters[applicant.municipality.code])
+        advance(random.Random(f"{SEED}-{applicant.applicant_id}"), applicant, recruiters[applicant.municipality.code])
     to_approve = [(m, recruiters[m.municipality.code]) for m in made if m.stage == "approved"]
     print(f"waiting for the register simulator's answers to approve {len(to_approve)} ...", file=out)
     approve_when_checked(to_approve)
@@ -273,7 +321,163 @@ def fill(base: str, out=sys.stdout) -> list[Made]:
     return made
 
 
-def report(made: list[Made], base: str, out=sys.stdout) -> None:
+# --- a whole municipality: needs, assignments, meetings, reports and a payment run --------------------------------
+
+@dataclass
+class Filled:
+    """What fill_municipality made (or found made), for the report."""
+
+    municipality: Municipality
+    needs: list[str]
+    assignments: list[str]
+    meetings: int
+    reports_approved: list[str]
+    run: dict
+
+
+def case_worker_id(place: Municipality) -> str:
+    return f"demo-handlaggare-{place.code}"
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def fill_municipality(base: str, place: Municipality, made: list[Made], out=sys.stdout) -> Filled:
+    """Two needs of `place`, each offered to one of its approved sample volunteers and accepted, started on the
+    first of last month, last month's meetings logged, tax details set, last month's report approved, and this
+    month's payment run prepared. Each step looks first at what is there."""
+    case_worker = Gateway(base, mint(case_worker_id(place), ["case_worker"], [place.code],
+                                     name=f"Demo Handläggare {place.name}"))
+    finance = Gateway(base, mint(f"demo-ekonom-{place.code}", ["finance"], [place.code],
+                                 name=f"Demo Ekonom {place.name}"))
+    volunteers = [m for m in made if m.municipality == place and m.stage == "approved"]
+    this_month = _month_start(today())
+    started = _month_start(this_month - timedelta(days=1))  # the first of last month
+    decided = started - timedelta(days=30)
+    last_month = f"{started:%Y-%m}"
+    filled = Filled(place, [], [], 0, [], {})
+    for index, volunteer in enumerate(volunteers):
+        rng = random.Random(f"{SEED}-{place.code}-need-{index}")
+        need_id = _need(case_worker, place, index, decided, rng)
+        assignment_id = _assignment(base, case_worker, place, need_id, volunteer)
+        me = Gateway(base, mint(volunteer.applicant_id, ["volunteer"], [place.code], name=volunteer.name))
+        mine = me.get(f"/api/v1/me/assignments/{assignment_id}")
+        if mine["status"] == "offered":
+            mine = me.post(f"/api/v1/me/offers/{assignment_id}/accept", {})
+        if mine["status"] == "accepted":
+            case_worker.post(f"/api/v1/assignments/{assignment_id}/start", {
+                "start_date": started.isoformat(), "plan": {
+                    "goals": ["Fler fritidsaktiviteter", "En vuxen att prata med"], "frequency_per_month": 4,
+                    "scope": "En träff i veckan, 2-3 timmar. (Exempeldata.)",
+                    "arvode": {"basis": "category", "category": 1, "percent": 20},
+                    "omkostnad": {"level": 1, "receipts_allowed": True}}})
+        filled.meetings += _meetings(me, assignment_id, started)
+        _tax_details(finance, place, volunteer)
+        if _approve_report(case_worker, assignment_id, last_month):
+            filled.reports_approved.append(assignment_id)
+        filled.needs.append(need_id)
+        filled.assignments.append(assignment_id)
+    print(f"{place.name}: {len(filled.needs)} needs with started assignments and {filled.meetings} meetings; "
+          f"preparing the payment run for {this_month:%Y-%m} ...", file=out)
+    filled.run = _prepared_run(finance, place, f"{this_month:%Y-%m}")
+    return filled
+
+
+def _need(case_worker: Gateway, place: Municipality, index: int, decided: date, rng: random.Random) -> str:
+    client = f"Demobarn{index + 1} Exempel"
+    listed = case_worker.get(f"/api/v1/municipalities/{place.code}/needs", page_size=200)["items"]
+    for need in listed:
+        if need["status"] == "open" and any(c["name"] == client for c in need["clients"]):
+            return need["need_id"]
+    child = personnummer_for(date(today().year - 12, 1 + rng.randrange(12), 1 + rng.randrange(28)),
+                             rng.randrange(1, 1000))
+    return case_worker.post(f"/api/v1/municipalities/{place.code}/needs", {
+        "insats": "kontaktperson", "legal_basis": "SoL", "decision_date": decided.isoformat(),
+        "period_from": decided.isoformat(), "period_to": None,
+        "clients": [{"personnummer": child, "name": client}],
+        "needs": "Behöver en vuxen förebild och en meningsfull fritid. (Exempeldata.)",
+        "goals": ["Fler fritidsaktiviteter"], "interests": ["fotboll", "friluftsliv"], "languages": ["svenska"],
+        "postnummer": f"{place.postnummer}1 23", "protected_identity": False, "frequency_per_month": 4,
+        "case_worker_id": case_worker_id(place)})["need_id"]
+
+
+def _assignment(base: str, case_worker: Gateway, place: Municipality, need_id: str, volunteer: Made) -> str:
+    """The need's assignment with the volunteer: an earlier run's, else offered now (once the matching pool has
+    the volunteer: it learns of the approval from the applicants' events)."""
+    for item in case_worker.get(f"/api/v1/municipalities/{place.code}/assignments", need_id=need_id)["items"]:
+        if item["volunteer_id"].endswith(volunteer.applicant_id) and item["status"] not in ("declined", "ended"):
+            return item["assignment_id"]
+    deadline = time.monotonic() + EVENTS_TIMEOUT
+    while True:
+        answer = case_worker.answer("POST", "/api/v1/offers", {"need_id": need_id,
+                                                                "volunteer_id": volunteer.applicant_id},
+                                    expect=(201, 422))
+        if answer.status_code == 201:
+            return answer.json()["assignment_id"]
+        codes = {e.get("code") for e in answer.json().get("errors", [])}
+        if codes != {"not_eligible"} or time.monotonic() > deadline:
+            raise DemoError(f"the offer to {volunteer.name} was refused: {_problem_text(answer)}")
+        time.sleep(0.5)  # not in the pool yet
+
+
+MEETINGS = ((3, "Fotboll i parken"), (10, "Bibliotek och fika"), (17, "Skridskor"))
+
+
+def _meetings(me: Gateway, assignment_id: str, started: date) -> int:
+    """Last month's meetings, each under an id of its own: one logged before is not logged again."""
+    logged = {m["meeting_id"] for m in me.get(f"/api/v1/me/assignments/{assignment_id}")["meetings"]}
+    for number, (day, activity) in enumerate(MEETINGS, start=1):
+        meeting_id = f"demo-{assignment_id.removeprefix('assignment-')[:8]}-{number}"
+        if meeting_id in logged:
+            continue
+        me.post(f"/api/v1/me/assignments/{assignment_id}/meetings", {
+            "meeting_id": meeting_id, "on": (started + timedelta(days=day)).isoformat(), "status": "held",
+            "hours": "2.5", "activity": activity,
+            "expenses": [{"amount_ore": 8_500, "description": "Fika", "receipt": True}] if number == 2 else []})
+    return len(MEETINGS)
+
+
+def _tax_details(finance: Gateway, place: Municipality, volunteer: Made) -> None:
+    path = f"/api/v1/volunteers/{volunteer.applicant_id}/tax-details"
+    if finance.answer("GET", path, params={"municipality": place.code}, expect=(200, 404)).status_code == 200:
+        return
+    finance.call("PUT", path, {"municipality": place.code, "personnummer": volunteer.personnummer,
+                               "withholding_basis": "default", "reason": "Blankett från uppdragstagaren (exempel)"})
+
+
+def _approve_report(case_worker: Gateway, assignment_id: str, month: str) -> bool:
+    """The month's närvarorapport approved as shown, once payments has every meeting of it."""
+    deadline = time.monotonic() + EVENTS_TIMEOUT
+    while True:
+        report = case_worker.get(f"/api/v1/assignments/{assignment_id}/reports/{month}")
+        if report["status"] == "approved" and not report.get("changed_since_approval"):
+            return True
+        if len(report["meetings"]) >= len(MEETINGS):
+            break
+        if time.monotonic() > deadline:
+            raise DemoError(f"payments has not seen the meetings of {assignment_id} in {month}")
+        time.sleep(0.5)
+    case_worker.post(f"/api/v1/assignments/{assignment_id}/reports",
+                     {"month": month, "version_ids": [m["version_id"] for m in report["meetings"]]})
+    return True
+
+
+def _prepared_run(finance: Gateway, place: Municipality, period: str) -> dict:
+    """This month's payment run, prepared (by an earlier run, or now: 202, then followed until it is)."""
+    path = f"/api/v1/municipalities/{place.code}/payment-runs/{period}"
+    status = finance.get(path)
+    if status.get("run") is None:
+        finance.answer("POST", path + "/prepare", {}, expect=(202, 409))  # 409: a phase is under way already
+    deadline = time.monotonic() + EVENTS_TIMEOUT
+    while (status := finance.get(path)).get("run") is None:
+        if time.monotonic() > deadline:
+            raise DemoError(f"the payment run {period} of {place.name} was not prepared in time")
+        time.sleep(0.5)
+    return status
+
+
+def report(made: list[Made], base: str, out=sys.stdout, filled: Filled | None = None) -> None:
     print("", file=out)
     print(f"{'kommun':<10} {'stage':<11} {'status':<10} {'channel':<7} {'clear':<5} {'reference':<11} "
           f"{'name':<24} applicant_id", file=out)
@@ -288,6 +492,17 @@ def report(made: list[Made], base: str, out=sys.stdout) -> None:
         print(f"  recruiter, {place.name} ({place.code}):\n    {token}", file=out)
     auditor = mint("demo-granskare", ["auditor"], [p.code for p in MUNICIPALITIES], name="Demo Granskare")
     print(f"  auditor, all three:\n    {auditor}", file=out)
+    if filled is not None:
+        place = filled.municipality
+        run = filled.run.get("run") or {}
+        print(f"  case worker, {place.name} ({place.code}):\n    "
+              f"{mint(case_worker_id(place), ['case_worker'], [place.code], name='Demo Handläggare')}", file=out)
+        print(f"  finance, {place.name} ({place.code}) (a second finance person approves the run):\n    "
+              f"{mint(f'demo-ekonom-2-{place.code}', ['finance'], [place.code], name='Demo Ekonom 2')}", file=out)
+        print("", file=out)
+        print(f"{place.name} whole: needs {', '.join(filled.needs)}; assignments {', '.join(filled.assignments)}; "
+              f"{filled.meetings} meetings; {len(filled.reports_approved)} reports approved; payment run "
+              f"{filled.run.get('run_id')} {run.get('status')} with {run.get('item_count')} payments.", file=out)
     print("", file=out)
     print("For example:", file=out)
     print("  TOKEN=<a recruiter token above>", file=out)
@@ -303,10 +518,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         made = fill(args.gateway)
+        filled = fill_municipality(args.gateway, WHOLE, made)
     except (DemoError, requests.RequestException) as error:
         print(f"demo: {error}", file=sys.stderr)
         return 1
-    report(made, args.gateway.rstrip("/"))
+    report(made, args.gateway.rstrip("/"), filled=filled)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import eventlet
 from nameko.exceptions import UnknownService
@@ -11,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from services.common.config import env_float
 from services.common.ids import bare_uuid
+from services.common.problems import ServiceProblem
 
 from ..problems import Problem
 from ..schemas import ApplicantQuery
@@ -110,7 +112,48 @@ def _applicant_command(rpc_method: str, doc: str):
 
 record_interview = _applicant_command("record_interview", "Intervju (and hembesök) held.")
 record_reference = _applicant_command("record_reference", "Referens taken.")
-approve = _applicant_command("approve", "Beslut: lämplig.")
+
+
+# The codes of an approval refused only for checks the applicants service has not yet seen completed.
+_CHECKS_NOT_IN = {"check_pending", "check_missing"}
+
+
+def approve(call: Call, applicant_id: str):
+    """Beslut: lämplig. The applicants service decides on the checks it has projected from registry_checks'
+    events, which arrive a moment (about 0.3 s) after GET .../checks shows them done. So an approval refused only
+    as pending, while registry_checks has no check of the applicant pending, is asked again until the results
+    have arrived (GATEWAY_APPROVAL_CATCH_UP seconds, 3 by default): the caller is decided on what they just saw.
+    Past that, 409 check_results_arriving with Retry-After. (docs/contracts.md, "RPC".)"""
+    body = call.body()
+    deadline = time.monotonic() + env_float("GATEWAY_APPROVAL_CATCH_UP", 3.0)
+    while True:
+        try:
+            result = call.applicants.approve(applicant_id, body)
+            break
+        except ServiceProblem as refused:
+            if not _results_on_their_way(call, applicant_id, refused):
+                raise
+            if time.monotonic() >= deadline:
+                raise Problem("conflict", "The register results are on their way to the decision; try again.", [
+                    {"field": "checks", "message": "every register check is done; its result has not reached the "
+                     "approval yet", "code": "check_results_arriving"}], headers={"Retry-After": "1"}) from None
+            eventlet.sleep(0.1)
+    call.changed(person_id(applicant_id), municipality_of(result))
+    return 200, result
+
+
+def _results_on_their_way(call: Call, applicant_id: str, refused: ServiceProblem) -> bool:
+    """Refused only for checks not yet seen done, while registry_checks, which owns them, has none pending."""
+    codes = {problem.get("code") for problem in refused.problems}
+    if refused.kind != "refused" or not codes or not codes <= _CHECKS_NOT_IN:
+        return False
+    try:
+        checks = call.registry_checks.checks_for_applicant(applicant_id)
+    except (ServiceProblem, UnknownService):
+        return False
+    return bool(checks) and all(check.get("state") != "pending" for check in checks)
+
+
 reject = _applicant_command("reject", "Beslut: inte lämplig.")
 withdraw = _applicant_command("withdraw", "Intresseanmälan återkallad.")
 change_availability = _applicant_command("change_availability", "Tillgänglighet ändrad.")

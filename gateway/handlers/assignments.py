@@ -112,6 +112,8 @@ def _case_worker_command(rpc_method: str, name: str, doc: str):
 
 start_assignment = _case_worker_command("start_assignment", "start_assignment",
                                         "AssignmentStarted with the genomförandeplan.")
+revise_plan = _case_worker_command("revise_plan", "revise_plan",
+                                   "AssignmentPlanRevised: the running assignment's plan from a month on.")
 record_supervision = _case_worker_command("record_supervision", "record_supervision",
                                           "Handledning or uppföljning held.")
 interrupt_assignment = _case_worker_command("interrupt_assignment", "interrupt_assignment", "Uppdraget avbrutet.")

@@ -6,7 +6,7 @@ from kombu import Connection
 from werkzeug.wrappers import Response
 
 from .. import metrics, openapi
-from ..problems import problem
+from ..problems import Problem, problem
 from ..web import Call
 
 
@@ -40,5 +40,13 @@ def openapi_document(call: Call):
 
 
 def docs_page(call: Call):
-    return Response(openapi.html_page(openapi.document(call.service.routes)), status=200,
-                    content_type="text/html; charset=utf-8")
+    return Response(openapi.html_page(), status=200, content_type="text/html; charset=utf-8")
+
+
+def docs_asset(call: Call, asset: str):
+    """A file of the viewer /docs shows, from the installed package: the same version on every gateway."""
+    found = openapi.viewer_file(asset)
+    if found is None:
+        raise Problem("not_found", "No such resource.")
+    content, content_type = found
+    return Response(content, status=200, content_type=content_type, headers={"Cache-Control": "public, max-age=3600"})

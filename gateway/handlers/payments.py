@@ -4,9 +4,16 @@ was paid.
 
 A municipality in the path is checked against the token before the service is asked, the service checks again,
 and every read or change of a volunteer's payment details and of the rates is noted for the audit log.
+
+Ids in these answers are spelt as in the rest of the API (docs/contracts.md, "Ids"): an assignment
+"assignment-<uuid>", a volunteer "applicant-<uuid>", a meeting by the id the volunteer logged it under, and the
+version of it a report shows as `version_id`, which the approval names. payments' own answers still name an
+assignment by its bare uuid and a meeting's version as `meeting_id`; `named_as_the_api_does` turns them.
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 from services.common.ids import stream_key
@@ -25,6 +32,39 @@ def _run_id(call: Call, municipality: str, period: str) -> str:
     if not PERIOD.match(period):
         raise Problem("not_found", "No such resource.")
     return f"paymentrun-{municipality}-{period}"
+
+
+_SPELT = {"assignment_id": "assignment", "volunteer_id": "applicant", "person_id": "applicant"}
+
+
+def named_as_the_api_does(value):
+    """An answer of payments with every id in the API's one spelling (see the module's docstring)."""
+    if isinstance(value, list):
+        return [named_as_the_api_does(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {key: named_as_the_api_does(item) for key, item in value.items()}
+    for key, kind in _SPELT.items():
+        if isinstance(out.get(key), str):
+            out[key] = stream_key(kind, out[key]) or out[key]
+    if "logged_meeting_id" in out:  # a meeting of a report: its id as logged, and the version shown
+        out["version_id"], out["meeting_id"] = out.get("meeting_id"), out.pop("logged_meeting_id")
+    return out
+
+
+def _csv_named_as_the_api_does(content: str) -> str:
+    """An export with its id columns in the API's spelling; every other byte as payments wrote it."""
+    delimiter = ";" if content.split("\n", 1)[0].count(";") > content.split("\n", 1)[0].count(",") else ","
+    rows = list(csv.reader(io.StringIO(content), delimiter=delimiter))
+    spelt = {i: _SPELT[name] for i, name in enumerate(rows[0] if rows else ()) if name in _SPELT}
+    if not spelt:
+        return content
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n" if "\r\n" in content else "\n")
+    writer.writerow(rows[0])
+    for row in rows[1:]:
+        writer.writerow([stream_key(spelt[i], cell) or cell if i in spelt else cell for i, cell in enumerate(row)])
+    return out.getvalue()
 
 
 def _volunteer_stream_id(volunteer_id: str) -> str:
@@ -51,13 +91,18 @@ def publish_rates(call: Call, municipality: str):
 # --- närvarorapporter (case workers) -----------------------------------------------------------------------------
 
 def assignment_report(call: Call, assignment_id: str, month: str):
-    result = call.payments.report(assignment_id, month)
+    result = named_as_the_api_does(call.payments.report(assignment_id, month))
     call.read(result.get("assignment_id", assignment_id))
     return 200, result
 
 
 def approve_report(call: Call, assignment_id: str):
-    result = call.payments.approve_report(assignment_id, call.body())
+    """The month's meetings approved as shown: the body names the `version_id`s the report showed (payments still
+    calls them meeting_ids; a body that says meeting_ids is passed on as it is)."""
+    body = call.body()
+    if "version_ids" in body:
+        body = {**{k: v for k, v in body.items() if k != "version_ids"}, "meeting_ids": body["version_ids"]}
+    result = named_as_the_api_does(call.payments.approve_report(assignment_id, body))
     call.changed(result.get("assignment_id", assignment_id))
     return 200, result
 
@@ -65,7 +110,8 @@ def approve_report(call: Call, assignment_id: str):
 def pending_reports(call: Call, municipality: str):
     call.query(PendingReportsQuery)
     call.caller.require(municipality)
-    return 200, {"items": shown(call, call.payments.pending_reports(municipality), "assignment_id", municipality)}
+    items = named_as_the_api_does(call.payments.pending_reports(municipality))
+    return 200, {"items": shown(call, items, "assignment_id", municipality)}
 
 
 # --- payment runs (finance) --------------------------------------------------------------------------------------
@@ -100,7 +146,7 @@ def _export(call: Call, municipality: str, period: str, rpc_method: str):
     result = getattr(call.payments, rpc_method)(run_id)
     call.read(run_id, municipality)
     filename = re.sub(r"[^\w.-]", "_", result.get("filename") or f"{rpc_method}-{municipality}-{period}.csv")
-    return attachment(result["content"], filename)
+    return attachment(_csv_named_as_the_api_does(result["content"]), filename)
 
 
 def payroll_csv(call: Call, municipality: str, period: str):
@@ -162,6 +208,6 @@ def get_tax_details(call: Call, volunteer_id: str):
 
 def my_payments(call: Call):
     """What I was paid and why, and which months wait for the case worker's approval."""
-    result = call.payments.my_payments()
+    result = named_as_the_api_does(call.payments.my_payments())
     call.read(person_id(call.caller.actor))
     return 200, result

@@ -72,18 +72,20 @@ class RegisterApplicantBody(Schema):
     family_name = fields.String(required=True, validate=_SHORT, metadata={"description": "efternamn"})
     personnummer = fields.String(required=True, validate=validate.Length(min=10, max=13),
                                  metadata={"description": "personnummer or samordningsnummer, YYYYMMDD-NNNN"})
-    contact = fields.Nested(ContactBody, required=True)
+    contact = fields.Nested(ContactBody, required=True, metadata={"description": "how to reach the applicant"})
     household = fields.List(fields.Nested(HouseholdMemberBody), load_default=None, allow_none=True, metadata={
         "description": "who else lives in the home, with birth year; [] if nobody; required for kontaktfamilj"})
     languages = fields.List(fields.String(validate=_SHORT), load_default=list, metadata={"description": "språk"})
     interests = fields.List(fields.String(validate=_SHORT), load_default=list,
                             metadata={"description": "intressen och aktiviteter"})
-    availability = fields.Nested(AvailabilityBody, load_default=dict)
-    preferences = fields.Nested(PreferencesBody, load_default=dict)
+    availability = fields.Nested(AvailabilityBody, load_default=dict,
+                                 metadata={"description": "when the applicant can meet (optional)"})
+    preferences = fields.Nested(PreferencesBody, load_default=dict,
+                                metadata={"description": "the clients and how many assignments (optional)"})
     experience = fields.String(load_default=None, allow_none=True, validate=_LONG,
                                metadata={"description": "erfarenhet av barn, ungdomar eller liknande uppdrag"})
     free_text = fields.String(load_default=None, allow_none=True, validate=_LONG, metadata={"description": "övrigt"})
-    consents = fields.Nested(ConsentsBody, required=True)
+    consents = fields.Nested(ConsentsBody, required=True, metadata={"description": "samtycken"})
 
 
 class RecordInterviewBody(Schema):

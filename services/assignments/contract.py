@@ -8,7 +8,7 @@ from .domain.need import NEED_STATUSES
 from .schemas import (CloseClientNeedBody, CorrectMeetingBody, DeclineOfferBody, EndAssignmentBody,
                       InterruptAssignmentBody, LogMeetingBody, OfferAssignmentBody, RecordSupervisionBody,
                       RegisterClientNeedBody, ReportDeviationBody, RequestEndBody, ResumeAssignmentBody,
-                      StartAssignmentBody)
+                      ReviseAssignmentPlanBody, StartAssignmentBody)
 from .spec import SPEC
 
 SERVICE = SPEC.name
@@ -17,4 +17,4 @@ __all__ = ["SERVICE", "ASSIGNMENT_STATUSES", "NEED_STATUSES", "MAX_CANDIDATES", 
            "CloseClientNeedBody", "CorrectMeetingBody", "DeclineOfferBody", "EndAssignmentBody",
            "InterruptAssignmentBody", "LogMeetingBody", "OfferAssignmentBody", "RecordSupervisionBody",
            "RegisterClientNeedBody", "ReportDeviationBody", "RequestEndBody", "ResumeAssignmentBody",
-           "StartAssignmentBody"]
+           "ReviseAssignmentPlanBody", "StartAssignmentBody"]

@@ -134,6 +134,17 @@ class AssignmentStartedSchema(Schema):
         "follow (the band changes on the 13th birthday); the one piece of client identity payments needs"))
 
 
+class AssignmentPlanRevisedSchema(Schema):
+    revision = fields.Integer(required=True, validate=validate.Range(min=2), metadata=_d(
+        "the plan's revision: the plan of AssignmentStarted is 1, each revision the next"))
+    effective_from = fields.Date(required=True, metadata=_d(
+        "the first day of the month this plan applies from (it replaces, from then on, any plan or revision in "
+        "force; the latest revision for a day wins); months before keep the plan they had"))
+    plan = fields.Nested(PlanSchema, required=True, metadata=_d("the whole genomförandeplan from effective_from"))
+    revised_on = fields.Date(required=True, metadata=_d("the day the case worker revised it"))
+    reason = fields.String(metadata=_p("why the plan changed"))
+
+
 class ExpenseSchema(Schema):
     amount_ore = fields.Integer(required=True, validate=validate.Range(min=1))
     description = fields.String(required=True)
@@ -221,6 +232,7 @@ EVENT_SCHEMAS = {
     "OfferAccepted": (1, OfferAcceptedSchema),
     "OfferDeclined": (1, OfferDeclinedSchema),
     "AssignmentStarted": (1, AssignmentStartedSchema),
+    "AssignmentPlanRevised": (1, AssignmentPlanRevisedSchema),
     "MeetingLogged": (1, MeetingLoggedSchema),
     "MeetingCorrected": (1, MeetingCorrectedSchema),
     "DeviationReported": (1, DeviationReportedSchema),
@@ -237,6 +249,7 @@ PRIVATE_FIELDS = {
     "ClientNeedRegistered": ("clients", "needs", "goals", "interests", "languages", "postnummer"),
     "OfferDeclined": ("reason",),
     "AssignmentStarted": ("plan.goals", "plan.scope"),
+    "AssignmentPlanRevised": ("plan.goals", "plan.scope", "reason"),
     "MeetingLogged": ("note",),
     "MeetingCorrected": ("note", "reason"),
     "DeviationReported": ("description",),

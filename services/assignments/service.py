@@ -107,6 +107,11 @@ class AssignmentsService:
 
     @rpc
     @reports_problems
+    def revise_plan(self, assignment_id, body):
+        return running.revise_plan(self.kernel, self.caller, assignment_id, body)
+
+    @rpc
+    @reports_problems
     def record_supervision(self, assignment_id, body):
         return running.record_supervision(self.kernel, self.caller, assignment_id, body)
 

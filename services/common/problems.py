@@ -7,8 +7,17 @@ class ServiceProblem(Exception):
     maps `kind` to an HTTP status in one table. `problems` are [{"message", "field", "code"}]; no personal data.
 
     kinds: invalid (400), forbidden (403), not_found (404), conflict (409), refused (422).
+
+    Every problem has a code ("invalid" where the raiser named none), and a problem about no one field leaves
+    `field` out: nameko carries an exception's arguments as text, so a None would arrive as the string "None".
     """
 
     def __init__(self, kind: str, detail: str, problems: list | None = None):
-        self.kind, self.detail, self.problems = kind, detail, list(problems or [])
+        self.kind, self.detail, self.problems = kind, detail, [_carried(p) for p in problems or []]
         super().__init__(kind, detail, self.problems)
+
+
+def _carried(problem: dict) -> dict:
+    out = {key: value for key, value in problem.items() if value is not None and value != "None"}
+    out["code"] = out.get("code") or "invalid"
+    return out

@@ -1,7 +1,8 @@
 """The registers an applicant is checked against, and for how long a result stays valid.
 
 Everything here is data plus two small functions, so a municipality's rules can be read (and changed)
-without reading the decider:
+without reading the decider. Which registers each role is checked in is the file registers_by_role.csv beside
+this module (role, register, source: why that register is asked for that role):
 
     required_registers(roles, municipality, config) -> ["polisen_belastningsregister", ...]
     validity(register, roles, config) -> months a result may be relied on, counted from its completion
@@ -11,7 +12,9 @@ with `schemas.parse_config`, and tests build it directly.
 """
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Mapping
 
 
@@ -36,13 +39,30 @@ REGISTERS: dict[str, Register] = {r.id: r for r in (
     Register(FORSAKRINGSKASSAN, "Försäkringskassan"),
 )}
 
-# Checked for every role (docs/domain.md, "Register checks"); Försäkringskassan only where a
-# municipality asks for it, through ChecksConfig.extra_registers.
-DEFAULT_REGISTERS: tuple[str, ...] = (
-    POLISEN_BELASTNINGSREGISTER, POLISEN_MISSTANKEREGISTER, SOCIALREGISTRET, KRONOFOGDEN)
-
 # The roles of interest an applicant registers for (the applicants service uses the same names).
 ROLES: tuple[str, ...] = ("kontaktperson", "kontaktfamilj", "skkp", "familjehem", "jourhem")
+
+REGISTERS_BY_ROLE_CSV = Path(__file__).parent / "registers_by_role.csv"
+
+
+def _registers_by_role() -> dict[str, tuple[str, ...]]:
+    with open(REGISTERS_BY_ROLE_CSV, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    by_role: dict[str, list[str]] = {role: [] for role in ROLES}
+    for row in rows:
+        if row["role"] not in by_role or row["register"] not in REGISTERS or not row["source"].strip():
+            raise ValueError(f"{REGISTERS_BY_ROLE_CSV.name}: {row['role']}, {row['register']}: not a role and "
+                             "register of this module, or no source")
+        by_role[row["role"]].append(row["register"])
+    return {role: tuple(registers) for role, registers in by_role.items()}
+
+
+# role -> the registers an applicant for it is checked in (registers_by_role.csv); Försäkringskassan is in no
+# role's list: it is checked only where a municipality asks for it, through ChecksConfig.extra_registers.
+REGISTERS_BY_ROLE: Mapping[str, tuple[str, ...]] = _registers_by_role()
+# The registers every role is checked in (docs/domain.md, "Register checks").
+DEFAULT_REGISTERS: tuple[str, ...] = tuple(
+    register for register in REGISTERS if all(register in REGISTERS_BY_ROLE[role] for role in ROLES))
 
 # A qualifier that may travel with the roles: the applicant will work with children under LSS.
 # The applicant's roles alone cannot say this (a kontaktperson may be granted under SoL or LSS), so
@@ -90,11 +110,9 @@ DEFAULT_CONFIG = ChecksConfig()
 
 def required_registers(roles: Iterable[str], municipality: str,
                        config: ChecksConfig = DEFAULT_CONFIG) -> list[str]:
-    """The registers to check for an applicant with these roles in this municipality, in display order.
-
-    Every role needs the default registers today; `roles` is taken so that a per-role rule has a place.
-    """
-    wanted = set(DEFAULT_REGISTERS) if list(roles) else set()
+    """The registers to check for an applicant with these roles in this municipality, in display order: each
+    role's (REGISTERS_BY_ROLE; a qualifier such as lss_barn adds none) and the municipality's extra ones."""
+    wanted = {register for role in roles for register in REGISTERS_BY_ROLE.get(role, ())}
     wanted |= set(config.extra_registers.get(municipality, ()))
     return [register for register in REGISTERS if register in wanted]
 

@@ -112,7 +112,12 @@ def test_an_approved_volunteer_takes_an_assignment_from_offer_to_end(system):
     def report_meetings():
         answer = case_worker.get(f"/api/v1/assignments/{assignment_id}/reports/{month}")
         return answer.json()["meetings"] if answer.status_code == 200 else None
-    assert wait_until(report_meetings, timeout=20, interval=0.3, message="payments' närvarorapport")
+    meetings = wait_until(report_meetings, timeout=20, interval=0.3, message="payments' närvarorapport")
+    # and the report names the assignment and its meetings as every other answer does: one spelling of each id
+    report = case_worker.get(f"/api/v1/assignments/{assignment_id}/reports/{month}").json()
+    assert report["assignment_id"] == assignment_id
+    logged = {meeting_id for meeting_id, on in (("e2e-m1", days_ago(7)), ("e2e-m2", days_ago(2))) if on[:7] == month}
+    assert {m["meeting_id"] for m in meetings} == logged and all(m["version_id"] for m in meetings)
     # and the audit log holds who read and changed the volunteer's assignment
     trail = system.client("auditor", [STOCKHOLM]).get("/api/v1/audit", params={"subject": assignment_id}).json()
     routes = {(e["actor"], e["route"]) for e in trail["items"]}

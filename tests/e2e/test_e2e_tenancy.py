@@ -30,7 +30,8 @@ NOT_FOR_VOLUNTEERS = [route for route in STAFF_ROUTES if VOLUNTEER not in route.
 VOLUNTEERS_OWN = [route for route in STAFF_ROUTES if VOLUNTEER in route.roles and "{" in route.path]
 CASE_WORKER = "handlaggare-e2e-tenancy"
 # Open without a token, on purpose: a route added to this list must be meant for everyone.
-PUBLIC_ROUTES = {"POST /api/v1/interest", "GET /health", "GET /metrics", "GET /openapi.json", "GET /docs"}
+PUBLIC_ROUTES = {"POST /api/v1/interest", "GET /health", "GET /metrics", "GET /openapi.json", "GET /docs",
+                 "GET /docs/{asset}"}
 
 
 def valid_bodies(home: dict) -> dict[str, dict]:
@@ -54,6 +55,8 @@ def valid_bodies(home: dict) -> dict[str, dict]:
         "close_need": {"closed_on": TODAY.isoformat(), "reason": "no_longer_needed"},
         "make_offer": {"need_id": home["ids"]["need_id"], "volunteer_id": home["ids"]["volunteer_id"]},
         "start_assignment": start_body(),
+        "revise_plan": {"effective_from": TODAY.replace(day=1).isoformat(), "plan": start_body()["plan"],
+                        "reason": "Göteborg försöker ändra."},
         "record_supervision": {"on": TODAY.isoformat(), "note": "Göteborg försöker."},
         "interrupt_assignment": {"interrupted_on": TODAY.isoformat(), "reason": "Göteborg."},
         "resume_assignment": {"resumed_on": TODAY.isoformat()},

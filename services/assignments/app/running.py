@@ -1,15 +1,16 @@
-"""The running assignment, by the case workers of its municipality: start it under a genomförandeplan, record
-supervision and follow-ups, interrupt and resume it, end it (or withdraw an offer not yet started)."""
+"""The running assignment, by the case workers of its municipality: start it under a genomförandeplan, revise the
+plan, record supervision and follow-ups, interrupt and resume it, end it (or withdraw an offer not yet started)."""
 from __future__ import annotations
 
 from services.common.kernel import Kernel
 from services.common.roles import CASE_WORKER, Caller
 
 from ..domain.assignment import (
-    EndAssignment, InterruptAssignment, RecordSupervision, ResumeAssignment, StartAssignment)
+    EndAssignment, InterruptAssignment, RecordSupervision, ResumeAssignment, ReviseAssignmentPlan, StartAssignment)
 from ..domain.need import NEED
 from ..schemas import (
-    EndAssignmentBody, InterruptAssignmentBody, RecordSupervisionBody, ResumeAssignmentBody, StartAssignmentBody)
+    EndAssignmentBody, InterruptAssignmentBody, RecordSupervisionBody, ResumeAssignmentBody, ReviseAssignmentPlanBody,
+    StartAssignmentBody)
 from .access import actor, as_case_worker, case_worker_view, decide_on_assignment, staff_assignment
 
 
@@ -23,6 +24,12 @@ def start_assignment(kernel: Kernel, caller: Caller, assignment_id, body) -> dic
     decide_on_assignment(kernel, key, header, actor(caller), StartAssignment, StartAssignmentBody, body,
                          client_birth_dates=births)
     return case_worker_view(kernel, key)
+
+
+def revise_plan(kernel: Kernel, caller: Caller, assignment_id, body) -> dict:
+    """AssignmentPlanRevised: `body` {"effective_from" (a month's first day), "plan" (the whole plan), "reason"}.
+    Refused, naming the field, when payments could not pay the plan (as at the start)."""
+    return as_case_worker(kernel, caller, assignment_id, ReviseAssignmentPlan, ReviseAssignmentPlanBody, body)
 
 
 def record_supervision(kernel: Kernel, caller: Caller, assignment_id, body) -> dict:

@@ -6,7 +6,7 @@
        +-------------------+-- end (offer withdrawn) ------------------------------^
 
 Who may do what: the volunteer the offer went to accepts or declines it, and logs and corrects meetings and
-asks to end; the case worker starts, interrupts, resumes, supervises and ends. The gateway and the service check
+asks to end; the case worker starts, revises the plan of, interrupts, resumes, supervises and ends. The gateway and the service check
 roles; this module checks that a volunteer acts only on their own assignment (`by` is then the volunteer id).
 What makes a meeting right is in meetings.py. See docs/domain.md, "Assignments and meetings".
 """
@@ -79,6 +79,16 @@ class StartAssignment(AssignmentCommand):
     case_worker_id: str | None = None  # defaults to the need's responsible case worker
     # From the need. Published for kontaktfamilj only: omkostnad and arvode per dygn follow the child's age.
     client_birth_dates: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviseAssignmentPlan(AssignmentCommand):
+    """The whole genomförandeplan as it is to be from `effective_from`, the first day of a month (payments pays a
+    month under one plan), not before the month the assignment started. Earlier months keep the plan they had."""
+
+    effective_from: date
+    plan: Plan
+    reason: str  # why the plan changed: shown to the case workers
 
 
 @dataclass(frozen=True)
@@ -175,7 +185,8 @@ class Assignment:
     offered_on: date
     status: str = "offered"  # offered | accepted | declined | started | interrupted | ended
     start_date: date | None = None
-    plan: Plan | None = None
+    plan: Plan | None = None  # as started
+    plan_revisions: tuple[tuple[date, Plan], ...] = ()  # (effective from, the plan), in the order made
     meeting_ids: frozenset[str] = frozenset()
     interruptions: tuple[tuple[date, date | None], ...] = ()  # (from, resumed on or None)
     last_follow_up_on: date | None = None
@@ -189,6 +200,17 @@ class Assignment:
     @property
     def running(self) -> bool:
         return self.status in ("started", "interrupted")
+
+    def plan_on(self, day: date | None) -> Plan | None:
+        """The plan in force on `day`: the latest revision in effect by then (a later revision of the same month
+        wins), else the plan started under."""
+        found = self.plan
+        if day is None:
+            return found
+        for _, (effective_from, plan) in sorted(enumerate(self.plan_revisions), key=lambda r: (r[1][0], r[0])):
+            if effective_from <= day:
+                found = plan
+        return found
 
 
 def initial() -> Assignment | None:
@@ -282,7 +304,7 @@ def _decline(state: Assignment, c: DeclineOffer) -> list[NewEvent]:
 
 def _start(state: Assignment, c: StartAssignment) -> list[NewEvent]:
     _require_status(state, ("accepted",), "start")
-    problems = c.plan.problems(state.insats)
+    problems = c.plan.problems(state.insats, c.start_date)
     if c.start_date < state.period_from:
         problems.append(Problem("start date is before the decision period", "start_date"))
     if state.period_to is not None and c.start_date > state.period_to:
@@ -298,6 +320,31 @@ def _start(state: Assignment, c: StartAssignment) -> list[NewEvent]:
         "plan": c.plan.to_data(),
         "client_birth_dates": ([d.isoformat() for d in c.client_birth_dates]
                                if state.insats == "kontaktfamilj" else []),
+    })]
+
+
+def _revise_plan(state: Assignment, c: ReviseAssignmentPlan) -> list[NewEvent]:
+    _require_status(state, ("started", "interrupted"), "revise the plan")
+    problems = c.plan.problems(state.insats, c.effective_from)
+    problems += text_problems(c.reason, "reason", required=True)
+    if c.effective_from.day != 1:
+        problems.append(Problem("a revision takes effect from the first day of a month", "effective_from",
+                                "not_month_start"))
+    elif c.effective_from < state.start_date.replace(day=1):
+        problems.append(Problem("the revision takes effect before the month the assignment started",
+                                "effective_from", "before_start"))
+    if state.period_to is not None and c.effective_from > state.period_to:
+        problems.append(Problem("the revision takes effect after the decision period", "effective_from",
+                                "after_period"))
+    if not problems and state.plan_on(c.effective_from) == c.plan:
+        problems.append(Problem("the plan in force from that day is already this one", "plan", "plan_unchanged"))
+    _raise_if(problems)
+    return [NewEvent("AssignmentPlanRevised", {
+        "revision": len(state.plan_revisions) + 2,  # the plan started under is revision 1
+        "effective_from": c.effective_from.isoformat(),
+        "plan": c.plan.to_data(),
+        "revised_on": local_date(c.at).isoformat(),
+        "reason": c.reason.strip(),
     })]
 
 
@@ -430,7 +477,8 @@ def _resume(state: Assignment, c: ResumeAssignment) -> list[NewEvent]:
 
 
 _HANDLERS = {
-    AcceptOffer: _accept, DeclineOffer: _decline, StartAssignment: _start, LogMeeting: _log_meeting,
+    AcceptOffer: _accept, DeclineOffer: _decline, StartAssignment: _start, ReviseAssignmentPlan: _revise_plan,
+    LogMeeting: _log_meeting,
     CorrectMeeting: _correct_meeting, ReportDeviation: _report_deviation, RecordSupervision: _record_supervision,
     RequestEnd: _request_end, EndAssignment: _end, FlagAssignment: _flag, InterruptAssignment: _interrupt,
     ResumeAssignment: _resume,
@@ -458,6 +506,9 @@ def evolve(state: Assignment | None, event) -> Assignment | None:
     if t == "AssignmentStarted":
         return replace(state, status="started", start_date=_date(d["start_date"]),
                        case_worker_id=d["case_worker_id"], plan=Plan.from_data(d["plan"]))
+    if t == "AssignmentPlanRevised":
+        return replace(state, plan_revisions=state.plan_revisions + (
+            (_date(d["effective_from"]), Plan.from_data(d["plan"])),))
     if t == "MeetingLogged":
         return replace(state, meeting_ids=state.meeting_ids | {d["meeting_id"]})
     if t == "DeviationReported":

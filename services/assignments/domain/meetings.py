@@ -55,7 +55,7 @@ def meeting_data(state: Assignment, c: LogMeeting) -> dict:
     problems += _date_problems(state, on, local_date(c.at))
     problems += text_problems(c.activity, "activity", required=held)
     problems += text_problems(c.note, "note")
-    problems += _expense_problems(state, c)
+    problems += _expense_problems(state, c, on)
     if problems:
         raise CommandRefused(*problems)
 
@@ -106,9 +106,10 @@ def _date_problems(state: Assignment, on, today) -> list[Problem]:
     return problems
 
 
-def _expense_problems(state: Assignment, c: LogMeeting) -> list[Problem]:
+def _expense_problems(state: Assignment, c: LogMeeting, on) -> list[Problem]:
     problems = []
-    receipts_allowed = state.plan is not None and state.plan.omkostnad.receipts_allowed
+    plan = state.plan_on(on)  # a meeting is under the plan in force on its day (revisions: assignment.py)
+    receipts_allowed = plan is not None and plan.omkostnad.receipts_allowed
     for i, expense in enumerate(c.expenses):
         if type(expense.amount_ore) is not int or expense.amount_ore <= 0:
             problems.append(Problem("an expense is a positive whole number of öre", f"expenses.{i}.amount_ore"))

@@ -9,9 +9,9 @@ MAX_TEXT = 4000
 def text_problems(text: str | None, name: str, required: bool = False) -> list[Problem]:
     """What is wrong with the text `name`: missing (only blank counts as missing) when required, or too long."""
     if text is None or not text.strip():
-        return [Problem(f"{name} is required", name)] if required else []
+        return [Problem(f"{name} is required", name, "required")] if required else []
     if len(text) > MAX_TEXT:
-        return [Problem(f"{name} is longer than {MAX_TEXT} characters", name)]
+        return [Problem(f"{name} is longer than {MAX_TEXT} characters", name, "too_long")]
     return []
 
 

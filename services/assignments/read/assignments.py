@@ -48,6 +48,14 @@ class Assignments(Projection):
         self._set(conn, event, status="started", start_date=d["start_date"], case_worker_id=d["case_worker_id"],
                   plan=Jsonb(d["plan"]))
 
+    def on_AssignmentPlanRevised(self, conn, event: Event) -> None:
+        d = event.data
+        self._timeline(conn, event)
+        revision = {"revision": d["revision"], "effective_from": d["effective_from"], "plan": d["plan"],
+                    "revised_on": d["revised_on"], "revised_by": event.actor}
+        self._set(conn, event, plan=Jsonb(d["plan"]),
+                  _sql={"plan_revisions": ("plan_revisions || %s", Jsonb([revision]))})
+
     def on_MeetingLogged(self, conn, event: Event) -> None:
         d = event.data
         insert_row(conn, "assignment_meetings", {
@@ -184,7 +192,8 @@ def assignment_for_volunteer(conn, assignment_id: str) -> dict | None:
     """What the volunteer's own assignment needs: the de-identified client view, the plan, their meetings (without
     the notes, which only the case worker reads) and what they reported; no other volunteer, no case notes."""
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(f"SELECT {_SUMMARY}, period_from, period_to, client_view, plan, interruptions "
+        row = cur.execute(f"SELECT {_SUMMARY}, period_from, period_to, client_view, plan, plan_revisions, "
+                          "interruptions "
                           "FROM assignments WHERE assignment_id = %s", (assignment_id,)).fetchone()
         if row is None:
             return None

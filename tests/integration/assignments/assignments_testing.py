@@ -220,7 +220,7 @@ def need_body(**changes) -> dict:
 
 def plan_body(**changes) -> dict:
     body = {"goals": ["Fler fritidsaktiviteter"], "frequency_per_month": 4, "scope": "Två träffar i veckan",
-            "arvode": {"basis": "category", "category": 2, "percent": 100},
+            "arvode": {"basis": "category", "category": 2, "percent": 30},
             "omkostnad": {"level": 1, "receipts_allowed": True}}
     body.update(changes)
     return body

@@ -452,7 +452,7 @@ def test_refusals_and_conflicts_are_problem_json_with_their_fields(gateway, behi
                                   "code": "invalid"}]
     assert_problem(client.post("/api/v1/offers", {"need_id": a_need(), "volunteer_id": "busy"}), 409, "conflict")
     stale = assert_problem(client.post(f"/api/v1/assignments/{an_assignment()}/reports",
-                                       {"month": "2026-01", "meeting_ids": ["stale"]}), 409, "conflict")
+                                       {"month": "2026-01", "version_ids": ["stale"]}), 409, "conflict")
     assert [e["code"] for e in stale["errors"]] == ["report_changed"]
     assert_problem(client.get("/api/v1/needs/need-does-not-exist"), 404, "not-found")
     bad_query = assert_problem(client.get(f"/api/v1/municipalities/{HOME}/needs", params={"status": "x"}), 400)

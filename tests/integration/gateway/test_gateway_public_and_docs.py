@@ -75,22 +75,67 @@ def test_the_document_describes_bodies_with_the_services_own_schemas(gateway):
     assert names == {"subject", "actor", "from", "to", "limit"}
 
 
-def test_every_ref_in_the_document_resolves(gateway):
+def properties_and_parameters(node, path="#"):
+    """(where, the schema or parameter) of every property and every parameter anywhere in the document."""
+    if isinstance(node, dict):
+        for name, value in (node.get("properties") or {}).items():
+            yield f"{path}/properties/{name}", value
+        for parameter in node.get("parameters") or ():
+            yield f"{path}/parameters/{parameter.get('name')}", parameter
+        for key, value in node.items():
+            yield from properties_and_parameters(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from properties_and_parameters(value, f"{path}/{i}")
+
+
+def refs(node):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield node["$ref"]
+        for value in node.values():
+            yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+
+
+def test_every_property_and_parameter_of_the_document_is_described_and_every_ref_resolves(gateway):
+    # given the document a client developer reads
     document = Client(gateway).get("/openapi.json").json()
-    text = Client(gateway).get("/openapi.json").text
-    for ref in set(re.findall(r'"\$ref": "#/components/schemas/(\w+)"', text)):
-        assert ref in document["components"]["schemas"], ref
+    # then every property of every schema and every parameter says what it is
+    undescribed = sorted(where for where, item in properties_and_parameters(document)
+                         if not (item.get("description") or "").strip())
+    assert undescribed == []
+    # and every $ref points at a schema the document holds
+    for ref in set(refs(document)):
+        assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in document["components"]["schemas"]
+    # among them the plan's parts, which the old page showed as bare names
+    assert {"ArvodeBody", "OmkostnadBody", "AddressBody"} <= set(document["components"]["schemas"])
 
 
-def test_the_docs_page_lists_every_operation_and_problem_type(gateway):
-    response = Client(gateway).get("/docs")
+def test_the_docs_are_the_pinned_viewer_served_from_the_gateways_own_origin_over_the_document(gateway):
+    from swagger_ui_bundle import swagger_ui_path
+    client = Client(gateway)
+    # when a developer opens /docs
+    response = client.get("/docs")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
     page = response.text
-    for route in ROUTES:
-        if route.documented:
-            assert f"<code>{route.path}</code>" in page, route.path
-    assert "Intresseanmälan" in page and "id='not-found'" in page
-    assert "http://" not in page and "https://" not in page  # nothing fetched from elsewhere
+    # then its scripts and style come from the gateway itself, nothing from elsewhere
+    assert "http://" not in page and "https://" not in page
+    loaded = re.findall(r"(?:src|href)='([^']+)'", page)
+    assert set(loaded) == {"/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/kontakt-docs.js"}
+    # and they are the installed package's files, as they are
+    for name in ("swagger-ui.css", "swagger-ui-bundle.js"):
+        asset = client.get(f"/docs/{name}")
+        assert asset.status_code == 200 and asset.content == (swagger_ui_path / name).read_bytes()
+    start = client.get("/docs/kontakt-docs.js")
+    assert start.headers["Content-Type"].startswith("application/javascript") and "'/openapi.json'" in start.text
+    # and nothing else of the file system is served
+    for name in ("index.j2", "..%2Fopenapi.py", "%2e%2e", "nothing.js"):
+        assert client.get(f"/docs/{name}").status_code == 404
+    # and every problem type a problem's `type` points at is on the page
+    assert "id='not-found'" in page and "id='command-refused'" in page
 
 
 # --- operations --------------------------------------------------------------------------------------------------

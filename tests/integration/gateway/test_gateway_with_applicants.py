@@ -2,15 +2,19 @@
 applicant's way from the public form to approval over HTTP, and what another municipality cannot see or do."""
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import string
+import threading
+import time
 import uuid
 from datetime import timedelta
 
+import psycopg
 import pytest
 
-from services.common import sweden
+from services.common import config, sweden
 from tests.kernel.helpers import wait_until
 from tests.people import a_personnummer
 
@@ -304,3 +308,89 @@ def test_a_read_the_gateway_keeps_gives_way_at_once_to_a_change_made_elsewhere(s
                                   {"kind": "private", "name": "Vän", "contact": "08-543 21", "outcome": "positive"})
         assert response.status_code == 200, response.text
         assert len(recruiter.get(f"/api/v1/applicants/{applicant_id}").json()["references"]) == 1
+
+
+# --- an approval right after the checks are seen done ------------------------------------------------------------
+
+@contextlib.contextmanager
+def results_held_back_from_the_applicants_service():
+    """registry_checks' results reach the applicants service's projection only when this ends: the moment between
+    the two services' projections (about 0.3 s when nothing holds it), made as long as a test needs."""
+    with psycopg.connect(config.database_url("applicants"), autocommit=False) as conn:
+        conn.execute("LOCK TABLE applicant_checks IN EXCLUSIVE MODE")  # reads go on; the inbox's writes wait
+        yield
+        conn.rollback()
+
+
+def checked_applicant(system) -> tuple[str, Client]:
+    """An applicant interviewed with two positive references, whose checks registry_checks and the applicants
+    service both know as requested; and a second recruiter, who will decide (the first keyed in)."""
+    keyer = Client(system, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-a"))
+    applicant_id, _ = registered(system, keyer)
+    wait_until(lambda: len(keyer.get(f"/api/v1/applicants/{applicant_id}").json().get("checks") or []) >= 4,
+               timeout=20, message="the checks requested, as the applicants service sees them")
+    today = sweden.today().isoformat()
+    for path, step in (("interviews", {"interviewed_on": today, "interviewer": "Rut Rekryterare"}),
+                       ("references", {"kind": "work_or_studies", "name": "Chef", "contact": "08-123 45",
+                                       "outcome": "positive"}),
+                       ("references", {"kind": "private", "name": "Vän", "contact": "08-543 21",
+                                       "outcome": "positive"})):
+        assert keyer.post(f"/api/v1/applicants/{applicant_id}/{path}", step).status_code == 200
+    return applicant_id, keyer
+
+
+def key_in_clear_results(keyer: Client, applicant_id: str) -> None:
+    """Every check's paper extract keyed in as clear, until GET .../checks shows them all done."""
+    today = sweden.today().isoformat()
+    for check in keyer.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"]:
+        answer = keyer.post(f"/api/v1/checks/{check['check_id']}/result", {"outcome": "clear", "completed_on": today})
+        assert answer.status_code == 200, answer.text
+    assert {c["state"] for c in keyer.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"]} == {
+        "completed"}
+
+
+APPROVAL = {"roles": ["kontaktperson"], "valid_until": (sweden.today() + timedelta(days=365)).isoformat()}
+
+
+def test_an_approval_right_after_the_checks_show_all_clear_is_decided_on_what_the_recruiter_saw(system):
+    # given an applicant whose checks GET .../checks shows all clear, before the applicants service has the results
+    applicant_id, keyer = checked_applicant(system)
+    decider = Client(system, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-b"))
+    with results_held_back_from_the_applicants_service():
+        key_in_clear_results(keyer, applicant_id)
+        # when the recruiter approves at once (the results reach the applicants service a second later)
+        answer = [None]
+        asking = threading.Thread(target=lambda: answer.__setitem__(
+            0, decider.post(f"/api/v1/applicants/{applicant_id}/approval", APPROVAL)))
+        asking.start()
+        time.sleep(1.0)
+    asking.join()
+    # then it is approved, not refused as check_pending
+    assert answer[0].status_code == 200, answer[0].text
+    assert answer[0].json()["status"] == "approved"
+
+
+def test_an_approval_the_results_have_not_reached_in_time_says_when_to_retry(system, monkeypatch):
+    applicant_id, keyer = checked_applicant(system)
+    decider = Client(system, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-b"))
+    monkeypatch.setenv("GATEWAY_APPROVAL_CATCH_UP", "0.5")  # read on every approval
+    with results_held_back_from_the_applicants_service():
+        key_in_clear_results(keyer, applicant_id)
+        # when the results take longer than the gateway waits
+        answer = decider.post(f"/api/v1/applicants/{applicant_id}/approval", APPROVAL)
+    # then the answer says they are on their way, and when to ask again
+    problem = assert_problem(answer, 409, "conflict")
+    assert [e["code"] for e in problem["errors"]] == ["check_results_arriving"]
+    assert answer.headers["Retry-After"] == "1"
+    # and asked again once they have arrived, it is approved
+    wait_until(lambda: decider.post(f"/api/v1/applicants/{applicant_id}/approval", APPROVAL).status_code == 200,
+               timeout=10, message="the approval accepted")
+
+
+def test_an_approval_refused_for_a_check_really_pending_is_answered_at_once(system):
+    applicant_id, keyer = checked_applicant(system)
+    decider = Client(system, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-b"))
+    started = time.monotonic()
+    problem = assert_problem(decider.post(f"/api/v1/applicants/{applicant_id}/approval", APPROVAL), 422)
+    assert time.monotonic() - started < 2.0
+    assert {e["code"] for e in problem["errors"]} == {"check_pending"}

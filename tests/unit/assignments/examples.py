@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime, time
 
 from services.assignments.domain.assignment import (
-    ASSIGNMENT, AcceptOffer, Expense, LogMeeting, OfferAssignment, StartAssignment)
+    ASSIGNMENT, AcceptOffer, Expense, LogMeeting, OfferAssignment, ReviseAssignmentPlan, StartAssignment)
 from services.assignments.domain.need import NEED, ClientInput, RegisterClientNeed
 from services.assignments.domain.plan import ARVODE_BASIS, Arvode, Omkostnad, Plan
 from services.assignments.domain.volunteer import PoolEntry
@@ -69,7 +69,7 @@ def offered(**kwargs):
 
 
 def plan(insats: str = "kontaktperson", receipts_allowed: bool = False, **changes) -> Plan:
-    arvode = {"category": Arvode("category", 2, 100), "per_dygn": Arvode("per_dygn", 1, 100),
+    arvode = {"category": Arvode("category", 2, 30), "per_dygn": Arvode("per_dygn", 1),
               "fixed": Arvode("fixed", monthly_ore=450_000)}[ARVODE_BASIS[insats]]
     return replace(Plan(("Fler fritidsaktiviteter",), 4, arvode, Omkostnad(1, receipts_allowed)), **changes)
 
@@ -88,6 +88,13 @@ def history(insats: str = "kontaktperson", receipts_allowed: bool = False, start
     events += ASSIGNMENT.decide(state, StartAssignment(STOCKHOLM, CASE_WORKER, at(start), start,
                                                        plan(insats, receipts_allowed)))
     return events
+
+
+def revise(**changes) -> ReviseAssignmentPlan:
+    """The case worker revises the running kontaktperson plan of history() from June: a higher arvode."""
+    command = ReviseAssignmentPlan(municipality=STOCKHOLM, by=CASE_WORKER, at=AT, effective_from=date(2025, 6, 1),
+                                   plan=plan(arvode=Arvode("category", 2, 40)), reason="Fler träffar behövs")
+    return replace(command, **changes)
 
 
 def meeting(**changes) -> LogMeeting:

@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 from services.assignments.domain.assignment import (
     ASSIGNMENT, CorrectMeeting, DeclineOffer, EndAssignment, FlagAssignment, InterruptAssignment, LogMeeting,
     RecordSupervision, ReportDeviation, RequestEnd, ResumeAssignment, StartAssignment)
+from services.assignments.domain.plan import Arvode
 from services.assignments.domain.need import NEED, CloseClientNeed, RegisterClientNeed
 from services.assignments.domain.plan import Plan
 from services.assignments.events import EVENT_SCHEMAS, PRIVATE_FIELDS, public_data
@@ -15,7 +16,7 @@ from services.assignments.schemas import (
 from services.common.sweden import SWEDEN
 from services.common.validation import load_body
 
-from .examples import AT, CASE_WORKER, CHILD, STOCKHOLM, VOLUNTEER, history, meeting, offered, registered
+from .examples import AT, CASE_WORKER, CHILD, STOCKHOLM, VOLUNTEER, history, meeting, offered, registered, revise
 
 
 def every_event_type():
@@ -24,7 +25,7 @@ def every_event_type():
     need += NEED.decide(NEED.fold(need), CloseClientNeed(STOCKHOLM, CASE_WORKER, AT, date(2025, 6, 1), "need_met"))
     declined = ASSIGNMENT.decide(ASSIGNMENT.fold([offered()]), DeclineOffer(STOCKHOLM, VOLUNTEER, AT, "Ingen tid"))
     events = history()
-    for command in (meeting(), CorrectMeeting(**{**meeting(minutes=60).__dict__, "reason": "Fel tid"}),
+    for command in (revise(), meeting(), CorrectMeeting(**{**meeting(minutes=60).__dict__, "reason": "Fel tid"}),
                     ReportDeviation(STOCKHOLM, VOLUNTEER, AT, "dev-1", "Fungerar inte"),
                     RecordSupervision(STOCKHOLM, CASE_WORKER, AT, "sup-1", date(2025, 6, 1), resolves=("dev-1",)),
                     RequestEnd(STOCKHOLM, VOLUNTEER, AT, "Flyttar", date(2025, 7, 1)),
@@ -88,9 +89,16 @@ def test_a_bad_need_body_names_each_field():
 
 def test_a_plan_body_loads_into_a_plan():
     command = StartAssignment(**load_body(StartAssignmentBody, {"start_date": "2025-05-05", "plan": {
-        "goals": ["Mål"], "frequency_per_month": 4, "arvode": {"basis": "category", "category": 2},
+        "goals": ["Mål"], "frequency_per_month": 4, "arvode": {"basis": "category", "category": 2, "percent": 25},
         "omkostnad": {"level": 1, "receipts_allowed": True}}}), **CONTEXT)
-    assert isinstance(command.plan, Plan) and command.plan.arvode.percent == 100
+    assert isinstance(command.plan, Plan) and command.plan.arvode == Arvode("category", 2, 25)
+
+
+def test_a_plan_body_without_a_percent_leaves_it_to_the_rules_not_to_a_default():
+    fields = load_body(StartAssignmentBody, {"start_date": "2025-05-05", "plan": {
+        "goals": ["Mål"], "frequency_per_month": 4, "arvode": {"basis": "category", "category": 1},
+        "omkostnad": {"level": 1}}})
+    assert fields["plan"].arvode.percent is None
 
 
 def test_a_meeting_body_takes_hours_and_gets_an_id():

@@ -91,7 +91,7 @@ def test_an_accepted_assignment_starts_under_a_plan():
     [event] = given(ASSIGNMENT, offered(), accepted()).when(
         StartAssignment(STOCKHOLM, CASE_WORKER, AT, START, plan())).then("AssignmentStarted")
     assert event.data["start_date"] == "2025-05-05"
-    assert event.data["plan"]["arvode"] == {"basis": "category", "category": 2, "percent": 100, "monthly_ore": None}
+    assert event.data["plan"]["arvode"] == {"basis": "category", "category": 2, "percent": 30, "monthly_ore": None}
     assert event.data["plan"]["omkostnad"] == {"level": 1, "receipts_allowed": False}
     assert event.data["case_worker_id"] == CASE_WORKER
 

@@ -57,3 +57,40 @@ def test_months_are_added_calendar_wise():
     assert add_months(date(2025, 3, 10), 12) == date(2026, 3, 10)
     assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
     assert add_months(date(2025, 11, 30), 3) == date(2026, 2, 28)
+
+
+# --- which registers, as data, and what the README says of them ---------------------------------------------------
+
+def _rows():
+    import csv
+
+    from services.registry_checks.registers import REGISTERS_BY_ROLE_CSV
+    with open(REGISTERS_BY_ROLE_CSV, encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_registers_each_role_is_checked_in_are_the_data_files_each_row_with_its_source():
+    # given the file registers_by_role.csv
+    rows = _rows()
+    assert all(row["source"].strip() for row in rows)
+    # then each role is checked in exactly its rows' registers, in the recruiters' order
+    for role in ("kontaktperson", "kontaktfamilj", "skkp", "familjehem", "jourhem"):
+        named = {row["register"] for row in rows if row["role"] == role}
+        assert required_registers([role], STOCKHOLM) == [r for r in REGISTERS if r in named]
+    # and a qualifier alone asks for nothing
+    assert required_registers([LSS_CHILDREN], STOCKHOLM) == []
+
+
+def test_the_readme_names_the_registers_make_run_requests_and_forsakringskassan_only_where_asked():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[3]
+    readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    # given make run sets no extra registers (no REGISTRY_CHECKS_CONFIG in what it starts)
+    started = (root / "deploy/local/Procfile").read_text() + (root / "deploy/local/nameko.yaml").read_text()
+    assert "REGISTRY_CHECKS_CONFIG" not in started
+    # then the README names the registers every role is checked in, and points at the data file
+    assert ("for every role Polisen's belastningsregister and misstankeregister, socialregistret and Kronofogden"
+            in readme)
+    assert {row["register"] for row in _rows()} == set(DEFAULT_FOUR)
+    assert "Försäkringskassan only where a municipality asks for it" in readme
+    assert "services/registry_checks/registers_by_role.csv" in readme
