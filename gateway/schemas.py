@@ -73,9 +73,11 @@ class RefusedResultsQuery(Schema):
                                                          + ", ".join(registry_checks.REFUSAL_CODES)})
     since = fields.AwareDateTime(load_default=None, metadata={
         "description": "only those received from this moment (ISO 8601 with an offset)"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE),
+                          metadata={"description": "which page, from 1"})
     page_size = fields.Integer(load_default=50,
-                               validate=validate.Range(min=1, max=registry_checks.REFUSED_PAGE_SIZE_MAX))
+                               validate=validate.Range(min=1, max=registry_checks.REFUSED_PAGE_SIZE_MAX),
+                               metadata={"description": "refused results per page"})
 
 
 class AuditQuery(Schema):
@@ -232,7 +234,7 @@ class AuditPage(Schema):
 
 
 class RefusedResult(Schema):
-    id = fields.Integer()
+    id = fields.Integer(metadata={"description": "the refusal's number, for the operators' command"})
     received_at = fields.String(metadata={"description": "when the message came, ISO 8601"})
     reason_code = fields.String(metadata={"description": ", ".join(registry_checks.REFUSAL_CODES)})
     message = fields.String(metadata={"description": "why, naming rules and fields, never values from the body"})
@@ -246,9 +248,9 @@ class RefusedResult(Schema):
 class RefusedResultPage(Schema):
     items = fields.List(fields.Nested(RefusedResult), metadata={
         "description": "newest first; without the message's headers and body (for the deployment's operators)"})
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+    total = fields.Integer(metadata={"description": "how many refused results match, on every page"})
+    page = fields.Integer(metadata={"description": "this page's number, from 1"})
+    page_size = fields.Integer(metadata={"description": "refused results per page"})
 
 
 class Health(Schema):

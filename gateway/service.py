@@ -62,7 +62,7 @@ PENDING_READERS = (CASE_WORKER, FINANCE, AUDITOR)
 FINANCE_ONLY = (FINANCE,)
 RUN_READERS = (FINANCE, AUDITOR)
 DECIDERS = (CASE_WORKER, ADMIN)
-DECISION_READERS = (CASE_WORKER, ADMIN, FINANCE, AUDITOR)
+DECISION_READERS = (CASE_WORKER, ADMIN, FINANCE)
 A, I, K, D = "Kontaktpersoner och familjer", "Intresseanmälan", "Registerkontroller", "Drift och dokumentation"
 B, U, M = "Behov och uppdrag", "Utbetalning", "Mina uppdrag och ersättningar"
 # The resources a path names, each parameter named for the id it holds.

@@ -183,7 +183,12 @@ def test_the_registers_signed_answer_outranks_a_paper_extract_and_approval_needs
     assert (shown["outcome"], shown["source"], shown["conflict"]["state"]) == ("remarks", "register", "open")
     assert shown["conflict"]["keyed_in"] == {**shown["conflict"]["keyed_in"], "outcome": "clear",
                                              "entered_by": "rekryterare-3"}
-    # and a colleague's approval is refused while the conflict is open, and for the remarks
+    # and once the applicants service has it too (it reaches the decision as an event, a moment later; an approval
+    # tried before then would be decided on the keyed-in results, which a colleague may approve)
+    wait_until(lambda: any(c["check_id"] == first["check_id"] and c.get("conflict")
+                           for c in recruiter.get(f"/api/v1/applicants/{applicant_id}").json()["checks"]),
+               timeout=20, message="the conflict projected by the applicants service")
+    # a colleague's approval is refused while the conflict is open, and for the remarks
     codes = wait_until(lambda: (lambda c: c if c and "check_conflict" in c else None)(refused_codes(colleague)),
                        timeout=20, message="the conflict at the applicants service")
     assert codes == ["check_conflict", "check_remarks"]
