@@ -7,8 +7,12 @@ class ServiceProblem(Exception):
     maps `kind` to an HTTP status in one table. `problems` are [{"message", "field", "code"}]; no personal data.
 
     kinds: invalid (400), forbidden (403), not_found (404), conflict (409), refused (422).
+
+    `municipality`: on a not_found that is a resource of a municipality the caller lacks, that municipality. The
+    caller is told only "not found"; the gateway writes the attempt to that municipality's audit log.
     """
 
-    def __init__(self, kind: str, detail: str, problems: list | None = None):
+    def __init__(self, kind: str, detail: str, problems: list | None = None, municipality: str | None = None):
         self.kind, self.detail, self.problems = kind, detail, list(problems or [])
-        super().__init__(kind, detail, self.problems)
+        self.municipality = municipality
+        super().__init__(kind, detail, self.problems, municipality)  # nameko rebuilds it from these args

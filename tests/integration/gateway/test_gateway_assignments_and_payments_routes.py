@@ -32,6 +32,7 @@ NEW_ROUTES = [route for route in ROUTES if route.handler.__module__ in NEW_MODUL
 CALLS: list[tuple[str, tuple, dict]] = []  # (method, args, caller) as the stand-ins were asked
 NEEDS: dict[str, dict] = {}
 ASSIGNMENTS: dict[str, dict] = {}
+PAID_VOLUNTEER = f"applicant-{uuid.uuid4()}"  # the one person in the stand-in's payroll file
 
 
 def _note(service, method: str, *args) -> dict:
@@ -106,8 +107,9 @@ class StandInAssignments:
     @rpc
     def candidates(self, need_id, limit=20):
         _note(self, "candidates", need_id, limit)
-        _need(need_id)
-        return {"need_id": need_id, "as_of": "2026-01-10", "eligible": 1, "candidates": [
+        need = _need(need_id)
+        return {"need_id": need_id, "municipality": need["municipality"], "as_of": "2026-01-10", "eligible": 1,
+                "candidates": [
             {"volunteer_id": "applicant-11111111-1111-1111-1111-111111111111", "name": "Vera Volontär",
              "municipality": HOME, "score": 70, "reasons": []}]}
 
@@ -173,7 +175,10 @@ class StandInAssignments:
     @rpc
     def ivo_csv(self, municipality):
         _note(self, "ivo_csv", municipality)
-        return "Kommun;Beslut\r\n" + f"{municipality};2025-01-01\r\n"
+        need_ids = [n["need_id"] for n in NEEDS.values() if n["municipality"] == municipality][:2]
+        return {"filename": f"ivo-{municipality}.csv", "content_type": "text/csv; charset=utf-8",
+                "content": "Kommun;Beslut\r\n" + "".join(f"{municipality};{need_id}\r\n" for need_id in need_ids),
+                "rows": len(need_ids), "need_ids": need_ids}
 
     @rpc
     def my_offers(self):
@@ -231,8 +236,9 @@ class StandInPayments:
     @rpc
     def report(self, assignment_id, month):
         _note(self, "report", assignment_id, month)
-        _assignment(assignment_id)
-        return {"assignment_id": assignment_id, "month": month, "status": "pending", "meetings": []}
+        assignment = _assignment(assignment_id)
+        return {"assignment_id": assignment_id.removeprefix("assignment-"), "municipality": assignment["municipality"],
+                "month": month, "status": "pending", "meetings": []}  # payments' spelling: the bare uuid
 
     @rpc
     def approve_report(self, assignment_id, body):
@@ -241,7 +247,8 @@ class StandInPayments:
             raise ServiceProblem("conflict", "the month's meetings have changed: show the report again", [
                 {"message": "the meetings are no longer the ones shown", "field": "meeting_ids",
                  "code": "report_changed"}])
-        return {"assignment_id": assignment_id, "month": body.get("month"), "status": "approved", "meetings": []}
+        return {"assignment_id": assignment_id, "municipality": _assignment(assignment_id)["municipality"],
+                "month": body.get("month"), "status": "approved", "meetings": []}
 
     @rpc
     def pending_reports(self, municipality):
@@ -273,7 +280,8 @@ class StandInPayments:
     def payroll_csv(self, run_id):
         _note(self, "payroll_csv", run_id)
         return {"filename": f"lon-{run_id}.csv", "content_type": "text/csv; charset=utf-8",
-                "content": "personnummer;löneart;belopp\r\n19800101-1234;arvode;98000\r\n", "rows": 1}
+                "content": "personnummer;löneart;belopp\r\n19800101-1234;arvode;98000\r\n", "rows": 1,
+                "people": [PAID_VOLUNTEER]}
 
     @rpc
     def summary_csv(self, run_id):
@@ -373,10 +381,12 @@ def test_another_municipalitys_need_and_assignment_are_not_shown_nor_read(gatewa
                                  {"ended_on": "2026-01-10", "reason": "goal_met"})):
         # then each is 404
         assert_problem(response, 404, "not-found")
-    # and nothing of theirs was written to the audit as read or changed by them
-    for route in ("GET /api/v1/needs/{need_id}", "GET /api/v1/assignments/{assignment_id}",
-                  "POST /api/v1/assignments/{assignment_id}/end"):
-        assert audit_rows(route, "handlaggare-grans") == []
+    # and nothing of theirs was written to the audit as read or changed by them: each is an attempt refused, in
+    # Stockholm's audit log, naming what was tried
+    for route, subject in (("GET /api/v1/needs/{need_id}", need_id),
+                           ("GET /api/v1/assignments/{assignment_id}", assignment_id),
+                           ("POST /api/v1/assignments/{assignment_id}/end", assignment_id)):
+        assert audit_rows(route, "handlaggare-grans") == [("refused", subject, ELSEWHERE)]
 
 
 def test_lists_show_only_the_callers_municipality(gateway, behind):
@@ -439,7 +449,7 @@ def test_refusals_and_conflicts_are_problem_json_with_their_fields(gateway, behi
     assert_problem(client.get("/api/v1/needs/need-does-not-exist"), 404, "not-found")
     bad_query = assert_problem(client.get(f"/api/v1/municipalities/{HOME}/needs", params={"status": "x"}), 400)
     assert [e["field"] for e in bad_query["errors"]] == ["status"]
-    assert_problem(client.get("/api/v1/needs/x/candidates", params={"limit": "0"}), 400)
+    assert_problem(client.get(f"/api/v1/needs/{a_need()}/candidates", params={"limit": "0"}), 400)
 
 
 def test_a_period_that_is_no_month_names_no_run(gateway, behind):
@@ -462,9 +472,9 @@ def test_the_exports_are_csv(gateway, behind):
         assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
         assert response.headers["Content-Disposition"].startswith("attachment; filename=")
         assert response.text.count("\r\n") >= 1 and ";" in response.text
-    # and the payroll file, with personnummer, was a read of the run's data by that person
+    # and the payroll file, with personnummer, was a read of the run's data, and of each person in it, by that person
     assert audit_rows("GET /api/v1/municipalities/{municipality}/payment-runs/{period}/payroll.csv", "ekonom-csv") == [
-        ("read", f"paymentrun-{HOME}-2026-01", HOME)]
+        ("read", f"paymentrun-{HOME}-2026-01", HOME), ("read", PAID_VOLUNTEER.removeprefix("applicant-"), HOME)]
 
 
 def test_a_payment_run_is_prepared_with_202_and_approved(gateway, behind):
