@@ -1,12 +1,15 @@
-"""The audit log: every read or change of personal data by a person, append-only (the table's triggers refuse
-UPDATE, DELETE and TRUNCATE), queried by auditors within their own municipalities.
+"""The audit log: every read or change of personal data by a person, and every attempt refused because it named
+another municipality's, append-only (the table's triggers refuse UPDATE, DELETE and TRUNCATE, and the gateway's
+database role may only INSERT and SELECT: docs/security.md, "Audit log"), queried by auditors within their own
+municipalities.
 
-A row says who (the token's sub and roles), when, read or change, which route (its template, never the query
-string, which may hold a name) and whose data (the subject's id and municipality). No personal data of the
-subject itself goes in.
+A row says who (the token's sub, roles and municipalities), when, read, change or refused, which route (its
+template, never the query string, which may hold a name) and whose data (the subject's id in its one spelling, and
+the municipality whose auditors see the row). No personal data of the subject itself goes in.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,16 +18,18 @@ from psycopg.types.json import Jsonb
 from services.common.roles import Caller
 from services.common.sweden import SWEDEN
 
-READ, CHANGE = "read", "change"
+READ, CHANGE, REFUSED = "read", "change", "refused"
 ROWS_PER_INSERT = 1000  # rows the group writer puts in one statement at most
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Access:
     """One subject's data read or changed by one request."""
-    action: str  # READ or CHANGE
+    action: str  # READ, CHANGE or REFUSED
     subject: str | None
-    municipality: str | None = None
+    municipality: str | None  # whose auditors see it: the subject's; for REFUSED, the one the attempt named
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,13 @@ def record(conn, caller: Caller, route: str, request_id: str, accesses: list[Acc
 def record_all(conn, entries: list[Entry]) -> None:
     """The rows of several requests, in one statement: one JSON document of rows (one call of the json module's C
     encoder, and the same statement text whatever the number, so PostgreSQL keeps it prepared)."""
-    rows = [{"actor": entry.caller.actor, "roles": roles, "municipality": a.municipality,
+    rows = [{"actor": entry.caller.actor, "roles": roles, "municipality": municipality,
              "caller_municipalities": municipalities, "action": a.action, "route": entry.route,
              "subject": a.subject, "request_id": entry.request_id}
             for entry in entries if not entry.caller.system
             for roles, municipalities in [(sorted(entry.caller.roles), sorted(entry.caller.municipalities))]
-            for a in entry.accesses]
+            for a in entry.accesses
+            for municipality in _where_seen(entry, a, municipalities)]
     if rows:
         conn.execute(
             "INSERT INTO audit_log (actor, roles, municipality, caller_municipalities, action, route, subject,"
@@ -60,10 +66,19 @@ def record_all(conn, entries: list[Entry]) -> None:
             (Jsonb(rows),))
 
 
+def _where_seen(entry: Entry, access: Access, municipalities: list[str]) -> list[str]:
+    """The access's municipality; a handler that did not know it is a defect, and its row goes, rather than
+    nowhere, to each municipality of the token that made it (where rows without one were shown before)."""
+    if access.municipality is not None:
+        return [access.municipality]
+    log.warning("%s: an access was noted without its municipality; audited in the caller's", entry.route)
+    return municipalities
+
+
 def query(conn, municipalities: frozenset[str], subject: str | None = None, actor: str | None = None,
           since: datetime | None = None, until: datetime | None = None, limit: int = 100) -> list[dict]:
-    """Newest first; only accesses to `municipalities` (an access whose subject's municipality was not known
-    counts for the municipalities of the token that made it)."""
+    """Newest first; only the rows of `municipalities`. (Rows written before every row named its municipality,
+    migration 0002, count for the municipalities of the token that made them, as they did then.)"""
     conditions = ["(municipality = ANY(%(m)s) OR (municipality IS NULL AND caller_municipalities && %(m)s))"]
     params = {"m": sorted(municipalities), "limit": limit}
     for column, operator, value in (("subject", "=", subject), ("actor", "=", actor),
@@ -72,9 +87,10 @@ def query(conn, municipalities: frozenset[str], subject: str | None = None, acto
             conditions.append(f"{column} {operator} %({column}{operator})s")
             params[f"{column}{operator}"] = value
     rows = conn.execute(
-        "SELECT id, at, actor, roles, municipality, action, route, subject, request_id FROM audit_log"
-        f" WHERE {' AND '.join(conditions)} ORDER BY at DESC, id DESC LIMIT %(limit)s", params).fetchall()
+        "SELECT id, at, actor, roles, caller_municipalities, municipality, action, route, subject, request_id"
+        f" FROM audit_log WHERE {' AND '.join(conditions)} ORDER BY at DESC, id DESC LIMIT %(limit)s",
+        params).fetchall()
     return [{"id": id_, "at": at.astimezone(SWEDEN).isoformat(), "actor": actor_, "roles": roles,
-             "municipality": municipality, "action": action, "route": route, "subject": subject_,
-             "request_id": str(request_id)}
-            for id_, at, actor_, roles, municipality, action, route, subject_, request_id in rows]
+             "caller_municipalities": callers, "municipality": municipality, "action": action, "route": route,
+             "subject": subject_, "request_id": str(request_id)}
+            for id_, at, actor_, roles, callers, municipality, action, route, subject_, request_id in rows]

@@ -2,7 +2,8 @@
 
     claim(...)     None: this request is the first, go ahead and act; or the stored (status, body) to replay.
                    A different request under a used key is 422; a first request still running is 409.
-    complete(...)  keep the answer (2xx only: a refused request did not act, so a retry may try again)
+    complete(...)  keep the answer (2xx only: a refused request did not act, so a retry may try again), and
+                   whose data it shows (a replay shows it again: audited as a read)
     release(...)   forget the claim after an error
 
 Keys are kept for a day. If the gateway stops while a first request runs, its key stays "running" (409) until
@@ -54,9 +55,19 @@ def claim(conn, caller: str, key: str, print_: str) -> tuple[int, object] | None
     return status, response
 
 
-def complete(conn, caller: str, key: str, status: int, body: object) -> None:
-    conn.execute("UPDATE idempotency_keys SET status = %s, response = %s WHERE caller = %s AND key = %s",
-                 (status, json.dumps(body), caller, key))
+def complete(conn, caller: str, key: str, status: int, body: object, accesses=()) -> None:
+    """`accesses` (audit.Access): whose data the answer shows, and where, so that a replay is audited as a read of
+    them."""
+    kept = [[access.subject, access.municipality] for access in accesses]
+    conn.execute("UPDATE idempotency_keys SET status = %s, response = %s, accesses = %s"
+                 " WHERE caller = %s AND key = %s", (status, json.dumps(body), json.dumps(kept), caller, key))
+
+
+def accesses(conn, caller: str, key: str) -> list[tuple[str | None, str | None]]:
+    """(subject, municipality) of each access the kept answer records; none for an answer kept before they were."""
+    row = conn.execute("SELECT accesses FROM idempotency_keys WHERE caller = %s AND key = %s",
+                       (caller, key)).fetchone()
+    return [(subject, municipality) for subject, municipality in (row[0] or [])] if row else []
 
 
 def release(conn, caller: str, key: str) -> None:

@@ -85,7 +85,8 @@ class AuditQuery(Schema):
         unknown = EXCLUDE
 
     subject = fields.String(load_default=None, validate=validate.Length(max=200),
-                            metadata={"description": "whose data (an applicant's id)"})
+                            metadata={"description": "whose data: an applicant's id, need-<uuid>, assignment-<uuid>,"
+                                                     " ... in any spelling"})
     actor = fields.String(load_default=None, validate=validate.Length(max=200),
                           metadata={"description": "who (a token's sub)"})
     since = fields.AwareDateTime(data_key="from", load_default=None,
@@ -222,10 +223,13 @@ class AuditEntry(Schema):
     at = fields.String(metadata={"description": "when, Europe/Stockholm"})
     actor = fields.String(metadata={"description": "who: the token's sub"})
     roles = fields.List(fields.String(), metadata={"description": "the roles the token gave"})
-    municipality = fields.String(allow_none=True, metadata={"description": "the kommunkod whose data it was"})
-    action = fields.String(metadata={"description": "read or change"})
+    caller_municipalities = fields.List(fields.String(), metadata={"description": "the token's kommunkoder"})
+    municipality = fields.String(allow_none=True, metadata={
+        "description": "whose data: the kommunkod whose auditors see this row (for refused, the one asked for)"})
+    action = fields.String(metadata={
+        "description": "read, change, or refused (an attempt on a municipality the token does not list)"})
     route = fields.String(metadata={"description": "the route, as METHOD /path/{parameter}"})
-    subject = fields.String(allow_none=True, metadata={"description": "whose data or which resource (its id)"})
+    subject = fields.String(allow_none=True, metadata={"description": "whose data: the id, in its one spelling"})
     request_id = fields.String(metadata={"description": "the request's id, the same for every entry it wrote"})
 
 

@@ -24,9 +24,8 @@ from services.assignments.contract import (CloseClientNeedBody, CorrectMeetingBo
                                           OfferAssignmentBody, RecordSupervisionBody, RegisterClientNeedBody,
                                           ReportDeviationBody, RequestEndBody, ResumeAssignmentBody,
                                           ReviseAssignmentPlanBody, StartAssignmentBody)
-from services.common.adapters import KernelProvider
-from services.common.config import database_url, env_float, env_int
-from services.common.db import make_pool
+from services.common.config import env_float, env_int
+from services.common.db import assert_cooperative_wait, connect, make_pool
 from services.common.roles import ADMIN, AUDITOR, CASE_WORKER, FINANCE, RECRUITER, VOLUNTEER
 from services.common.topology import ALL_EVENTS
 from services.payments.contract import (ApproveOmkostnadExcessBody, ApprovePaymentRunBody, DecideArvodeLevelBody,
@@ -37,6 +36,7 @@ from . import metrics
 from .audit import CHANGE, READ
 from .audit_writer import GroupAuditWriter
 from .cache import ReadCache, ids_in
+from .database import check_writer, writer_url
 from .handlers import applicants, assignments, audit_log, operations, payments, registry_checks
 from .ratelimit import TokenBuckets
 from .schemas import (ApplicantPage, ApplicantQuery, ApplicantRegistered, ApproveReportRequest, AssignmentQuery,
@@ -265,12 +265,37 @@ class _WhenUsed:
         return getattr(self._made, name)
 
 
-class AuditWriterProvider(DependencyProvider):
-    """The audit rows of reads, written together with those of concurrent requests (audit_writer.py), over
-    autocommit connections: one statement, one round trip, committed alone."""
+class GatewayDatabase(DependencyProvider):
+    """`.connection()` to the gateway's own database (audit log, idempotency keys), as the writer role, which may
+    not alter the audit log (gateway/database.py). The database is migrated before the gateway starts, by its
+    owner (`python -m deploy.local.prepare`), never by the gateway."""
 
     def setup(self):
-        self.pool = make_pool(database_url(SPEC.name), max_size=env_int("GATEWAY_AUDIT_POOL", 4),
+        assert_cooperative_wait()
+        url = writer_url()
+        with connect(url, connect_timeout=10) as conn:  # a clear refusal now, not a pool's timeout later
+            check_writer(conn)
+        self.pool = make_pool(url, max_size=env_int("GATEWAY_DB_POOL", 10), name="gateway")
+
+    def connection(self):
+        return self.pool.connection()
+
+    def stop(self):
+        self.pool.close()
+
+    def kill(self):
+        self.pool.close()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
+class AuditWriterProvider(DependencyProvider):
+    """The audit rows of reads, written together with those of concurrent requests (audit_writer.py), over
+    autocommit connections: one statement, one round trip, committed alone; as the writer role."""
+
+    def setup(self):
+        self.pool = make_pool(writer_url(), max_size=env_int("GATEWAY_AUDIT_POOL", 4),
                               name="gateway-audit", autocommit=True)
         self.writer = GroupAuditWriter(self.pool)
 
@@ -310,7 +335,7 @@ class GatewayService:
     name = "gateway"
     routes = ROUTES
 
-    db = KernelProvider(SPEC)
+    db = GatewayDatabase()
     audit_writer = AuditWriterProvider()
     config = Config()
     act_as = CallerContext()

@@ -1,5 +1,6 @@
-"""How one route of the table is served: authenticate, check the role, rate-limit, make the call idempotent,
-run the handler, write the audit, answer JSON, count it. Errors of any step become problem+json in one place.
+"""How one route of the table is served: authenticate, check the role, spell the path's ids the one way,
+rate-limit, make the call idempotent, run the handler, write the audit, answer JSON, count it. Errors of any step
+become problem+json in one place.
 
 nameko at the edge: the `route` entrypoint is nameko's @http with a web server whose unmatched paths (404, 405)
 are problem+json too; `CallerContext` hands the caller to the services as nameko context data.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -23,6 +25,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from services.common.adapters import CALLER_KEY
+from services.common.ids import bare_uuid, stream_key
+from services.common.places import is_municipality
+from services.common.problems import ServiceProblem
 from services.common.roles import Caller
 from services.common.config import env_float
 from services.common.validation import field_problems
@@ -36,6 +41,23 @@ log = logging.getLogger(__name__)
 
 PUBLIC = ()  # the roles of a route anyone may call without a token
 MAX_BODY_BYTES = 256 * 1024  # an intresseanmälan is a few kB
+
+# The id each path parameter holds, by the name the route table gives it, and that id's one spelling
+# (services/common/ids.py; docs/contracts.md, "Ids"): an applicant (a volunteer) and a check by the bare uuid the
+# API shows, a need and an assignment by their stream ids. What was typed is turned into it once, before any
+# handler, service or audit row sees it, so that no spelling of an id escapes an auditor's search for it; what
+# names nothing of its kind is not found. The answers' fields of the same names are audited in the same spelling.
+PATH_IDS = {"applicant_id": ("applicant", bare_uuid), "volunteer_id": ("applicant", bare_uuid),
+            "check_id": ("check", bare_uuid), "need_id": ("need", stream_key),
+            "assignment_id": ("assignment", stream_key)}
+NOT_IDS = ("municipality", "period", "month", "meeting_id")  # the path parameters that name no stream
+
+
+def canonical_id(name: str, value: Any) -> str | None:
+    """`value`, the id a path parameter (or an answer's field) named `name` holds, in its one spelling; None when
+    it names nothing of its kind."""
+    kind, spelling = PATH_IDS[name]
+    return spelling(kind, value)
 
 
 @dataclass(frozen=True)
@@ -67,6 +89,10 @@ class Route:
     @property
     def endpoint(self) -> str:
         return self.handler.__name__
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return tuple(re.findall(r"{(\w+)}", self.path))
 
 
 @dataclass
@@ -135,10 +161,11 @@ class Call:
                       self.route.template, len(items) - len(own))
         return own
 
-    def read(self, subject: str | None, municipality: str | None = None) -> None:
+    def read(self, subject: str | None, municipality: str | None) -> None:
+        """`subject`'s data, of `municipality` (whose auditors see the row), is in the answer."""
         self.accesses.append(audit.Access(audit.READ, subject, municipality))
 
-    def changed(self, subject: str | None, municipality: str | None = None) -> None:
+    def changed(self, subject: str | None, municipality: str | None) -> None:
         self.accesses.append(audit.Access(audit.CHANGE, subject, municipality))
         self.service.read_cache.drop(ids_in(subject))  # this process's next read of it asks the service again
 
@@ -184,6 +211,7 @@ def _answer(service, route: Route, request: Request, values: dict, request_id: s
         require_role(caller, route.roles)
     if nul_fields(values):  # no resource's id holds U+0000
         raise Problem("not_found", "No such resource.")
+    values = canonical_values(route, values)
     service.act_as(caller)
     if route.rate_limited:
         wait = service.rate_limits.take(client_address(request))
@@ -193,10 +221,44 @@ def _answer(service, route: Route, request: Request, values: dict, request_id: s
     call = Call(request, caller, service, route)
     key = request.headers.get(idempotency.HEADER) if request.method == "POST" else None
     if key is None:
-        result = _within_read_timeout(request, lambda: route.handler(call, **values))
+        result = _within_read_timeout(request, lambda: _handle(call, values, request_id))
         _audit(service, call, request_id)
         return as_response(result)
     return _answer_once(service, call, idempotency.check_key(key), values, request_id)
+
+
+def canonical_values(route: Route, values: dict) -> dict:
+    """The path's values with each id in its one spelling (PATH_IDS); an id that names nothing is not found."""
+    canonical = dict(values)
+    for name in route.parameters:
+        if name in PATH_IDS:
+            canonical[name] = canonical_id(name, values.get(name))
+            if canonical[name] is None:
+                raise Problem("not_found", "No such resource.")
+    return canonical
+
+
+def _handle(call: Call, values: dict, request_id: str):
+    """The route's handler; a refusal because what it names is of a municipality the caller lacks is written to
+    that municipality's audit log before the caller hears "not found"."""
+    try:
+        return call.route.handler(call, **values)
+    except ServiceProblem as refusal:
+        if refusal.kind == "not_found" and is_municipality(refusal.municipality or "") and not call.caller.system:
+            _audit_refused(call, values, refusal.municipality, request_id)
+        raise
+
+
+def _audit_refused(call: Call, values: dict, municipality: str, request_id: str) -> None:
+    """Who tried which route on which id (the path's first), in `municipality`: nothing of the target's data, which
+    the caller never got. Not writing it does not change the answer, which gives nothing away either."""
+    subject = next((values[name] for name in call.route.parameters if name in PATH_IDS), None)
+    entry = audit.Entry(call.caller, call.route.template, request_id,
+                        [audit.Access(audit.REFUSED, subject, municipality)])
+    try:
+        call.service.audit_writer.record(entry)
+    except Exception:  # noqa: BLE001 (the refusal stands; the log says the row is missing)
+        log.exception("%s: a refused attempt on another municipality could not be audited", call.route.template)
 
 
 def _within_read_timeout(request: Request, run: Callable[[], Any]):
@@ -217,13 +279,15 @@ def _answer_once(service, call: Call, key: str, values: dict, request_id: str) -
                                      call.request.get_data(cache=True))
     with service.db.connection() as conn:
         stored = idempotency.claim(conn, who, key, print_)
-    if stored is not None:
-        status, body = stored
-        response = as_response((status, body))
+        replayed = idempotency.accesses(conn, who, key) if stored is not None else []
+    if stored is not None:  # the first answer again: whose data it shows is read again, by this request
+        call.accesses.extend(audit.Access(audit.READ, subject, municipality) for subject, municipality in replayed)
+        _audit(service, call, request_id)
+        response = as_response(stored)
         response.headers["Idempotent-Replayed"] = "true"
         return response
     try:
-        status, body = call.route.handler(call, **values)
+        status, body = _handle(call, values, request_id)
     except BaseException:
         with service.db.connection() as conn:
             idempotency.release(conn, who, key)
@@ -231,7 +295,7 @@ def _answer_once(service, call: Call, key: str, values: dict, request_id: str) -
     with service.db.connection() as conn:  # the audit and the kept answer commit together
         audit.record(conn, call.caller, call.route.template, request_id, call.accesses)
         if 200 <= status < 300:
-            idempotency.complete(conn, who, key, status, body)
+            idempotency.complete(conn, who, key, status, body, call.accesses)
         else:
             idempotency.release(conn, who, key)
     return as_response((status, body))

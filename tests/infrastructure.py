@@ -83,6 +83,8 @@ def prepare_database(spec: ServiceSpec) -> str:
     url = config.database_url(spec.name)
     create_database(url)
     migrate(url, spec.migrations)
+    if spec.after_migrations is not None:
+        spec.after_migrations(url)
     return url
 
 

@@ -13,7 +13,8 @@ route table in service.py says who may call each.
 
 Tenancy is checked twice: the services refuse a municipality the caller lacks (nameko context data), and the
 gateway checks the municipality of what comes back before showing it. Subjects in the audit are the ids the API
-shows: an applicant's (a volunteer's) bare uuid, "need-<uuid>", "assignment-<uuid>",
-"paymentrun-<kommunkod>-<YYYY-MM>" and "rates-<kommunkod>", so that an auditor's `subject=<applicant id>` finds
-every route's accesses to that person.
+shows, in one spelling whatever the caller typed (the path's ids are respelt before a handler runs, web.PATH_IDS):
+an applicant's (a volunteer's) bare uuid, "need-<uuid>", "assignment-<uuid>", "paymentrun-<kommunkod>-<YYYY-MM>"
+and "rates-<kommunkod>", so that an auditor's `subject=<applicant id>` finds every route's accesses to that person.
+Each access names the municipality whose auditors see it: the subject's.
 """

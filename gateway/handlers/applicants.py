@@ -43,7 +43,7 @@ def register_applicant(call: Call):
     municipality = municipality_of_body(body)
     call.caller.require(municipality)
     result = call.applicants.register(body)
-    call.changed(result["applicant_id"], municipality)
+    call.changed(person_id(result["applicant_id"]), municipality)
     return 201, result
 
 
@@ -61,11 +61,11 @@ def get_applicant(call: Call, applicant_id: str):
     """The applicant as the applicants service has it, with the checks it has projected from registry_checks'
     events (one RPC call, or none while this process's read cache holds a fresh answer: this is the recruiters'
     most frequent read), and the assignments of an applicant who was ever approved (nobody else has any)."""
-    answer, memo = call.service.read_cache.fetch(bare_uuid("applicant", applicant_id),
+    answer, memo = call.service.read_cache.fetch(applicant_id,  # spelt the one way at the edge (web.PATH_IDS)
                                                  lambda: call.applicants.get_applicant(applicant_id))
     municipality = answer.get("municipality")
     call.caller.require(municipality)
-    call.read(person_id(applicant_id), municipality)
+    call.read(applicant_id, municipality)
     if answer.get("approved_on"):
         return 200, _applicant_detail(answer, _assignments_of(call, applicant_id))
     if "json" not in memo:  # the whole answer follows from the service's: encoded once per cached answer
@@ -104,7 +104,7 @@ _UNANSWERED = object()
 def _applicant_command(rpc_method: str, doc: str):
     def handler(call: Call, applicant_id: str):
         result = getattr(call.applicants, rpc_method)(applicant_id, call.body())
-        call.changed(person_id(applicant_id), municipality_of(result))
+        call.changed(applicant_id, municipality_of(result))
         return 200, result if result is not None else {"applicant_id": applicant_id}
     handler.__name__, handler.__doc__ = rpc_method, doc
     return handler

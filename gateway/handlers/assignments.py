@@ -11,7 +11,7 @@ import logging
 from ..problems import Problem
 from ..schemas import AssignmentQuery, CandidatesQuery, CaseWorkerWorklistQuery, NeedQuery
 from ..web import Call
-from .common import attachment, municipality_of, person_id, shown
+from .common import attachment, municipality_of, person_id, read_in_file, shown, subject_id
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def _note_assignment(call: Call, result: dict, change: bool) -> None:
     """One assignment read or changed: the assignment and its volunteer (whose data it holds)."""
     note = call.changed if change else call.read
     municipality = result.get("municipality")
-    note(result.get("assignment_id"), municipality)
+    note(subject_id("assignment_id", result.get("assignment_id")), municipality)
     if result.get("volunteer_id"):
         note(person_id(result["volunteer_id"]), result.get("volunteer_municipality") or municipality)
 
@@ -46,7 +46,7 @@ def register_need(call: Call, municipality: str):
     """The municipality's decision (beslut) on an insats."""
     call.caller.require(municipality)
     need = _checked(call, call.assignments.register_need(municipality, call.body()))
-    call.changed(need["need_id"], municipality)
+    call.changed(subject_id("need_id", need["need_id"]), municipality)
     return 201, need
 
 
@@ -60,21 +60,21 @@ def list_needs(call: Call, municipality: str):
 
 def get_need(call: Call, need_id: str):
     need = _checked(call, call.assignments.get_need(need_id))
-    call.read(need["need_id"], need["municipality"])
+    call.read(need_id, need["municipality"])
     return 200, need
 
 
 def close_need(call: Call, need_id: str):
     need = _checked(call, call.assignments.close_need(need_id, call.body()))
-    call.changed(need["need_id"], need["municipality"])
+    call.changed(need_id, need["municipality"])
     return 200, need
 
 
 def need_candidates(call: Call, need_id: str):
     """The ranked candidates, each with its reasons: the need and every candidate shown are read."""
     query = call.query(CandidatesQuery)
-    result = call.assignments.candidates(need_id, limit=query["limit"])
-    call.read(result["need_id"])
+    result = _checked(call, call.assignments.candidates(need_id, limit=query["limit"]))
+    call.read(need_id, result["municipality"])
     for candidate in result["candidates"]:
         call.read(person_id(candidate.get("volunteer_id")), candidate.get("municipality"))
     return 200, result
@@ -128,7 +128,7 @@ def case_worker_worklist(call: Call, municipality: str):
     call.caller.require(municipality)
     items = call.assignments.worklist(municipality, **query)
     for item in items:
-        call.read(item.get("assignment_id"), municipality)
+        call.read(subject_id("assignment_id", item.get("assignment_id")), municipality)
     return 200, {"items": items}
 
 
@@ -139,21 +139,26 @@ def ivo_report(call: Call, municipality: str):
 
 
 def ivo_csv(call: Call, municipality: str):
+    """Each decision the file names is a read of its clients' data (the need is how the audit names them)."""
     call.caller.require(municipality)
-    text = call.assignments.ivo_csv(municipality)
-    call.read(None, municipality)  # the whole list of the municipality
-    return attachment(text, f"ivo-{municipality}.csv")
+    export = call.assignments.ivo_csv(municipality)
+    read_in_file(call, export["need_ids"], municipality, field="need_id")
+    return attachment(export["content"], f"ivo-{municipality}.csv")
 
 
 # --- the volunteer's own (/api/v1/me/) ---------------------------------------------------------------------------
 
 def _my_items(call: Call, items: list[dict]) -> list[dict]:
-    mine = [item for item in items if person_id(item.get("volunteer_id")) == person_id(call.caller.actor)]
+    """The caller's own, of the municipalities their token names (or, matched from the regional pool, of their
+    home municipality when it names that): the rule of a single one, my_assignment's (the service applies it)."""
+    mine = [item for item in items if person_id(item.get("volunteer_id")) == person_id(call.caller.actor)
+            and (call.caller.may_act_in(item.get("municipality"))
+                 or call.caller.may_act_in(item.get("volunteer_municipality")))]
     if len(mine) != len(items):
-        log.error("%s answered %d items of other volunteers; they were not shown", call.route.template,
-                  len(items) - len(mine))
+        log.error("%s answered %d items of other volunteers or municipalities; they were not shown",
+                  call.route.template, len(items) - len(mine))
     for item in mine:
-        call.read(item.get("assignment_id"), item.get("municipality"))
+        call.read(subject_id("assignment_id", item.get("assignment_id")), item.get("municipality"))
     return mine
 
 
@@ -167,7 +172,7 @@ def my_assignments(call: Call):
 
 def my_assignment(call: Call, assignment_id: str):
     assignment = _mine(call, call.assignments.get_assignment(assignment_id))
-    call.read(assignment["assignment_id"], assignment.get("municipality"))
+    call.read(assignment_id, assignment.get("municipality"))
     return 200, assignment
 
 
@@ -177,7 +182,7 @@ def _volunteer_command(rpc_method: str, name: str, doc: str, body: str = "requir
         answer = (method(assignment_id) if body == "none"
                   else method(assignment_id, call.body(optional=body == "optional")))
         assignment = _mine(call, answer)
-        call.changed(assignment["assignment_id"], assignment.get("municipality"))
+        call.changed(assignment_id, assignment.get("municipality"))
         return 200, assignment
     handler.__name__, handler.__doc__ = name, doc
     return handler
@@ -194,5 +199,5 @@ request_end = _volunteer_command("request_end", "request_end", "The volunteer as
 def correct_meeting(call: Call, assignment_id: str, meeting_id: str):
     """The whole meeting as it should have been, with a reason: a correction, never an overwrite."""
     assignment = _mine(call, call.assignments.correct_meeting(assignment_id, meeting_id, call.body()))
-    call.changed(assignment["assignment_id"], assignment.get("municipality"))
+    call.changed(assignment_id, assignment.get("municipality"))
     return 200, assignment

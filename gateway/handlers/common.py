@@ -10,7 +10,7 @@ from services.common.validation import field_problems
 
 from ..problems import Problem
 from ..schemas import MunicipalityOfBody
-from ..web import Call
+from ..web import PATH_IDS, Call, canonical_id
 
 CSV = "text/csv; charset=utf-8"
 
@@ -41,13 +41,25 @@ def person_id(value: str | None) -> str | None:
     return bare_uuid("applicant", value) or value
 
 
+def subject_id(field: str, value):
+    """The id an answer's `field` holds, as the audit names it: in the one spelling of the path parameter of the
+    same name (web.PATH_IDS); a value that parses as none stays as it is."""
+    return (canonical_id(field, value) if field in PATH_IDS else None) or value
+
+
 def shown(call: Call, items: list[dict], subject: str, municipality: str | None = None) -> list[dict]:
     """The items of the caller's municipalities (the service should have sent no others), each noted as a read of
     whose data its field `subject` names: in `municipality`, or where none is given, in the item's own."""
     items = call.own(items)
     for item in items:
-        call.read(person_id(item.get(subject)), municipality or item.get("municipality"))
+        call.read(subject_id(subject, item.get(subject)), municipality or item.get("municipality"))
     return items
+
+
+def read_in_file(call: Call, people, municipality: str, field: str = "volunteer_id") -> None:
+    """An export's rows carry these people's (or, with `field` "need_id", these decisions') data: each is read."""
+    for person in people or ():
+        call.read(subject_id(field, person), municipality)
 
 
 def attachment(content: str, filename: str) -> Response:

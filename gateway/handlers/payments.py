@@ -21,7 +21,7 @@ from services.common.ids import stream_key
 from ..problems import Problem
 from ..schemas import PendingReportsQuery, TaxDetailsQuery
 from ..web import Call
-from .common import attachment, municipality_of_body, person_id, shown
+from .common import attachment, municipality_of, municipality_of_body, person_id, read_in_file, shown
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -91,8 +91,10 @@ def publish_rates(call: Call, municipality: str):
 # --- närvarorapporter (case workers) -----------------------------------------------------------------------------
 
 def assignment_report(call: Call, assignment_id: str, month: str):
+    """Audited as the path names the assignment ("assignment-<uuid>"), whatever spelling payments answers with."""
     result = named_as_the_api_does(call.payments.report(assignment_id, month))
-    call.read(result.get("assignment_id", assignment_id))
+    call.caller.require(municipality_of(result))
+    call.read(assignment_id, result["municipality"])
     return 200, result
 
 
@@ -103,7 +105,8 @@ def approve_report(call: Call, assignment_id: str):
     if "version_ids" in body:
         body = {**{k: v for k, v in body.items() if k != "version_ids"}, "meeting_ids": body["version_ids"]}
     result = named_as_the_api_does(call.payments.approve_report(assignment_id, body))
-    call.changed(result.get("assignment_id", assignment_id))
+    call.caller.require(municipality_of(result))
+    call.changed(assignment_id, result["municipality"])
     return 200, result
 
 
@@ -145,6 +148,7 @@ def _export(call: Call, municipality: str, period: str, rpc_method: str):
     run_id = _run_id(call, municipality, period)
     result = getattr(call.payments, rpc_method)(run_id)
     call.read(run_id, municipality)
+    read_in_file(call, result.get("people"), municipality)  # and each person the file carries
     filename = re.sub(r"[^\w.-]", "_", result.get("filename") or f"{rpc_method}-{municipality}-{period}.csv")
     return attachment(_csv_named_as_the_api_does(result["content"]), filename)
 
@@ -207,7 +211,12 @@ def get_tax_details(call: Call, volunteer_id: str):
 # --- the volunteer's own -----------------------------------------------------------------------------------------
 
 def my_payments(call: Call):
-    """What I was paid and why, and which months wait for the case worker's approval."""
+    """What I was paid and why, and which months wait for the case worker's approval: only those of the token's
+    municipalities (the service shows no others), each municipality's a read of mine there."""
     result = named_as_the_api_does(call.payments.my_payments())
-    call.read(person_id(call.caller.actor))
+    for part in ("payments", "pending_reports"):
+        result[part] = call.own(result.get(part) or [])
+    for municipality in sorted({item["municipality"] for part in ("payments", "pending_reports")
+                                for item in result[part]}):
+        call.read(person_id(call.caller.actor), municipality)
     return 200, result

@@ -22,7 +22,7 @@ def applicant_checks(call: Call, applicant_id: str):
     municipality = applicant.get("municipality")
     call.caller.require(municipality)
     items = applicant.get("checks", []) if checks is None else checks.result()
-    call.read(person_id(applicant_id), municipality)
+    call.read(applicant_id, municipality)
     return 200, {"items": [check for check in items if check.get("municipality", municipality) == municipality]}
 
 

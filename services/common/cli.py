@@ -27,6 +27,8 @@ def _migrate(args) -> None:
         url = config.database_url(spec.name)
         create_database(url)
         applied = migrate(url, spec.migrations)
+        if spec.after_migrations is not None:
+            spec.after_migrations(url)
         print(f"{spec.name}: {len(applied)} migration(s) applied")
 
 

@@ -39,6 +39,9 @@ class ServiceSpec:
     migrations: Path | None = None
     # (event type, data) -> what other services may see of it; None publishes the whole event
     published_data: Callable[[str, dict], dict] | None = None
+    # run with the owner's database URL each time the migrations are: the database roles a service's process
+    # connects as, and their grants (the gateway's audit writer: gateway/database.py)
+    after_migrations: Callable[[str], None] | None = None
 
     @property
     def subscriptions(self) -> list[Subscription]:

@@ -10,11 +10,15 @@ class ServiceProblem(Exception):
 
     Every problem has a code ("invalid" where the raiser named none), and a problem about no one field leaves
     `field` out: nameko carries an exception's arguments as text, so a None would arrive as the string "None".
+
+    `municipality`: on a not_found that is a resource of a municipality the caller lacks, that municipality. The
+    caller is told only "not found"; the gateway writes the attempt to that municipality's audit log.
     """
 
-    def __init__(self, kind: str, detail: str, problems: list | None = None):
+    def __init__(self, kind: str, detail: str, problems: list | None = None, municipality: str | None = None):
         self.kind, self.detail, self.problems = kind, detail, [_carried(p) for p in problems or []]
-        super().__init__(kind, detail, self.problems)
+        self.municipality = municipality
+        super().__init__(kind, detail, self.problems, municipality)  # nameko rebuilds it from these args
 
 
 def _carried(problem: dict) -> dict:

@@ -40,7 +40,7 @@ class Caller:
         """Refuse unless the caller has one of `roles` in `municipality`; a foreign municipality is 'not found',
         so that existence does not leak across municipalities."""
         if not self.may_act_in(municipality):
-            raise ServiceProblem("not_found", "no such resource")
+            raise ServiceProblem("not_found", "no such resource", municipality=municipality)
         self.require_role(*roles)
 
     def require_role(self, *roles: str) -> None:

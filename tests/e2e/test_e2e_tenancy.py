@@ -1,7 +1,13 @@
-"""Tenancy over every route of the gateway's table, against the running system: a token for another municipality
-can neither read nor change anything of this one (404, so existence does not leak), a volunteer reaches none of
-the staff's routes (403), and a volunteer reaches nothing of another volunteer's under /api/v1/me/ (404). The
-routes come from gateway.service.ROUTES, so a new route is swept as soon as it is added; one whose path has a
+"""Tenancy and audit over every route of the gateway's table, against the running system: a token for another
+municipality can neither read nor change anything of this one (404, so existence does not leak), not even a
+volunteer's token for another municipality carrying this one's volunteer's id; a volunteer reaches none of the
+staff's routes (403), and a volunteer reaches nothing of another volunteer's under /api/v1/me/ (404).
+
+And the audit: each attempt refused is in this municipality's audit log (who, which route, the id in its one
+spelling) and not in the other's; each read by this municipality's own, with its ids spelt otherwise than the API
+spells them, is audited under the canonical ids, in this municipality.
+
+The routes come from gateway.service.ROUTES, so a new route is swept as soon as it is added; one whose path has a
 parameter this module has no resource for (by the parameter's name), or a write this module has no body for,
 fails until one is added below."""
 from __future__ import annotations
@@ -13,7 +19,7 @@ from datetime import timedelta
 import pytest
 
 from gateway.service import ROUTES
-from gateway.web import PUBLIC
+from gateway.web import PATH_IDS, PUBLIC, canonical_id
 from services.common import sweden
 from services.common.roles import VOLUNTEER
 from services.payments.contract import RATE_KEYS
@@ -32,6 +38,14 @@ CASE_WORKER = "handlaggare-e2e-tenancy"
 # Open without a token, on purpose: a route added to this list must be meant for everyone.
 PUBLIC_ROUTES = {"POST /api/v1/interest", "GET /health", "GET /metrics", "GET /openapi.json", "GET /docs",
                  "GET /docs/{asset}"}
+# The spellings of an id the services accept besides the API's own (docs/contracts.md, "Ids"); the sweep names
+# each route's resources in one of them, in turn.
+SPELLINGS = (lambda kind, key: key.upper(), lambda kind, key: key.replace("-", ""),
+             lambda kind, key: "{" + key + "}", lambda kind, key: f"urn:uuid:{key}",
+             lambda kind, key: f"{kind.upper()}-{key.upper()}")
+# An audit row's subject as the API spells ids: a person's bare uuid, need-/assignment-<uuid>, a run, the rates.
+CANONICAL = re.compile(r"^((need-|assignment-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                       r"|paymentrun-\d{4}-\d{4}-\d{2}|rates-\d{4})$")
 
 
 def valid_bodies(home: dict) -> dict[str, dict]:
@@ -161,14 +175,46 @@ def home(system) -> dict:
                             volunteer_id, need_id, assignment_id, "e2e-tenancy-m1"]}
 
 
-def path_of(route, home: dict) -> str:
-    """The route's path naming, for each of its parameters, Stockholm's resource of that name."""
+def path_of(route, home: dict, spelt: bool = False) -> str:
+    """The route's path naming, for each of its parameters, Stockholm's resource of that name; `spelt`, each id in
+    another spelling than the API's (the route's turn of SPELLINGS)."""
     def fill(match):
         name = match.group(1)
         if name not in home["ids"]:
             pytest.fail(f"{route.template}: no {name} to sweep with; add one to the `home` fixture")
-        return home["ids"][name]
+        value = home["ids"][name]
+        if spelt and name in PATH_IDS:
+            kind = PATH_IDS[name][0]
+            spelling = SPELLINGS[STAFF_ROUTES.index(route) % len(SPELLINGS)]
+            return spelling(kind, value.removeprefix(f"{kind}-"))
+        return value
     return re.sub(r"{(\w+)}", fill, route.path)
+
+
+def the_id_of(route, home: dict) -> str | None:
+    """The path's first id, as the API spells it: what an attempt on it is audited under."""
+    return next((canonical_id(name, home["ids"][name]) for name in route.parameters if name in PATH_IDS), None)
+
+
+def audit_rows(system, actor: str, request_ids: set[str], municipality: str = HOME) -> list[dict]:
+    """The audit rows of these requests by `actor`, as an auditor of `municipality` finds them."""
+    answer = system.client("auditor", [municipality]).get("/api/v1/audit", params={"actor": actor, "limit": 1000})
+    assert answer.status_code == 200, answer.text
+    return [row for row in answer.json()["items"] if row["request_id"] in request_ids]
+
+
+def assert_read_audited_at_home(system, route, actor: str, answer, named: str | None) -> None:
+    """Stockholm's own read: every row of it in Stockholm's audit log, each subject in the API's spelling, the
+    resource the path named among them; none in Göteborg's."""
+    request_id = {answer.headers["X-Request-Id"]}
+    rows = audit_rows(system, actor, request_id)
+    if route.audit is None:  # no one's personal data
+        assert rows == []
+    elif named is not None:
+        assert named in {row["subject"] for row in rows}, f"{route.template}: {named} not in {rows}"
+    assert {(row["action"], row["municipality"]) for row in rows} <= {("read", HOME)}
+    assert [row["subject"] for row in rows if row["subject"] and not CANONICAL.match(row["subject"])] == []
+    assert audit_rows(system, actor, request_id, municipality=OTHER) == []
 
 
 def as_seen_by_home(system, home: dict) -> dict:
@@ -199,12 +245,11 @@ def as_seen_by_home(system, home: dict) -> dict:
 
 
 def client_of(system, home: dict, roles, municipality: str):
-    """Staff of `municipality` with `roles`; for a volunteer's route, Stockholm's the home volunteer, anyone
-    else's a volunteer of their own (an applicant id that is not the home volunteer's)."""
-    if VOLUNTEER in roles:
-        return system.client(roles, [municipality],
-                             sub=home["ids"]["volunteer_id"] if municipality == HOME else str(uuid.uuid4()))
-    return system.client(roles, [municipality])
+    """(Staff of `municipality` with `roles`, their sub); for a volunteer's route, a volunteer's token for
+    `municipality` carrying the home volunteer's id: their own in Stockholm, and elsewhere the attempt to reach
+    their items from another municipality."""
+    sub = home["ids"]["volunteer_id"] if VOLUNTEER in roles else f"e2e-tenancy-{uuid.uuid4().hex[:8]}"
+    return system.client(roles, [municipality], sub=sub), sub
 
 
 def test_only_the_routes_meant_for_everyone_are_open_without_a_token():
@@ -252,40 +297,66 @@ def test_a_volunteer_reaches_nothing_of_another_volunteers(system, home, route):
 
 @pytest.mark.parametrize("route", STAFF_ROUTES, ids=lambda route: route.template)
 def test_another_municipality_can_neither_read_nor_change(system, home, route):
-    # given Göteborg with every role the route allows (a volunteer: one of Göteborg's), and Stockholm's resources
-    other = client_of(system, home, route.roles, OTHER)
+    # given Göteborg with every role the route allows (a volunteer: a token for Göteborg with the home volunteer's
+    # id), and Stockholm's resources
+    other, actor = client_of(system, home, route.roles, OTHER)
     before = as_seen_by_home(system, home)
     body = body_for(route, home)
     query_fields = set(route.query._declared_fields) if route.query else set()
+    refused = set()  # the request ids of Göteborg's attempts that named Stockholm's
 
     if "{" in route.path:
-        # when Göteborg names Stockholm's resource: then it does not exist for Göteborg
-        answer = other.request(route.method, path_of(route, home), body, params=queries(OTHER).get(route.endpoint))
+        # when Göteborg names Stockholm's resource (its ids in another spelling than the API's): then it does not
+        # exist for Göteborg
+        answer = other.request(route.method, path_of(route, home, spelt=True), body,
+                               params=queries(OTHER).get(route.endpoint))
         assert answer.status_code == 404, answer.text
         assert answer.json()["detail"] == "No such resource."
+        refused.add(answer.headers["X-Request-Id"])
         if route.endpoint in queries(HOME):  # nor when it asks for it in Stockholm by name
             answer = other.request(route.method, path_of(route, home), body, params=queries(HOME)[route.endpoint])
             assert answer.status_code == 404, answer.text
-        if route.method == "GET":  # while Stockholm's own (staff, or the volunteer) reads it
-            mine = client_of(system, home, route.roles, HOME).get(path_of(route, home),
-                                                                   params=queries(HOME).get(route.endpoint))
-            assert mine.status_code == 200, mine.text
+            refused.add(answer.headers["X-Request-Id"])
+        if route.method == "GET":  # while Stockholm's own (staff, or the volunteer) reads it, however it is spelt
+            mine, own = client_of(system, home, route.roles, HOME)
+            answer = mine.get(path_of(route, home, spelt=True), params=queries(HOME).get(route.endpoint))
+            assert answer.status_code == 200, answer.text
+            # and that read is audited in Stockholm, under the ids as the API spells them
+            assert_read_audited_at_home(system, route, own, answer, the_id_of(route, home))
     elif route.method == "GET":
         # when Göteborg lists or searches for Stockholm's: then nothing of it is in the answer
         search = {name: value for name, value in (("q", home["intresseanmalan"]["family_name"]),
                                                   ("subject", home["ids"]["applicant_id"])) if name in query_fields}
         answer = other.get(route.path, params=search)
         assert answer.status_code == 200, answer.text
-        assert not any(identifier in answer.text for identifier in home["identifiers"])
+        theirs = [i for i in home["identifiers"] if not (VOLUNTEER in route.roles and i == home["ids"]["volunteer_id"])]
+        assert not any(identifier in answer.text for identifier in theirs)  # (a volunteer's own id is theirs)
+        assert audit_rows(system, actor, {answer.headers["X-Request-Id"]}) == []  # nothing of Stockholm's read
         if "municipality" in query_fields:  # and asking for Stockholm by name is "not found"
             answer = other.get(route.path, params={**search, "municipality": HOME})
             assert answer.status_code == 404, answer.text
+            refused.add(answer.headers["X-Request-Id"])
+        # while Stockholm's own lists it, each item audited in Stockholm under the ids as the API spells them
+        mine, own = client_of(system, home, route.roles, HOME)
+        answer = mine.get(route.path, params=queries(HOME).get(route.endpoint))
+        assert answer.status_code == 200, answer.text
+        assert_read_audited_at_home(system, route, own, answer, None)
     else:
         # when Göteborg writes into Stockholm (the body names Stockholm or its resource): then it does not exist
         if route.body is not None and "municipality" in route.body._declared_fields:
             body = {**body, "municipality": HOME}
         answer = other.request(route.method, route.path, body)
         assert answer.status_code == 404, answer.text
+        refused.add(answer.headers["X-Request-Id"])
+
+    # and the attempts that named Stockholm's are in Stockholm's audit log: who tried which route on which id (the
+    # API's spelling), refused; and in Göteborg's they are not
+    if refused:
+        rows = audit_rows(system, actor, refused)
+        assert rows, f"{route.template}: Göteborg's attempt on Stockholm's was not audited"
+        assert {(row["action"], row["route"], row["municipality"], row["subject"]) for row in rows} == {
+            ("refused", route.template, HOME, the_id_of(route, home))}
+        assert audit_rows(system, actor, refused, municipality=OTHER) == []
 
     # and nothing of Stockholm's changed
     assert as_seen_by_home(system, home) == before

@@ -54,8 +54,15 @@ def own_assignment(kernel: Kernel, caller: Caller, assignment_id) -> tuple[str, 
     if header["volunteer_id"] != volunteer:
         raise NotFound("no such assignment")
     if not (caller.may_act_in(header["municipality"]) or caller.may_act_in(header["volunteer_municipality"])):
-        raise NotFound("no such assignment")
+        # their own, named with a token of another municipality: not found, and audited as an attempt there
+        raise ServiceProblem("not_found", "no such resource", municipality=header["municipality"])
     return key, header
+
+
+def visible_to_volunteer(caller: Caller, item: dict) -> bool:
+    """The rule of own_assignment for a list's items: of a municipality the token names, or of the volunteer's
+    home municipality (matched from the regional pool) when the token names that."""
+    return caller.may_act_in(item.get("municipality")) or caller.may_act_in(item.get("volunteer_municipality"))
 
 
 def staff_assignment(kernel: Kernel, caller: Caller, assignment_id, *roles: str) -> tuple[str, dict]:

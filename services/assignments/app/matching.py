@@ -31,11 +31,11 @@ POOL_CACHE = read_pool.PoolCache()
 
 def candidates(kernel: Kernel, caller: Caller, need_id, limit=20, cache: read_pool.PoolCache = POOL_CACHE) -> dict:
     """The pool's volunteers who may take the need, best first, each with the reasons for its rank:
-    {"need_id", "as_of", "eligible", "candidates": [{"volunteer_id", "name", "municipality", "score",
-    "reasons": [{"factor", "points", "sv", "en"}]}]}. Volunteers already asked for this need (offered,
-    accepted, declined or running) are left out. For skyddad identitet no reason names a location."""
+    {"need_id", "municipality" (the need's), "as_of", "eligible", "candidates": [{"volunteer_id", "name",
+    "municipality", "score", "reasons": [{"factor", "points", "sv", "en"}]}]}. Volunteers already asked for this
+    need (offered, accepted, declined or running) are left out. For skyddad identitet no reason names a location."""
     limit = whole_number("limit", limit, 1, MAX_CANDIDATES)
-    key, _ = case_workers_need(kernel, caller, need_id)
+    key, municipality = case_workers_need(kernel, caller, need_id)
     on = today()
     with kernel.connection() as conn:
         need, _ = kernel.commands.state(conn, NEED, key)
@@ -45,9 +45,10 @@ def candidates(kernel: Kernel, caller: Caller, need_id, limit=20, cache: read_po
                                              cache=cache)
         ranked = rank(need, entries, on, limit)
         names = read_pool.volunteer_names(conn, [c.volunteer_id for c in ranked])
-    return {"need_id": key, "as_of": on.isoformat(), "eligible": len(entries), "candidates": [
-        {"volunteer_id": c.volunteer_id, "name": names.get(c.volunteer_id), "municipality": c.municipality,
-         "score": c.score, "reasons": [asdict(r) for r in c.reasons]} for c in ranked]}
+    return {"need_id": key, "municipality": municipality, "as_of": on.isoformat(), "eligible": len(entries),
+            "candidates": [{"volunteer_id": c.volunteer_id, "name": names.get(c.volunteer_id),
+                            "municipality": c.municipality, "score": c.score,
+                            "reasons": [asdict(r) for r in c.reasons]} for c in ranked]}
 
 
 def offer(kernel: Kernel, caller: Caller, body) -> dict:

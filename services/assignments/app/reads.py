@@ -74,9 +74,12 @@ def ivo_report(kernel: Kernel, caller: Caller, municipality: str) -> list[dict]:
     return [{**json_row(asdict(row)), "status": row.status} for row in _ivo_rows(kernel, caller, municipality)]
 
 
-def ivo_csv(kernel: Kernel, caller: Caller, municipality: str) -> str:
-    """The IVO report as CSV text (semicolons, Swedish headers)."""
-    return rules.ivo_csv(_ivo_rows(kernel, caller, municipality))
+def ivo_csv(kernel: Kernel, caller: Caller, municipality: str) -> dict:
+    """The IVO report as CSV (semicolons, Swedish headers): {"filename", "content_type", "content", "rows",
+    "need_ids"}; "need_ids" are the decisions the file names, whose clients' data the gateway audits as read."""
+    rows = _ivo_rows(kernel, caller, municipality)
+    return {"filename": f"ivo-{municipality}.csv", "content_type": "text/csv; charset=utf-8",
+            "content": rules.ivo_csv(rows), "rows": len(rows), "need_ids": sorted({row.need_id for row in rows})}
 
 
 def _ivo_rows(kernel: Kernel, caller: Caller, municipality: str) -> list[rules.IvoRow]:

@@ -12,16 +12,17 @@ from ..domain.assignment import (
 from ..read import assignments as read_assignments
 from ..schemas import (
     AcceptOfferBody, CorrectMeetingBody, DeclineOfferBody, LogMeetingBody, ReportDeviationBody, RequestEndBody)
-from .access import as_case_worker, as_volunteer, calling_volunteer
+from .access import as_case_worker, as_volunteer, calling_volunteer, visible_to_volunteer
 
 
 def my_offers(kernel: Kernel, caller: Caller) -> list[dict]:
-    """The caller's open offers, each with the de-identified client view (ages, interests, area, frequency)."""
+    """The caller's open offers, each with the de-identified client view (ages, interests, area, frequency); as
+    for one offer, only those the token's municipalities may see."""
     volunteer = calling_volunteer(caller)
     with kernel.connection() as conn:
         items = read_assignments.list_assignments(conn, volunteer_id=volunteer, statuses=("offered",),
                                                   with_client_view=True)
-    return [_for_volunteer(item) for item in items]
+    return [_for_volunteer(item) for item in items if visible_to_volunteer(caller, item)]
 
 
 def my_assignments(kernel: Kernel, caller: Caller) -> list[dict]:
@@ -30,7 +31,7 @@ def my_assignments(kernel: Kernel, caller: Caller) -> list[dict]:
     with kernel.connection() as conn:
         items = read_assignments.list_assignments(conn, volunteer_id=volunteer, with_client_view=True,
                                                   statuses=("accepted", "started", "interrupted", "ended"))
-    return [_for_volunteer(item) for item in items]
+    return [_for_volunteer(item) for item in items if visible_to_volunteer(caller, item)]
 
 
 def accept_offer(kernel: Kernel, caller: Caller, assignment_id) -> dict:

@@ -16,12 +16,12 @@ from .volunteers import volunteer_key
 
 
 def report(kernel, caller: Caller, assignment_id, month) -> dict:
-    """The month's närvarorapport: {"assignment_id", "month", "status": pending|approved, "meetings": [...],
-    "approved_revision", "approved_by", "approved_on", "changed_since_approval"}. Each meeting's
+    """The month's närvarorapport: {"assignment_id", "municipality", "month", "status": pending|approved,
+    "meetings": [...], "approved_revision", "approved_by", "approved_on", "changed_since_approval"}. Each meeting's
     "meeting_id" is the id to approve (its latest version); "logged_meeting_id" is the assignments' id."""
     found = _assignment(kernel, caller, assignment_id, CASE_WORKER, FINANCE, AUDITOR, volunteer_reads=True)
-    with kernel.connection() as conn:
-        return reports.report(conn, found["assignment_id"], month)
+    with kernel.connection() as conn:  # the municipality: whose audit log the gateway notes the read in
+        return {**reports.report(conn, found["assignment_id"], month), "municipality": found["municipality"]}
 
 
 def pending_reports(kernel, caller: Caller, municipality: str) -> list[dict]:
@@ -52,7 +52,7 @@ def approve_report(kernel, caller: Caller, assignment_id, body) -> dict:
     kernel.execute(COMPENSATION, compensation_stream(key, month), command,
                    Metadata(municipality=found["municipality"], actor=caller.actor))
     with kernel.connection() as conn:
-        return reports.report(conn, key, month)
+        return {**reports.report(conn, key, month), "municipality": found["municipality"]}
 
 
 def _assignment(kernel, caller: Caller, assignment_id, *roles: str, volunteer_reads: bool = False) -> dict:

@@ -23,9 +23,11 @@ def my_payments(kernel, caller: Caller) -> dict:
     if caller.system or VOLUNTEER not in caller.roles or not caller.actor:
         raise ServiceProblem("forbidden", "only a volunteer has payments of their own")
     volunteer_id = volunteer_key(caller.actor)
-    with kernel.connection() as conn:
-        payments = compensations.volunteer_payments(conn, volunteer_id)
-        pending = reports.pending_reports(conn, volunteer_id=volunteer_id, today=today())
+    with kernel.connection() as conn:  # only those of the token's municipalities, as for every other read
+        payments = [p for p in compensations.volunteer_payments(conn, volunteer_id)
+                    if caller.may_act_in(p["municipality"])]
+        pending = [m for m in reports.pending_reports(conn, volunteer_id=volunteer_id, today=today())
+                   if caller.may_act_in(m["municipality"])]
     for month in pending:
         month.pop("case_worker_id", None)
     return {"volunteer_id": volunteer_id, "payments": payments, "pending_reports": pending,

@@ -109,6 +109,28 @@ def test_a_volunteer_may_decline_and_is_not_asked_again_for_that_need(stack):
     assert volunteer.applicant_id in candidate_ids(case_worker.candidates(other_need, limit=100))
 
 
+def test_a_volunteer_token_of_another_municipality_lists_none_of_the_volunteers_offers_or_assignments(stack):
+    # given a Stockholm volunteer with an offer and an accepted assignment in Stockholm
+    case_worker = stack.rpc(CASE_WORKER)
+    volunteer = approved_volunteer(stack, max_assignments=2)
+    offered, accepted = (case_worker.offer({"need_id": case_worker.register_need(STOCKHOLM, need_body())["need_id"],
+                                            "volunteer_id": volunteer.applicant_id})["assignment_id"]
+                         for _ in range(2))
+    stack.volunteer_rpc(volunteer).accept_offer(accepted)
+    # when a volunteer's token for Göteborg carrying their sub lists offers and assignments
+    elsewhere = stack.rpc({"sub": volunteer.applicant_id, "name": None, "roles": ["volunteer"],
+                           "municipalities": [GOTEBORG], "system": False})
+    # then neither list shows Stockholm's, as neither single one is shown
+    assert elsewhere.my_offers() == [] and elsewhere.my_assignments() == []
+    problem = refusal(elsewhere.get_assignment, accepted)
+    # (refused as another municipality's: the gateway audits the attempt there)
+    assert (problem.kind, problem.municipality) == ("not_found", STOCKHOLM)
+    # while their token for Stockholm lists both
+    home = stack.volunteer_rpc(volunteer)
+    assert [o["assignment_id"] for o in home.my_offers()] == [offered]
+    assert [a["assignment_id"] for a in home.my_assignments()] == [accepted]
+
+
 def test_a_volunteer_cannot_read_or_act_on_another_volunteers_assignment(stack):
     case_worker = stack.rpc(CASE_WORKER)
     owner, other = approved_volunteer(stack), approved_volunteer(stack)
@@ -211,9 +233,11 @@ def test_decisions_not_carried_out_within_three_months_are_listed_for_ivo(stack)
     assert rows[old["need_id"]]["decision_date"] == days_ago(125)
     assert fresh["need_id"] not in rows
     # and the CSV export has the same row, with Swedish headers
-    csv = case_worker.ivo_csv(STOCKHOLM)
-    assert csv.startswith("kommunkod;typ;beslut_id")
-    assert f"{STOCKHOLM};ej verkställt;{old['need_id']}" in csv
+    export = case_worker.ivo_csv(STOCKHOLM)
+    assert export["content"].startswith("kommunkod;typ;beslut_id")
+    assert f"{STOCKHOLM};ej verkställt;{old['need_id']}" in export["content"]
+    # naming the decisions it carries (for the audit)
+    assert old["need_id"] in export["need_ids"] and fresh["need_id"] not in export["need_ids"]
     # and an auditor may read it, a volunteer may not
     auditor = {**CASE_WORKER, "sub": "revisor-1", "roles": ["auditor"]}
     assert old["need_id"] in {r["need_id"] for r in stack.rpc(auditor).ivo_report(STOCKHOLM)}

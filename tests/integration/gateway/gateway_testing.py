@@ -30,6 +30,7 @@ from services.common.adapters import CALLER_KEY, ServiceProblem
 from tests.conftest import prepare_database
 
 HOME, ELSEWHERE = "2521", "0180"  # Boden, Stockholm
+EXPLODES = "00000000-0000-0000-0000-00000000dead"  # the applicant whose read fails in the stand-in
 _GATEWAYS: dict[str, ServiceContainer] = {}  # the base URL of each gateway running in this process: its container
 
 
@@ -194,7 +195,7 @@ def _note(service, method: str, *args):
 
 
 def _applicant(applicant_id: str) -> dict:
-    if applicant_id == "explodes":
+    if applicant_id == EXPLODES:
         raise RuntimeError("stand-in failure naming Anna Andersson 19121212-1212")
     if applicant_id not in STAND.applicants:
         raise ServiceProblem("not_found", "no such resource")

@@ -32,6 +32,7 @@ NEW_ROUTES = [route for route in ROUTES if route.handler.__module__ in NEW_MODUL
 CALLS: list[tuple[str, tuple, dict]] = []  # (method, args, caller) as the stand-ins were asked
 NEEDS: dict[str, dict] = {}
 ASSIGNMENTS: dict[str, dict] = {}
+PAID_VOLUNTEER = f"applicant-{uuid.uuid4()}"  # the one person in the stand-in's payroll file
 
 
 def _note(service, method: str, *args) -> dict:
@@ -106,8 +107,9 @@ class StandInAssignments:
     @rpc
     def candidates(self, need_id, limit=20):
         _note(self, "candidates", need_id, limit)
-        _need(need_id)
-        return {"need_id": need_id, "as_of": "2026-01-10", "eligible": 1, "candidates": [
+        need = _need(need_id)
+        return {"need_id": need_id, "municipality": need["municipality"], "as_of": "2026-01-10", "eligible": 1,
+                "candidates": [
             {"volunteer_id": "applicant-11111111-1111-1111-1111-111111111111", "name": "Vera Volontär",
              "municipality": HOME, "score": 70, "reasons": []}]}
 
@@ -173,10 +175,14 @@ class StandInAssignments:
     @rpc
     def ivo_csv(self, municipality):
         _note(self, "ivo_csv", municipality)
-        return "Kommun;Beslut\r\n" + f"{municipality};2025-01-01\r\n"
+        need_ids = [n["need_id"] for n in NEEDS.values() if n["municipality"] == municipality][:2]
+        return {"filename": f"ivo-{municipality}.csv", "content_type": "text/csv; charset=utf-8",
+                "content": "Kommun;Beslut\r\n" + "".join(f"{municipality};{need_id}\r\n" for need_id in need_ids),
+                "rows": len(need_ids), "need_ids": need_ids}
 
     @rpc
     def my_offers(self):
+        """The caller's offers, whatever the token's municipalities (as the service once did)."""
         caller = _note(self, "my_offers")
         return [a for a in ASSIGNMENTS.values() if a["status"] == "offered"
                 and a["volunteer_id"].removeprefix("applicant-") == caller["sub"].removeprefix("applicant-")]
@@ -231,8 +237,9 @@ class StandInPayments:
     @rpc
     def report(self, assignment_id, month):
         _note(self, "report", assignment_id, month)
-        _assignment(assignment_id)
-        return {"assignment_id": assignment_id, "month": month, "status": "pending", "meetings": []}
+        assignment = _assignment(assignment_id)
+        return {"assignment_id": assignment_id.removeprefix("assignment-"), "municipality": assignment["municipality"],
+                "month": month, "status": "pending", "meetings": []}  # payments' spelling: the bare uuid
 
     @rpc
     def approve_report(self, assignment_id, body):
@@ -241,7 +248,8 @@ class StandInPayments:
             raise ServiceProblem("conflict", "the month's meetings have changed: show the report again", [
                 {"message": "the meetings are no longer the ones shown", "field": "meeting_ids",
                  "code": "report_changed"}])
-        return {"assignment_id": assignment_id, "month": body.get("month"), "status": "approved", "meetings": []}
+        return {"assignment_id": assignment_id, "municipality": _assignment(assignment_id)["municipality"],
+                "month": body.get("month"), "status": "approved", "meetings": []}
 
     @rpc
     def pending_reports(self, municipality):
@@ -273,7 +281,8 @@ class StandInPayments:
     def payroll_csv(self, run_id):
         _note(self, "payroll_csv", run_id)
         return {"filename": f"lon-{run_id}.csv", "content_type": "text/csv; charset=utf-8",
-                "content": "personnummer;löneart;belopp\r\n19800101-1234;arvode;98000\r\n", "rows": 1}
+                "content": "personnummer;löneart;belopp\r\n19800101-1234;arvode;98000\r\n", "rows": 1,
+                "people": [PAID_VOLUNTEER]}
 
     @rpc
     def agi_csv(self, run_id):
@@ -311,8 +320,15 @@ class StandInPayments:
 
     @rpc
     def my_payments(self):
+        """The caller's months, whatever the token's municipalities (as the service once did)."""
         caller = _note(self, "my_payments")
-        return {"volunteer_id": caller["sub"], "payments": [], "pending_reports": [], "paid_total_ore": 0}
+        mine = [a for a in ASSIGNMENTS.values() if a["volunteer_id"] == f"applicant-{caller['sub']}"]
+        return {"volunteer_id": caller["sub"], "paid_total_ore": 0,
+                "payments": [{"compensation_id": f"compensation-{a['assignment_id']}-2026-01",
+                              "assignment_id": a["assignment_id"], "municipality": a["municipality"],
+                              "month": "2026-01", "status": "paid"} for a in mine],
+                "pending_reports": [{"assignment_id": a["assignment_id"], "municipality": a["municipality"],
+                                     "month": "2026-02"} for a in mine]}
 
 
 @pytest.fixture(scope="module")
@@ -345,6 +361,21 @@ def audit_rows(request_route: str, actor: str) -> list[tuple]:
     with connect(config.database_url(SPEC.name)) as conn:
         return conn.execute("SELECT action, subject, municipality FROM audit_log WHERE route = %s AND actor = %s"
                             " ORDER BY id", (request_route, actor)).fetchall()
+
+
+def found_by_auditor(gateway: str, subject: str, municipalities=(HOME,)) -> list[tuple]:
+    """(action, route, actor) of what an auditor of `municipalities` finds searching for `subject`, newest first
+    (without the auditors' own looks)."""
+    found = Client(gateway, token("auditor", municipalities=list(municipalities))).get(
+        "/api/v1/audit", params={"subject": subject})
+    assert found.status_code == 200, found.text
+    return [(e["action"], e["route"], e["actor"]) for e in found.json()["items"] if e["roles"] != ["auditor"]]
+
+
+def spellings(kind: str, key: str) -> list[str]:
+    """The spellings of one id the services accept (docs/contracts.md, "Ids")."""
+    return [key.upper(), key.replace("-", ""), "{" + key + "}", f"urn:uuid:{key}", f"{kind}-{key}",
+            f"{kind.upper()}-{key.upper()}"]
 
 
 # --- who may call what -----------------------------------------------------------------------------------------
@@ -391,10 +422,12 @@ def test_another_municipalitys_need_and_assignment_are_not_shown_nor_read(gatewa
                                  {"ended_on": "2026-01-10", "reason": "goal_met"})):
         # then each is 404
         assert_problem(response, 404, "not-found")
-    # and nothing of theirs was written to the audit as read or changed by them
-    for route in ("GET /api/v1/needs/{need_id}", "GET /api/v1/assignments/{assignment_id}",
-                  "POST /api/v1/assignments/{assignment_id}/end"):
-        assert audit_rows(route, "handlaggare-grans") == []
+    # and nothing of theirs was written to the audit as read or changed by them: each is an attempt refused, in
+    # Stockholm's audit log, naming what was tried
+    for route, subject in (("GET /api/v1/needs/{need_id}", need_id),
+                           ("GET /api/v1/assignments/{assignment_id}", assignment_id),
+                           ("POST /api/v1/assignments/{assignment_id}/end", assignment_id)):
+        assert audit_rows(route, "handlaggare-grans") == [("refused", subject, ELSEWHERE)]
 
 
 def test_lists_show_only_the_callers_municipality(gateway, behind):
@@ -442,6 +475,111 @@ def test_the_volunteer_reaches_the_services_as_themselves(gateway, behind):
     assert called("decline_offer")[-1][0] == (offer, {})
 
 
+def test_a_volunteer_token_of_another_municipality_lists_none_of_the_volunteers_items(gateway, behind):
+    # given a Boden volunteer's offer and running assignment, and services that list a volunteer's items whatever
+    # the token's municipalities (as they once did)
+    me = str(uuid.uuid4())
+    offer, running = an_assignment(volunteer=me, status="offered"), an_assignment(volunteer=me)
+    # when a volunteer's token for Stockholm carrying their sub lists offers, assignments and payments
+    elsewhere = Client(gateway, token("volunteer", municipalities=[ELSEWHERE], sub=me))
+    offers = elsewhere.get("/api/v1/me/offers").json()["items"]
+    assignments = elsewhere.get("/api/v1/me/assignments").json()["items"]
+    paid = elsewhere.get("/api/v1/me/payments").json()
+    # then nothing of Boden's is shown, as no single one of them would be, and nothing was read
+    assert (offers, assignments, paid["payments"], paid["pending_reports"]) == ([], [], [], [])
+    for route in ("GET /api/v1/me/offers", "GET /api/v1/me/assignments", "GET /api/v1/me/payments"):
+        assert audit_rows(route, me) == []
+    # while their token for Boden lists them, each read in Boden
+    home = Client(gateway, token("volunteer", municipalities=[HOME], sub=me))
+    assert [o["assignment_id"] for o in home.get("/api/v1/me/offers").json()["items"]] == [offer]
+    assert running in {a["assignment_id"] for a in home.get("/api/v1/me/assignments").json()["items"]}
+    assert len(home.get("/api/v1/me/payments").json()["payments"]) == 2
+    assert audit_rows("GET /api/v1/me/payments", me) == [("read", me, HOME)]
+
+
+def test_every_spelling_of_an_id_is_audited_as_the_one_id(gateway, behind):
+    # given a need, an assignment and its volunteer of Boden
+    volunteer = str(uuid.uuid4())
+    assignment_id = an_assignment(volunteer=volunteer)
+    need_id = ASSIGNMENTS[assignment_id]["need_id"]
+    case_worker = Client(gateway, token("case_worker", "finance", sub="handlaggare-stavning"))
+    reads = [  # (the id as the API names it, its kind, the path, its route)
+        (need_id, "need", "/api/v1/needs/{}", "GET /api/v1/needs/{need_id}"),
+        (assignment_id, "assignment", "/api/v1/assignments/{}", "GET /api/v1/assignments/{assignment_id}"),
+        (assignment_id, "assignment", "/api/v1/assignments/{}/reports/2026-01",
+         "GET /api/v1/assignments/{assignment_id}/reports/{month}"),
+        (volunteer, "applicant", "/api/v1/volunteers/{}/tax-details",
+         "GET /api/v1/volunteers/{volunteer_id}/tax-details")]
+    for canonical, kind, path, route in reads:
+        every = spellings(kind, canonical.removeprefix(f"{kind}-"))
+        # when the case worker reads it under every spelling the services accept
+        for spelling in every:
+            answer = case_worker.get(path.format(spelling), params={"municipality": HOME})
+            # then each is found
+            assert answer.status_code == 200, (spelling, answer.text)
+        # and the auditor's search by the canonical id finds every read, as does a search by another spelling
+        assert [entry[1] for entry in found_by_auditor(gateway, canonical)].count(route) == len(every), route
+        assert found_by_auditor(gateway, every[-1]) == found_by_auditor(gateway, canonical)
+    # and the services were asked for the one id each time
+    assert {args[0] for args, _ in called("get_need")[-6:]} == {need_id}
+    assert {args[0] for args, _ in called("report")[-6:]} == {assignment_id}
+    assert {args[1] for args, _ in called("tax_details")[-6:]} == {f"applicant-{volunteer}"}
+    # and an id that names nothing of its kind is not found
+    assert_problem(case_worker.get(f"/api/v1/needs/assignment-{uuid.uuid4()}"), 404, "not-found")
+
+
+def test_a_candidates_and_a_reports_read_are_audited_in_the_needs_municipality_only(gateway, behind):
+    # given a case worker (and finance person) of both Boden and Stockholm, and an assignment of Boden's
+    assignment_id = an_assignment(HOME)
+    need_id = ASSIGNMENTS[assignment_id]["need_id"]
+    both = Client(gateway, token("case_worker", "finance", municipalities=[HOME, ELSEWHERE], sub="handlaggare-bada"))
+    # when they read the need's candidates and the assignment's närvarorapport
+    assert both.get(f"/api/v1/needs/{need_id}/candidates").status_code == 200
+    assert both.get(f"/api/v1/assignments/{assignment_id}/reports/2026-01").status_code == 200
+    # then each is in Boden's audit log, the report under the assignment's id as the API names it
+    assert audit_rows("GET /api/v1/needs/{need_id}/candidates", "handlaggare-bada")[0] == ("read", need_id, HOME)
+    candidates = ("read", "GET /api/v1/needs/{need_id}/candidates", "handlaggare-bada")
+    assert candidates in found_by_auditor(gateway, need_id)
+    report = ("read", "GET /api/v1/assignments/{assignment_id}/reports/{month}", "handlaggare-bada")
+    assert found_by_auditor(gateway, assignment_id) == [report]
+    # and Stockholm's auditors, though the reader may act there too, see neither
+    assert found_by_auditor(gateway, need_id, [ELSEWHERE]) == []
+    assert found_by_auditor(gateway, assignment_id, [ELSEWHERE]) == []
+
+
+def test_an_export_is_a_read_of_every_person_it_carries(gateway, behind):
+    # given Boden's decisions not carried out (the IVO report)
+    for _ in range(2):
+        a_need(HOME)
+    case_worker = Client(gateway, token("case_worker", sub="handlaggare-ivo"))
+    # when a case worker downloads the IVO file
+    answer = case_worker.get(f"/api/v1/municipalities/{HOME}/ivo.csv")
+    assert answer.status_code == 200, answer.text
+    # then each decision it names (whose client's data it carries) is a read, in Boden
+    rows = audit_rows("GET /api/v1/municipalities/{municipality}/ivo.csv", "handlaggare-ivo")
+    named = [line.split(";")[1] for line in answer.text.splitlines()[1:]]
+    assert len(named) == 2 and rows == [("read", need_id, HOME) for need_id in named]
+
+
+def test_an_attempt_on_another_municipalitys_data_is_audited_there(gateway, behind):
+    # given a case worker of Boden
+    client = Client(gateway, token("case_worker", municipalities=[HOME], sub="handlaggare-forsok"))
+    assignment_id = an_assignment(ELSEWHERE)
+    # when they name Stockholm in a path, and Stockholm's assignment by its id (the service answers it, wrongly)
+    assert_problem(client.get(f"/api/v1/municipalities/{ELSEWHERE}/needs"), 404, "not-found")
+    assert_problem(client.get(f"/api/v1/assignments/{assignment_id.upper()}"), 404, "not-found")
+    # then Stockholm's auditors see who tried what, under the one id, and nothing of the assignment's data
+    entries = Client(gateway, token("auditor", municipalities=[ELSEWHERE])).get(
+        "/api/v1/audit", params={"actor": "handlaggare-forsok"}).json()["items"]
+    assert [(e["action"], e["route"], e["subject"], e["municipality"], e["caller_municipalities"])
+            for e in entries] == [
+        ("refused", "GET /api/v1/assignments/{assignment_id}", assignment_id, ELSEWHERE, [HOME]),
+        ("refused", "GET /api/v1/municipalities/{municipality}/needs", None, ELSEWHERE, [HOME])]
+    # and Boden's see none of it
+    assert Client(gateway, token("auditor", municipalities=[HOME])).get(
+        "/api/v1/audit", params={"actor": "handlaggare-forsok"}).json()["items"] == []
+
+
 # --- problems ----------------------------------------------------------------------------------------------------
 
 def test_refusals_and_conflicts_are_problem_json_with_their_fields(gateway, behind):
@@ -457,7 +595,7 @@ def test_refusals_and_conflicts_are_problem_json_with_their_fields(gateway, behi
     assert_problem(client.get("/api/v1/needs/need-does-not-exist"), 404, "not-found")
     bad_query = assert_problem(client.get(f"/api/v1/municipalities/{HOME}/needs", params={"status": "x"}), 400)
     assert [e["field"] for e in bad_query["errors"]] == ["status"]
-    assert_problem(client.get("/api/v1/needs/x/candidates", params={"limit": "0"}), 400)
+    assert_problem(client.get(f"/api/v1/needs/{a_need()}/candidates", params={"limit": "0"}), 400)
 
 
 def test_a_period_that_is_no_month_names_no_run(gateway, behind):
@@ -481,12 +619,12 @@ def test_the_exports_are_csv(gateway, behind):
         assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
         assert response.headers["Content-Disposition"].startswith("attachment; filename=")
         assert response.text.count("\r\n") >= 1 and ";" in response.text
-    # and the payroll file, with personnummer, was a read of the run's data by that person
+    # and the payroll file, with personnummer, was a read of the run's data, and of each person in it, by that person
     assert audit_rows("GET /api/v1/municipalities/{municipality}/payment-runs/{period}/payroll.csv", "ekonom-csv") == [
-        ("read", f"paymentrun-{HOME}-2026-01", HOME)]
+        ("read", f"paymentrun-{HOME}-2026-01", HOME), ("read", PAID_VOLUNTEER.removeprefix("applicant-"), HOME)]
     # and so was the AGI file, which carries the same personnummer
     assert audit_rows("GET /api/v1/municipalities/{municipality}/payment-runs/{period}/agi.csv", "ekonom-csv") == [
-        ("read", f"paymentrun-{HOME}-2026-01", HOME)]
+        ("read", f"paymentrun-{HOME}-2026-01", HOME), ("read", PAID_VOLUNTEER.removeprefix("applicant-"), HOME)]
 
 
 def test_a_payment_run_is_prepared_with_202_and_approved(gateway, behind):

@@ -11,7 +11,7 @@ import pytest
 from gateway.service import ROUTES, RECRUITERS
 from services.common.roles import ROLES
 
-from gateway_testing import ELSEWHERE, HOME, Client, a_sub, assert_problem, token
+from gateway_testing import ELSEWHERE, EXPLODES, HOME, Client, a_sub, assert_problem, token
 
 
 def concrete(path: str, value: str = "00000000-0000-0000-0000-000000000000") -> str:
@@ -160,7 +160,7 @@ def test_bad_input_is_400_with_the_fields_named(gateway, stand_ins):
 
 
 def test_an_unexpected_error_is_500_and_shows_no_internals(gateway, stand_ins):
-    response = Client(gateway, token("recruiter")).get("/api/v1/applicants/explodes")
+    response = Client(gateway, token("recruiter")).get(f"/api/v1/applicants/{EXPLODES}")
     body = assert_problem(response, 500, "internal-error")
     assert "Anna" not in response.text and "19121212" not in response.text and "RuntimeError" not in response.text
     assert "incident" in body["detail"]

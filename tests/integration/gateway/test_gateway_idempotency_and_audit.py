@@ -146,6 +146,62 @@ def test_the_public_form_is_not_a_person_and_is_not_audited(gateway, stand_ins):
         assert conn.execute("SELECT count(*) FROM audit_log WHERE actor = %s", (caller["sub"],)).fetchone() == (0,)
 
 
+def test_every_spelling_of_an_applicants_id_is_audited_as_the_one_id(gateway, stand_ins):
+    # given an applicant of Boden
+    applicant_id = stand_ins.add(HOME)
+    client = Client(gateway, token("recruiter", sub="rekryterare-stavning"))
+    every = [applicant_id.upper(), applicant_id.replace("-", ""), "{" + applicant_id + "}",
+             f"urn:uuid:{applicant_id}", f"applicant-{applicant_id}", f"APPLICANT-{applicant_id.upper()}"]
+    # when the recruiter reads them, and their checks, under every spelling the services accept
+    for spelling in every:
+        for path in (f"/api/v1/applicants/{spelling}", f"/api/v1/applicants/{spelling}/checks"):
+            assert client.get(path).status_code == 200, spelling
+    # then the auditor's search by the applicant's id finds every read, as does a search by any other spelling
+    reads = [(e["route"], e["subject"]) for e in audit_of(gateway, applicant_id)
+             if e["actor"] == "rekryterare-stavning"]
+    assert sorted(set(reads)) == [("GET /api/v1/applicants/{applicant_id}", applicant_id),
+                                  ("GET /api/v1/applicants/{applicant_id}/checks", applicant_id)]
+    assert len(reads) == 2 * len(every)
+    assert audit_of(gateway, every[-1]) == audit_of(gateway, applicant_id)[1:]  # the auditor's first look aside
+    # and the services were asked for the one id
+    assert {args for args, caller in stand_ins.called("checks_for_applicant")
+            if caller["sub"] == "rekryterare-stavning"} == {(applicant_id,)}
+
+
+def test_a_refused_attempt_on_another_municipalitys_applicant_is_audited_there(gateway, stand_ins):
+    # given an applicant of Stockholm, and a recruiter of Boden only (the stand-in answers anyone)
+    theirs = stand_ins.add(ELSEWHERE)
+    client = Client(gateway, token("recruiter", municipalities=[HOME], sub="rekryterare-nyfiken"))
+    # when the recruiter asks for them, and lists Stockholm's applicants by name of the municipality
+    assert_problem(client.get(f"/api/v1/applicants/{theirs}"), 404, "not-found")
+    assert_problem(client.get("/api/v1/applicants", params={"municipality": ELSEWHERE}), 404, "not-found")
+    # then Stockholm's auditor sees who tried which route on whom: ids only, nothing of the applicant's data
+    entries = Client(gateway, token("auditor", municipalities=[ELSEWHERE])).get(
+        "/api/v1/audit", params={"actor": "rekryterare-nyfiken"}).json()["items"]
+    assert [(e["action"], e["route"], e["subject"], e["municipality"], e["caller_municipalities"], e["roles"])
+            for e in entries] == [
+        ("refused", "GET /api/v1/applicants", None, ELSEWHERE, [HOME], ["recruiter"]),
+        ("refused", "GET /api/v1/applicants/{applicant_id}", theirs, ELSEWHERE, [HOME], ["recruiter"])]
+    assert stand_ins.applicants[theirs]["reference"] not in str(entries)
+    # and Boden's auditor, and the trail of the applicant in Boden, show nothing of it
+    assert audit_of(gateway, theirs) == []
+
+
+def test_a_replayed_answer_is_audited_as_a_read_of_whose_data_it_shows(gateway, stand_ins):
+    # given a recruiter's registration, sent with an Idempotency-Key and answered
+    client = Client(gateway, token("recruiter", sub="rekryterare-igen"))
+    body, key = registration(), str(uuid.uuid4())
+    applicant_id = client.post("/api/v1/applicants", body, key=key).json()["applicant_id"]
+    # when it is sent again and the first answer is replayed
+    again = client.post("/api/v1/applicants", body, key=key)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    # then the auditor sees the change, and the replay as a read of the same applicant, in Boden
+    assert [(e["action"], e["route"], e["subject"], e["municipality"]) for e in audit_of(gateway, applicant_id)
+            if e["actor"] == "rekryterare-igen"] == [
+        ("read", "POST /api/v1/applicants", applicant_id, HOME),
+        ("change", "POST /api/v1/applicants", applicant_id, HOME)]
+
+
 @pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'someone-else'",
                                        "DELETE FROM audit_log", "TRUNCATE audit_log"])
 def test_the_audit_log_is_append_only_in_the_database(gateway, stand_ins, statement):

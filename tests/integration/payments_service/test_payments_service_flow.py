@@ -44,9 +44,11 @@ CALLERS = {
     "finance2": person("ekonom-2", "finance"),
     "case_worker": person("socialsekreterare-1", "case_worker"),
     "other_case_worker": person("socialsekreterare-2", "case_worker"),
-    "volunteer": person("v-anna", "volunteer", municipalities=()),
-    "volunteer_gbg": person("v-bo", "volunteer", municipalities=()),
-    "volunteer_by_bare_id": person(CECILIA, "volunteer", municipalities=()),
+    "volunteer": person("v-anna", "volunteer", municipalities=(STOCKHOLM,)),
+    "volunteer_gbg": person("v-bo", "volunteer", municipalities=(GOTEBORG,)),
+    "volunteer_by_bare_id": person(CECILIA, "volunteer", municipalities=(STOCKHOLM,)),
+    # Cecilia's sub in a volunteer's token for Göteborg, where she has nothing
+    "volunteer_by_bare_id_in_goteborg": person(CECILIA, "volunteer", municipalities=(GOTEBORG,)),
     "goteborg_only": person("ekonom-9", "finance", municipalities=(GOTEBORG,)),
 }
 
@@ -201,6 +203,20 @@ def test_a_volunteer_named_by_the_bare_applicant_id_sees_their_own_months(paymen
     assert payments["volunteer_by_bare_id"].my_payments()["volunteer_id"] == f"applicant-{CECILIA}"
     # and another volunteer does not see it
     assert assignment_id not in str(payments["volunteer"].my_payments())
+
+
+def test_a_volunteer_token_of_another_municipality_lists_none_of_the_volunteers_payments(payments):
+    # given Cecilia's month in Stockholm, waiting for the case worker
+    feeder = AssignmentFeed(STOCKHOLM)
+    assignment_id, started = feeder.started(f"applicant-{CECILIA}")
+    _, meeting = feeder.meeting(assignment_id, f"applicant-{CECILIA}", "2025-01-15")
+    publish_as_assignments(started, meeting)
+    wait_until(lambda: assignment_id in str(payments["volunteer_by_bare_id"].my_payments()), timeout=20,
+               message="January pending for Cecilia")
+    # when a volunteer's token for Göteborg carrying her sub asks for her payments
+    mine = payments["volunteer_by_bare_id_in_goteborg"].my_payments()
+    # then nothing of Stockholm's is listed, as a single item of Stockholm's would not be shown
+    assert (mine["payments"], mine["pending_reports"], mine["paid_total_ore"]) == ([], [], 0)
 
 
 def test_a_meeting_corrected_after_payment_is_adjusted_in_the_next_run(payments):

@@ -4,12 +4,14 @@ only through their contract modules."""
 import ast
 import inspect
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 
 from gateway import openapi
 from gateway.service import ROUTES
+from gateway.web import NOT_IDS, PATH_IDS, canonical_id
 
 GATEWAY = Path(__file__).resolve().parents[3] / "gateway"
 
@@ -58,3 +60,22 @@ def test_the_gateway_imports_only_the_services_contracts_and_the_common_kernel()
     foreign = {(module, name) for module, names in imports.items() for name in names
                if name.startswith("services.") and not allowed.match(name)}
     assert foreign == set()
+
+
+def test_every_path_parameter_is_declared_an_id_of_a_kind_or_none():
+    # given every parameter name the table's paths use
+    names = {name for route in ROUTES for name in route.parameters}
+    # then each is spelt the one way at the edge (an id of a kind) or is declared to name no stream
+    assert names <= set(PATH_IDS) | set(NOT_IDS)
+    assert not set(PATH_IDS) & set(NOT_IDS)
+
+
+@pytest.mark.parametrize("name,kind,canonical", [
+    ("applicant_id", "applicant", "{key}"), ("volunteer_id", "applicant", "{key}"), ("check_id", "check", "{key}"),
+    ("need_id", "need", "need-{key}"), ("assignment_id", "assignment", "assignment-{key}")])
+def test_every_spelling_of_an_id_in_a_path_becomes_its_one_spelling(name, kind, canonical):
+    key = str(uuid.uuid4())
+    for spelling in (key, key.upper(), key.replace("-", ""), "{" + key + "}", f"urn:uuid:{key}", f"{kind}-{key}",
+                     f"{kind.upper()}-{key.upper()}"):
+        assert canonical_id(name, spelling) == canonical.format(key=key), spelling
+    assert canonical_id(name, "not-an-id") is None
