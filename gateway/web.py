@@ -50,7 +50,7 @@ MAX_BODY_BYTES = 256 * 1024  # an intresseanmälan is a few kB
 PATH_IDS = {"applicant_id": ("applicant", bare_uuid), "volunteer_id": ("applicant", bare_uuid),
             "check_id": ("check", bare_uuid), "need_id": ("need", stream_key),
             "assignment_id": ("assignment", stream_key)}
-NOT_IDS = ("municipality", "period", "month", "meeting_id")  # the path parameters that name no stream
+NOT_IDS = ("municipality", "period", "month", "meeting_id", "asset")  # the path parameters that name no stream
 
 
 def canonical_id(name: str, value: Any) -> str | None:
