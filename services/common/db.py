@@ -27,6 +27,11 @@ from . import config  # noqa: E402
 
 __all__ = ["psycopg", "dict_row", "connect", "make_pool", "assert_cooperative_wait"]
 
+# How long a pool retries on its own (after 0, 1, 2... s) to replace a lost connection. Then it stops, and the next
+# request that needs a connection tries at once: so the first request after the database is back connects, instead
+# of waiting out a delay that doubled for as long as the outage lasted (psycopg_pool's default tries for 5 minutes).
+RECONNECT_WINDOW = 5.0
+
 
 def assert_cooperative_wait() -> None:
     """Refuse to run a nameko service whose database waits would block every other greenthread."""
@@ -63,7 +68,7 @@ def make_pool(url: str, *, min_size: int = 1, max_size: int = 10, name: str | No
             raise psycopg.OperationalError("the server closed this pooled connection")
 
     pool = ConnectionPool(url, min_size=min_size, max_size=max_size, open=False, name=name, kwargs=kwargs,
-                          check=check, timeout=config.db_pool_timeout())
+                          check=check, timeout=config.db_pool_timeout(), reconnect_timeout=RECONNECT_WINDOW)
     pool.open(wait=True, timeout=30)
     return pool
 
