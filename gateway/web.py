@@ -6,6 +6,7 @@ are problem+json too; `CallerContext` hands the caller to the services as nameko
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -15,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import eventlet
+from eventlet.event import Event
 from marshmallow import Schema, ValidationError
+from nameko.containers import WorkerContext
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -55,6 +58,7 @@ class Route:
     tag: str = "API"
     documented: bool = True
     media: str = "application/json"  # the content type of the answer (text/csv for an export)
+    pooled: bool = True  # False: served outside nameko's worker pool, so it answers while every worker waits
 
     @property
     def template(self) -> str:
@@ -200,9 +204,8 @@ def _answer(service, route: Route, request: Request, values: dict, request_id: s
 
 
 def _within_read_timeout(request: Request, run: Callable[[], Any]):
-    """A read waits at most GATEWAY_READ_TIMEOUT seconds for the services (a stopped service's RPC queue keeps
-    the request, and nobody answers). A write waits: it may still act, and a retry with its Idempotency-Key
-    must then find its answer, not act again."""
+    """A read waits at most GATEWAY_READ_TIMEOUT seconds in all, whatever calls it makes; each call has its own
+    deadline too (GATEWAY_RPC_TIMEOUT, deadlines.py), as a write's calls have."""
     if request.method != "GET":
         return run()
     timeout = Problem("unavailable", "A service this request needs did not answer in time.")
@@ -301,6 +304,28 @@ class _ProblemWebServer(WebServer):
 class RouteEntrypoint(HttpRequestHandler):
     """nameko's @http for a route of the table; the handler returns a werkzeug Response, errors included."""
     server = _ProblemWebServer()
+
+    def __init__(self, method, url, pooled: bool = True, **kwargs):
+        self.pooled = pooled
+        super().__init__(method, url, **kwargs)
+
+    def handle_request(self, request):
+        if self.pooled:
+            return super().handle_request(request)
+        # /health is asked when the gateway is in trouble, and then every worker of nameko's pool (max_workers)
+        # may be waiting on a service: a route that must answer regardless runs in the web server's own
+        # greenthread instead. nameko 2.14's spawn_worker runs exactly _run_worker, in the pool.
+        request.shallow = False
+        try:
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            worker_ctx = WorkerContext(self.container, self.container.service_cls(), self, args, kwargs,
+                                       data=self.server.context_data_from_headers(request))
+            done = Event()
+            self.container._run_worker(worker_ctx, functools.partial(self.handle_result, done))
+            return self.response_from_result(done.wait())
+        except Exception as exc:  # noqa: BLE001 (as nameko's own handle_request)
+            return self.response_from_exception(exc)
 
     def response_from_exception(self, exc):  # only if serve() itself failed
         return problem_response(exc, "")
