@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 
 PUBLIC = ()  # the roles of a route anyone may call without a token
 MAX_BODY_BYTES = 256 * 1024  # an intresseanmälan is a few kB
+# A body nests 4 levels at most (contact.address.city in an object); deeper is junk or an attack on the parsers
+# (Python's json and marshmallow recurse: past ~1000 levels a RecursionError, a 500 with a huge traceback).
+MAX_BODY_DEPTH = 32
+_NOT_JSON, _UNREAD = object(), object()
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class Call:
     service: Any
     route: Route
     accesses: list[audit.Access] = field(default_factory=list)
+    _json: Any = field(default=_UNREAD, repr=False)
 
     def _proxy(self, name: str):
         """A GET reads through the service's proxy without publisher confirms (a lost request is a timeout, which
@@ -113,19 +118,25 @@ class Call:
         data = self.request.get_data(cache=True)
         if optional and not data.strip():
             return {}
-        try:
-            body = json.loads(data or b"null")
-        except ValueError:
-            raise Problem("invalid", "The body is not valid JSON.") from None
+        body = self.parsed_body()
+        if body is _NOT_JSON:
+            raise Problem("invalid", "The body is not valid JSON.")
         if body is None and optional:
             return {}
         if not isinstance(body, dict):
             raise Problem("invalid", "The body must be a JSON object.")
-        _refuse_nul(nul_fields(body))
         return body
 
+    def parsed_body(self):
+        """The body's JSON (None when there is none, _NOT_JSON when it is not JSON), parsed once, before the
+        handler runs: a body that nests too deep, or holds text PostgreSQL cannot store, is refused here as a
+        400 naming the field, whatever the route, before anything acts on it or logs it."""
+        if self._json is _UNREAD:
+            self._json = parse_body(self.request.get_data(cache=True))
+        return self._json
+
     def query(self, schema: type[Schema]) -> dict:
-        _refuse_nul(nul_fields(self.request.args.to_dict()))
+        _refuse_unstorable(unstorable_fields(self.request.args.to_dict()))
         try:
             return schema().load(self.request.args.to_dict())
         except ValidationError as error:
@@ -147,25 +158,87 @@ class Call:
         self.service.read_cache.drop(ids_in(subject))  # this process's next read of it asks the service again
 
 
-def nul_fields(value, path: str = "") -> list[str]:
-    """The fields (dotted, as in validation errors) whose text holds U+0000, which PostgreSQL text cannot store:
-    refused here, where it is a 400 naming the field, not a 500 from the database."""
+def parse_body(data: bytes):
+    """The JSON of a request body: None for none, _NOT_JSON for what is not JSON (refused if a handler reads it);
+    Problem for nesting deeper than MAX_BODY_DEPTH or text that cannot be stored."""
+    if not data.strip():
+        return None
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        _refuse_too_deep("_schema")
+    except ValueError:  # not JSON, or not UTF-8
+        return _NOT_JSON
+    too_deep = _nested_too_deep(value)
+    if too_deep is not None:
+        _refuse_too_deep(too_deep)
+    _refuse_unstorable(unstorable_fields(value))
+    return value
+
+
+def _nested_too_deep(value) -> str | None:
+    """The top-level field (or "_schema") under which `value` nests deeper than MAX_BODY_DEPTH; None if nowhere.
+    Without recursion, so that the check itself cannot overflow."""
+    stack = [(value, 1, None)]
+    while stack:
+        item, depth, top = stack.pop()
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth > MAX_BODY_DEPTH:
+            return top or "_schema"
+        children = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in children:
+            name = top if top is not None else (_storable_name(key) if isinstance(item, dict) else f"[{key}]")
+            stack.append((child, depth + 1, name))
+    return None
+
+
+def _storable_name(key: str) -> str:
+    return key if _unstorable(key) is None else "_schema"
+
+
+def _refuse_too_deep(field_: str):
+    raise Problem("invalid", "Some fields are missing or invalid.", [
+        {"field": field_, "message": f"nested deeper than {MAX_BODY_DEPTH} levels", "code": "too_deep"}])
+
+
+def _unstorable(text: str) -> str | None:
+    """Why PostgreSQL text cannot hold `text`, or None: U+0000, or a lone surrogate (a "\\ud800" escape in JSON
+    that is half of no pair), which UTF-8 cannot encode."""
+    if "\x00" in text:
+        return "text may not contain the NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "text may not contain a lone surrogate (half of a UTF-16 pair): it is not valid Unicode"
+    return None
+
+
+def unstorable_fields(value, path: str = "") -> list[tuple[str, str]]:
+    """(field, why) for each text PostgreSQL cannot store, fields dotted as in validation errors: refused here, a
+    400 naming the field, not a 500 from the database with the statement's values in its log. A key that cannot
+    be stored is named by its parent ("_schema" at the top): the answer could not carry the key itself."""
     if isinstance(value, str):
-        return [path] if "\x00" in value else []
+        why = _unstorable(value)
+        return [(path or "_schema", why)] if why else []
     if isinstance(value, dict):
-        return [field for key, item in value.items()
-                for field in ([path or "_schema"] if "\x00" in str(key) else [])
-                + nul_fields(item, f"{path}.{key}" if path else str(key))]
+        found = []
+        for key, item in value.items():
+            why = _unstorable(str(key))
+            if why:
+                found.append((path or "_schema", why))
+                continue
+            found += unstorable_fields(item, f"{path}.{key}" if path else str(key))
+        return found
     if isinstance(value, list):
-        return [field for index, item in enumerate(value) for field in nul_fields(item, f"{path}[{index}]")]
+        return [found for index, item in enumerate(value) for found in unstorable_fields(item, f"{path}[{index}]")]
     return []
 
 
-def _refuse_nul(fields: list[str]) -> None:
+def _refuse_unstorable(fields: list[tuple[str, str]]) -> None:
     if fields:
         raise Problem("invalid", "Some fields are missing or invalid.", [
-            {"field": field, "message": "text may not contain the NUL character", "code": "invalid"}
-            for field in fields])
+            {"field": field_, "message": why, "code": "invalid"} for field_, why in fields])
 
 
 def serve(service, route: Route, request: Request, values: dict) -> Response:
@@ -186,7 +259,7 @@ def _answer(service, route: Route, request: Request, values: dict, request_id: s
     else:
         caller = authenticate(request.headers.get("Authorization"))
         require_role(caller, route.roles)
-    if nul_fields(values):  # no resource's id holds U+0000
+    if unstorable_fields(values):  # no resource's id holds U+0000 or a lone surrogate
         raise Problem("not_found", "No such resource.")
     service.act_as(caller)
     if route.rate_limited:
@@ -195,6 +268,7 @@ def _answer(service, route: Route, request: Request, values: dict, request_id: s
             raise Problem("rate_limited", "Too many requests from your address; try again later.",
                           headers={"Retry-After": str(math.ceil(wait))})
     call = Call(request, caller, service, route)
+    call.parsed_body()
     key = request.headers.get(idempotency.HEADER) if request.method == "POST" else None
     if key is None:
         result = _within_read_timeout(request, lambda: route.handler(call, **values))
