@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 import math
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from marshmallow import Schema, ValidationError
 from nameko.containers import WorkerContext
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
@@ -373,6 +374,38 @@ class _ProblemWsgiApp(WsgiApp):
 class _ProblemWebServer(WebServer):
     def get_wsgi_app(self):
         return _ProblemWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=HttpOnlyProtocol, debug=False):
+        server = super().get_wsgi_server(sock, wsgi_app, protocol, debug)
+        server.log = _QueryValuesMasked(server.log)
+        return server
+
+
+# A request target's query in a log line: "GET /api/v1/applicants?q=Anna&page=2 HTTP/1.1".
+_QUERY = re.compile(r'(/[^\s?"]*)\?([^\s"]*)')
+
+
+def mask_query_values(text: str) -> str:
+    """The query values of every request target in `text` masked, the parameter names kept: a search (?q=) holds
+    a name, and the access log outlives the request by far (the audit log records who searched, not for what)."""
+    def masked(match: re.Match) -> str:
+        parts = [part.split("=", 1)[0] + "=*" if "=" in part else "*" for part in match.group(2).split("&")]
+        return f"{match.group(1)}?{'&'.join(parts)}"
+    return _QUERY.sub(masked, text)
+
+
+class _QueryValuesMasked:
+    """eventlet's access log (the WSGI server's logger, as nameko hands it over), with query values masked in
+    every line it writes: the request lines, and the request quoted in its error lines."""
+
+    def __init__(self, log):
+        self._log = log
+
+    def __getattr__(self, name):
+        method = getattr(self._log, name)
+        if name not in ("debug", "info", "warning", "error", "exception", "write"):
+            return method
+        return lambda message, *args, **kwargs: method(mask_query_values(str(message)), *args, **kwargs)
 
 
 class RouteEntrypoint(HttpRequestHandler):
