@@ -27,9 +27,9 @@ def test_the_access_log_masks_query_values_and_keeps_their_names(gateway, stand_
     assert answer.status_code == 200
     eventlet.sleep(0.2)  # the line is written after the answer has gone
     # then the request's line is logged with the parameters' names and without their values
-    [line] = [r.getMessage() for r in caplog.records if "/api/v1/applicants" in r.getMessage()]
-    assert "GET /api/v1/applicants?q=*&municipality=*&page=* HTTP/1.1" in line, line
-    assert "Sj" not in line and "%C3" not in line
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("GET /api/v1/applicants?q=*&municipality=*&page=* HTTP/1.1" in line for line in lines), lines
+    assert not [line for line in lines if "Sj" in line or "%C3" in line or "Sj%C3%B6str%C3%B6m" in line]
 
 
 def test_an_idempotency_key_past_its_day_is_purged_with_the_answer_it_kept(gateway, stand_ins):
