@@ -167,12 +167,12 @@ def parse_body(data: bytes):
     try:
         value = json.loads(data)
     except RecursionError:
-        _refuse_too_deep("_schema")
+        raise _too_deep("_schema") from None  # the parser's own traceback is thousands of frames
     except ValueError:  # not JSON, or not UTF-8
         return _NOT_JSON
     too_deep = _nested_too_deep(value)
     if too_deep is not None:
-        _refuse_too_deep(too_deep)
+        raise _too_deep(too_deep)
     _refuse_unstorable(unstorable_fields(value))
     return value
 
@@ -198,8 +198,8 @@ def _storable_name(key: str) -> str:
     return key if _unstorable(key) is None else "_schema"
 
 
-def _refuse_too_deep(field_: str):
-    raise Problem("invalid", "Some fields are missing or invalid.", [
+def _too_deep(field_: str) -> Problem:
+    return Problem("invalid", "Some fields are missing or invalid.", [
         {"field": field_, "message": f"nested deeper than {MAX_BODY_DEPTH} levels", "code": "too_deep"}])
 
 
