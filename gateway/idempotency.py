@@ -4,10 +4,14 @@
                    A different request under a used key is 422; a first request still running is 409.
     complete(...)  keep the answer (2xx only: a refused request did not act, so a retry may try again), and
                    whose data it shows (a replay shows it again: audited as a read)
-    release(...)   forget the claim after an error
+    release(...)   forget the claim after an error: a refusal, a service or database that did not answer in time
+    purge_expired(conn)   delete the keys past their day, with the answers they keep (the gateway's timer)
 
-Keys are kept for a day. If the gateway stops while a first request runs, its key stays "running" (409) until
-then: whether it acted is not known, so acting again would risk acting twice.
+Keys are kept for a day, then purged: a kept answer may hold a whole personnummer. A request that failed releases
+its key, also when a service missed its deadline: its RPC message expired on the broker at that moment, so a
+stopped service never acts on it later (gateway/deadlines.py). If the gateway itself stops while a first request
+runs, its key stays "running" (409) for the day: whether it acted is not known, so acting again would risk acting
+twice.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from .problems import Problem
 
 KEPT_FOR = "24 hours"
 HEADER = "Idempotency-Key"
+PURGE_BATCH = 1000
 
 
 def fingerprint(method: str, route: str, path: str, body: bytes) -> str:
@@ -72,3 +77,18 @@ def accesses(conn, caller: str, key: str) -> list[tuple[str | None, str | None]]
 
 def release(conn, caller: str, key: str) -> None:
     conn.execute("DELETE FROM idempotency_keys WHERE caller = %s AND key = %s AND status IS NULL", (caller, key))
+
+
+def purge_expired(conn) -> int:
+    """Delete the keys older than KEPT_FOR, a batch per transaction; returns how many. Rows another gateway is
+    deleting are skipped, not waited for, so two gateways purging at once share the work without blocking."""
+    purged = 0
+    while True:
+        with conn.transaction():
+            deleted = conn.execute(
+                "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys"
+                f" WHERE created_at < now() - interval '{KEPT_FOR}' LIMIT %s FOR UPDATE SKIP LOCKED)",
+                (PURGE_BATCH,)).rowcount
+        purged += deleted
+        if deleted < PURGE_BATCH:
+            return purged

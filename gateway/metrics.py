@@ -9,6 +9,9 @@ LATENCY = Histogram("kontakt_gateway_request_seconds", "Time to answer an HTTP r
 
 READ_CACHE = Counter("kontakt_gateway_read_cache", "Applicant reads answered from the gateway's cache or not",
                      ["result"])  # hit, miss
+RPC_UNANSWERED = Counter("kontakt_gateway_rpc_unanswered", "RPC calls answered 503 by the gateway itself: past "
+                         "their deadline (timeout), or not made while a service that missed one is probed "
+                         "(not_waited)", ["service", "outcome"])
 
 
 def observe(method: str, route: str, status: int, seconds: float) -> None:
@@ -22,3 +25,7 @@ def exposition() -> tuple[bytes, str]:
 
 def read_cache(result: str) -> None:
     READ_CACHE.labels(result).inc()
+
+
+def rpc_unanswered(service: str, outcome: str) -> None:
+    RPC_UNANSWERED.labels(service, outcome).inc()

@@ -28,6 +28,10 @@ DESCRIPTION = (
     "not list is 404.")
 PROBLEM = {"description": "Problem details (RFC 9457)",
            "content": {"application/problem+json": {"schema": "ProblemDetails"}}}
+# A 429 and every 503 say when to try again.
+_RETRY_AFTER_HEADER = {"Retry-After": {"description": "seconds to wait before trying again",
+                                       "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"}}}
+RETRY_AFTER = {"429": {"headers": _RETRY_AFTER_HEADER}, "503": {"headers": _RETRY_AFTER_HEADER}}
 ERRORS_OF_EVERY_ROUTE = {"500": "unexpected error (no internals shown)"}
 ERRORS_OF_A_PERSON = {"401": "no token, or a bad or expired one", "403": "your role may not do this"}
 # Every parameter a path of the route table names, by its name: a route with a name not here has no document.
@@ -121,12 +125,13 @@ def _operation(route) -> dict:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
     if route.rate_limited:
         errors["429"] = "too many requests from your address (see Retry-After)"
-    if route.audit:
-        errors.setdefault("503", "a service this needs is not running")
+    if route.audit or route.roles or route.body:  # it asks a service or the database
+        errors.setdefault("503", "a service this needs is not running or did not answer in time (see Retry-After)")
     errors.update(route.errors)
     if parameters:
         operation["parameters"] = parameters
-    responses.update({code: {**PROBLEM, "description": text} for code, text in sorted(errors.items())})
+    responses.update({code: {**PROBLEM, "description": text, **RETRY_AFTER.get(code, {})}
+                      for code, text in sorted(errors.items())})
     responses["default"] = {**PROBLEM, "description": "any other error"}
     operation["responses"] = responses
     return operation

@@ -19,6 +19,8 @@ from nameko.exceptions import UnknownService
 from werkzeug.exceptions import MethodNotAllowed, NotFound as NoSuchRoute, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from services.common.config import retry_after
+from services.common.db import psycopg
 from services.common.problems import ServiceProblem
 from services.common.validation import field_problems
 
@@ -33,6 +35,13 @@ class Problem(Exception):
     def __init__(self, kind: str, detail: str, errors: list[dict] | None = None, headers: dict | None = None):
         self.kind, self.detail, self.errors, self.headers = kind, detail, list(errors or []), dict(headers or {})
         super().__init__(kind, detail)
+
+
+class Unavailable(Problem):
+    """A service did not answer within its deadline, or is not waited for since it missed one (deadlines.py)."""
+
+    def __init__(self, detail: str = "A service this request needs did not answer in time; try again later."):
+        super().__init__("unavailable", detail)
 
 
 # One table, read top-down; the first row that matches wins. A string matches the `kind` of a Problem (the
@@ -54,6 +63,8 @@ MAPPED_ERRORS = (
     ("rate_limited",            429,    "rate-limited",            "Too many requests; try again later"),
     (UnknownService,            503,    "service-unavailable",     "A service this request needs is not running"),
     ("unavailable",             503,    "service-unavailable",     "A service this request needs is not running"),
+    # The gateway's own database: gone, or slower than its pool's and statements' timeouts (services/common/db.py).
+    (psycopg.OperationalError,  503,    "service-unavailable",     "A service this request needs is not running"),
 )
 INTERNAL_ERROR = (500, "internal-error", "An unexpected error occurred")
 
@@ -96,7 +107,10 @@ def problem(status: int, type_: str, title: str, detail: str, instance: str, err
     """A problem+json response; `extra` adds members of the problem type's own (RFC 9457, 3.2)."""
     body = {"type": f"/docs#{type_}", "title": title, "status": status, "detail": detail, "instance": instance,
             "errors": list(errors), **(extra or {})}
-    return Response(json.dumps(body, ensure_ascii=False), status=status, headers=headers or {},
+    headers = dict(headers or {})
+    if status == 503:  # every 503 says when to try again, so that clients back off instead of hammering
+        headers.setdefault("Retry-After", str(retry_after()))
+    return Response(json.dumps(body, ensure_ascii=False), status=status, headers=headers,
                     content_type=PROBLEM_JSON)
 
 

@@ -16,6 +16,7 @@ from nameko.dependency_providers import Config
 from nameko.events import BROADCAST, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy
+from nameko.timer import timer
 
 from services.applicants.contract import (ApproveApplicantBody, ChangeAvailabilityBody, RecordInterviewBody,
                                          RecordReferenceBody, RejectApplicantBody, WithdrawApplicantBody)
@@ -24,7 +25,7 @@ from services.assignments.contract import (CloseClientNeedBody, CorrectMeetingBo
                                           OfferAssignmentBody, RecordSupervisionBody, RegisterClientNeedBody,
                                           ReportDeviationBody, RequestEndBody, ResumeAssignmentBody,
                                           ReviseAssignmentPlanBody, StartAssignmentBody)
-from services.common.config import env_float, env_int
+from services.common.config import env_float, env_int, rpc_timeout
 from services.common.db import assert_cooperative_wait, connect, make_pool
 from services.common.roles import ADMIN, AUDITOR, CASE_WORKER, FINANCE, RECRUITER, VOLUNTEER
 from services.common.topology import ALL_EVENTS
@@ -32,11 +33,12 @@ from services.payments.contract import (ApproveOmkostnadExcessBody, ApprovePayme
                                        PublishRatesBody, SetTaxDetailsBody)
 from services.registry_checks.contract import ManualResultSchema, ResolveConflictSchema
 
-from . import metrics
+from . import idempotency, metrics
 from .audit import CHANGE, READ
 from .audit_writer import GroupAuditWriter
 from .cache import ReadCache, ids_in
 from .database import check_writer, writer_url
+from .deadlines import Answering, Deadlined
 from .handlers import applicants, assignments, audit_log, operations, payments, registry_checks
 from .ratelimit import TokenBuckets
 from .schemas import (ApplicantPage, ApplicantQuery, ApplicantRegistered, ApproveReportRequest, AssignmentQuery,
@@ -224,7 +226,7 @@ ROUTES = (
           answer=(200, AuditPage), tag="Logguppföljning"),
     Route("GET",  "/health",                                operations.health,                 ANYONE,       None,
           "Databas och meddelandekö nåbara", answer=(200, Health),
-          errors=(("503", "the database or the broker does not answer"),), tag=D),
+          errors=(("503", "the database or the broker does not answer"),), tag=D, pooled=False),
     Route("GET",  "/metrics",                               operations.prometheus_metrics,     ANYONE,       None,
           "Prometheus-mätvärden", documented=False, tag=D),
     Route("GET",  "/openapi.json",                          operations.openapi_document,       ANYONE,       None,
@@ -248,21 +250,20 @@ class RateLimits(DependencyProvider):
 
 
 class ServiceCalls(RpcProxy):
-    """nameko's RpcProxy, made when first used: a request uses one or two of the gateway's eight, and making
-    all eight for every request showed in its profile."""
+    """nameko's RpcProxy, made when first used (a request uses one or two of the gateway's eight, and making all
+    eight for every request showed in its profile), with a deadline on every call (gateway/deadlines.py): after
+    GATEWAY_RPC_TIMEOUT seconds the call is a 503 and its request expires on the broker."""
+
+    answering = Answering()
+
+    def setup(self):
+        super().setup()
+        self.timeout = rpc_timeout()
+        self.options["expiration"] = self.timeout  # the message's TTL: nobody acts on it after its caller gave up
 
     def get_dependency(self, worker_ctx):
-        return _WhenUsed(lambda: super(ServiceCalls, self).get_dependency(worker_ctx))
-
-
-class _WhenUsed:
-    def __init__(self, make):
-        self._make, self._made = make, None
-
-    def __getattr__(self, name):
-        if self._made is None:
-            self._made = self._make()
-        return getattr(self._made, name)
+        return Deadlined(lambda: super(ServiceCalls, self).get_dependency(worker_ctx), self.target_service,
+                         self.answering, self.timeout)
 
 
 class GatewayDatabase(DependencyProvider):
@@ -340,8 +341,9 @@ class GatewayService:
     config = Config()
     act_as = CallerContext()
     rate_limits = RateLimits()
-    # Commands publish with confirms (a call to a service that is not running fails at once: UnknownService);
-    # reads without (one round trip less per request; a lost one is the read timeout's 503). web.Call picks.
+    # Commands publish with confirms (a call to a service whose queue was never declared fails at once:
+    # UnknownService); reads without (one round trip less per request; a lost one is the deadline's 503).
+    # web.Call picks.
     applicants = ServiceCalls("applicants")
     applicants_reads = ServiceCalls("applicants", use_confirms=False)
     registry_checks = ServiceCalls("registry_checks")
@@ -356,13 +358,18 @@ class GatewayService:
     forget_reads_named_by_registry_checks = _forgets_what_events_name("registry_checks")
     forget_reads_named_by_assignments = _forgets_what_events_name("assignments")
 
+    @timer(interval=env_float("GATEWAY_IDEMPOTENCY_PURGE_INTERVAL", 600.0))
+    def purge_expired_idempotency_keys(self):
+        with self.db.connection() as conn:
+            idempotency.purge_expired(conn)
+
 
 def _entrypoint(route: Route):
     def method(self, request, **values):
         return serve(self, route, request, values)
     method.__name__ = method.__qualname__ = route.endpoint
     method.__doc__ = route.summary
-    return route_entrypoint(route.method, route.werkzeug_path)(method)
+    return route_entrypoint(route.method, route.werkzeug_path, pooled=route.pooled)(method)
 
 
 for _route in ROUTES:

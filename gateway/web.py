@@ -7,6 +7,7 @@ are problem+json too; `CallerContext` hands the caller to the services as nameko
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -17,10 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import eventlet
+from eventlet.event import Event
 from marshmallow import Schema, ValidationError
+from nameko.containers import WorkerContext
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
@@ -41,6 +44,10 @@ log = logging.getLogger(__name__)
 
 PUBLIC = ()  # the roles of a route anyone may call without a token
 MAX_BODY_BYTES = 256 * 1024  # an intresseanmälan is a few kB
+# A body nests 4 levels at most (contact.address.city in an object); deeper is junk or an attack on the parsers
+# (Python's json and marshmallow recurse: past ~1000 levels a RecursionError, a 500 with a huge traceback).
+MAX_BODY_DEPTH = 32
+_NOT_JSON, _UNREAD = object(), object()
 
 # The id each path parameter holds, by the name the route table gives it, and that id's one spelling
 # (services/common/ids.py; docs/contracts.md, "Ids"): an applicant (a volunteer) and a check by the bare uuid the
@@ -77,6 +84,7 @@ class Route:
     tag: str = "API"
     documented: bool = True
     media: str = "application/json"  # the content type of the answer (text/csv for an export)
+    pooled: bool = True  # False: served outside nameko's worker pool, so it answers while every worker waits
 
     @property
     def template(self) -> str:
@@ -104,6 +112,7 @@ class Call:
     service: Any
     route: Route
     accesses: list[audit.Access] = field(default_factory=list)
+    _json: Any = field(default=_UNREAD, repr=False)
 
     def _proxy(self, name: str):
         """A GET reads through the service's proxy without publisher confirms (a lost request is a timeout, which
@@ -135,19 +144,25 @@ class Call:
         data = self.request.get_data(cache=True)
         if optional and not data.strip():
             return {}
-        try:
-            body = json.loads(data or b"null")
-        except ValueError:
-            raise Problem("invalid", "The body is not valid JSON.") from None
+        body = self.parsed_body()
+        if body is _NOT_JSON:
+            raise Problem("invalid", "The body is not valid JSON.")
         if body is None and optional:
             return {}
         if not isinstance(body, dict):
             raise Problem("invalid", "The body must be a JSON object.")
-        _refuse_nul(nul_fields(body))
         return body
 
+    def parsed_body(self):
+        """The body's JSON (None when there is none, _NOT_JSON when it is not JSON), parsed once, before the
+        handler runs: a body that nests too deep, or holds text PostgreSQL cannot store, is refused here as a
+        400 naming the field, whatever the route, before anything acts on it or logs it."""
+        if self._json is _UNREAD:
+            self._json = parse_body(self.request.get_data(cache=True))
+        return self._json
+
     def query(self, schema: type[Schema]) -> dict:
-        _refuse_nul(nul_fields(self.request.args.to_dict()))
+        _refuse_unstorable(unstorable_fields(self.request.args.to_dict()))
         try:
             return schema().load(self.request.args.to_dict())
         except ValidationError as error:
@@ -170,25 +185,87 @@ class Call:
         self.service.read_cache.drop(ids_in(subject))  # this process's next read of it asks the service again
 
 
-def nul_fields(value, path: str = "") -> list[str]:
-    """The fields (dotted, as in validation errors) whose text holds U+0000, which PostgreSQL text cannot store:
-    refused here, where it is a 400 naming the field, not a 500 from the database."""
+def parse_body(data: bytes):
+    """The JSON of a request body: None for none, _NOT_JSON for what is not JSON (refused if a handler reads it);
+    Problem for nesting deeper than MAX_BODY_DEPTH or text that cannot be stored."""
+    if not data.strip():
+        return None
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise _too_deep("_schema") from None  # the parser's own traceback is thousands of frames
+    except ValueError:  # not JSON, or not UTF-8
+        return _NOT_JSON
+    too_deep = _nested_too_deep(value)
+    if too_deep is not None:
+        raise _too_deep(too_deep)
+    _refuse_unstorable(unstorable_fields(value))
+    return value
+
+
+def _nested_too_deep(value) -> str | None:
+    """The top-level field (or "_schema") under which `value` nests deeper than MAX_BODY_DEPTH; None if nowhere.
+    Without recursion, so that the check itself cannot overflow."""
+    stack = [(value, 1, None)]
+    while stack:
+        item, depth, top = stack.pop()
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth > MAX_BODY_DEPTH:
+            return top or "_schema"
+        children = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in children:
+            name = top if top is not None else (_storable_name(key) if isinstance(item, dict) else f"[{key}]")
+            stack.append((child, depth + 1, name))
+    return None
+
+
+def _storable_name(key: str) -> str:
+    return key if _unstorable(key) is None else "_schema"
+
+
+def _too_deep(field_: str) -> Problem:
+    return Problem("invalid", "Some fields are missing or invalid.", [
+        {"field": field_, "message": f"nested deeper than {MAX_BODY_DEPTH} levels", "code": "too_deep"}])
+
+
+def _unstorable(text: str) -> str | None:
+    """Why PostgreSQL text cannot hold `text`, or None: U+0000, or a lone surrogate (a "\\ud800" escape in JSON
+    that is half of no pair), which UTF-8 cannot encode."""
+    if "\x00" in text:
+        return "text may not contain the NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "text may not contain a lone surrogate (half of a UTF-16 pair): it is not valid Unicode"
+    return None
+
+
+def unstorable_fields(value, path: str = "") -> list[tuple[str, str]]:
+    """(field, why) for each text PostgreSQL cannot store, fields dotted as in validation errors: refused here, a
+    400 naming the field, not a 500 from the database with the statement's values in its log. A key that cannot
+    be stored is named by its parent ("_schema" at the top): the answer could not carry the key itself."""
     if isinstance(value, str):
-        return [path] if "\x00" in value else []
+        why = _unstorable(value)
+        return [(path or "_schema", why)] if why else []
     if isinstance(value, dict):
-        return [field for key, item in value.items()
-                for field in ([path or "_schema"] if "\x00" in str(key) else [])
-                + nul_fields(item, f"{path}.{key}" if path else str(key))]
+        found = []
+        for key, item in value.items():
+            why = _unstorable(str(key))
+            if why:
+                found.append((path or "_schema", why))
+                continue
+            found += unstorable_fields(item, f"{path}.{key}" if path else str(key))
+        return found
     if isinstance(value, list):
-        return [field for index, item in enumerate(value) for field in nul_fields(item, f"{path}[{index}]")]
+        return [found for index, item in enumerate(value) for found in unstorable_fields(item, f"{path}[{index}]")]
     return []
 
 
-def _refuse_nul(fields: list[str]) -> None:
+def _refuse_unstorable(fields: list[tuple[str, str]]) -> None:
     if fields:
         raise Problem("invalid", "Some fields are missing or invalid.", [
-            {"field": field, "message": "text may not contain the NUL character", "code": "invalid"}
-            for field in fields])
+            {"field": field_, "message": why, "code": "invalid"} for field_, why in fields])
 
 
 def serve(service, route: Route, request: Request, values: dict) -> Response:
@@ -209,7 +286,7 @@ def _answer(service, route: Route, request: Request, values: dict, request_id: s
     else:
         caller = authenticate(request.headers.get("Authorization"))
         require_role(caller, route.roles)
-    if nul_fields(values):  # no resource's id holds U+0000
+    if unstorable_fields(values):  # no resource's id holds U+0000 or a lone surrogate
         raise Problem("not_found", "No such resource.")
     values = canonical_values(route, values)
     service.act_as(caller)
@@ -219,6 +296,7 @@ def _answer(service, route: Route, request: Request, values: dict, request_id: s
             raise Problem("rate_limited", "Too many requests from your address; try again later.",
                           headers={"Retry-After": str(math.ceil(wait))})
     call = Call(request, caller, service, route)
+    call.parsed_body()
     key = request.headers.get(idempotency.HEADER) if request.method == "POST" else None
     if key is None:
         result = _within_read_timeout(request, lambda: _handle(call, values, request_id))
@@ -262,9 +340,8 @@ def _audit_refused(call: Call, values: dict, municipality: str, request_id: str)
 
 
 def _within_read_timeout(request: Request, run: Callable[[], Any]):
-    """A read waits at most GATEWAY_READ_TIMEOUT seconds for the services (a stopped service's RPC queue keeps
-    the request, and nobody answers). A write waits: it may still act, and a retry with its Idempotency-Key
-    must then find its answer, not act again."""
+    """A read waits at most GATEWAY_READ_TIMEOUT seconds in all, whatever calls it makes; each call has its own
+    deadline too (GATEWAY_RPC_TIMEOUT, deadlines.py), as a write's calls have."""
     if request.method != "GET":
         return run()
     timeout = Problem("unavailable", "A service this request needs did not answer in time.")
@@ -361,10 +438,64 @@ class _ProblemWebServer(WebServer):
     def get_wsgi_app(self):
         return _ProblemWsgiApp(self)
 
+    def get_wsgi_server(self, sock, wsgi_app, protocol=HttpOnlyProtocol, debug=False):
+        server = super().get_wsgi_server(sock, wsgi_app, protocol, debug)
+        server.log = _QueryValuesMasked(server.log)
+        return server
+
+
+# A request target's query in a log line: "GET /api/v1/applicants?q=Anna&page=2 HTTP/1.1".
+_QUERY = re.compile(r'(/[^\s?"]*)\?([^\s"]*)')
+
+
+def mask_query_values(text: str) -> str:
+    """The query values of every request target in `text` masked, the parameter names kept: a search (?q=) holds
+    a name, and the access log outlives the request by far (the audit log records who searched, not for what)."""
+    def masked(match: re.Match) -> str:
+        parts = [part.split("=", 1)[0] + "=*" if "=" in part else "*" for part in match.group(2).split("&")]
+        return f"{match.group(1)}?{'&'.join(parts)}"
+    return _QUERY.sub(masked, text)
+
+
+class _QueryValuesMasked:
+    """eventlet's access log (the WSGI server's logger, as nameko hands it over), with query values masked in
+    every line it writes: the request lines, and the request quoted in its error lines."""
+
+    def __init__(self, log):
+        self._log = log
+
+    def __getattr__(self, name):
+        method = getattr(self._log, name)
+        if name not in ("debug", "info", "warning", "error", "exception", "write"):
+            return method
+        return lambda message, *args, **kwargs: method(mask_query_values(str(message)), *args, **kwargs)
+
 
 class RouteEntrypoint(HttpRequestHandler):
     """nameko's @http for a route of the table; the handler returns a werkzeug Response, errors included."""
     server = _ProblemWebServer()
+
+    def __init__(self, method, url, pooled: bool = True, **kwargs):
+        self.pooled = pooled
+        super().__init__(method, url, **kwargs)
+
+    def handle_request(self, request):
+        if self.pooled:
+            return super().handle_request(request)
+        # /health is asked when the gateway is in trouble, and then every worker of nameko's pool (max_workers)
+        # may be waiting on a service: a route that must answer regardless runs in the web server's own
+        # greenthread instead. nameko 2.14's spawn_worker runs exactly _run_worker, in the pool.
+        request.shallow = False
+        try:
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            worker_ctx = WorkerContext(self.container, self.container.service_cls(), self, args, kwargs,
+                                       data=self.server.context_data_from_headers(request))
+            done = Event()
+            self.container._run_worker(worker_ctx, functools.partial(self.handle_result, done))
+            return self.response_from_result(done.wait())
+        except Exception as exc:  # noqa: BLE001 (as nameko's own handle_request)
+            return self.response_from_exception(exc)
 
     def response_from_exception(self, exc):  # only if serve() itself failed
         return problem_response(exc, "")

@@ -14,7 +14,7 @@ from services.common.config import env_float
 from services.common.ids import bare_uuid
 from services.common.problems import ServiceProblem
 
-from ..problems import Problem
+from ..problems import Problem, Unavailable
 from ..schemas import ApplicantQuery
 from ..web import Call
 from .common import municipality_of, municipality_of_body, person_id, require_named, shown
@@ -89,7 +89,7 @@ def _assignments_of(call: Call, applicant_id: str) -> list[dict] | None:
     try:
         with eventlet.Timeout(env_float("GATEWAY_PART_TIMEOUT", 2.0), False):
             found = call.service.assignments.assignments_for_volunteer(applicant_id)
-    except UnknownService:
+    except (UnknownService, Unavailable):
         pass
     if found is _UNANSWERED:
         log.warning("%s: the assignments service did not answer; the applicant is shown without assignments",

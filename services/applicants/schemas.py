@@ -7,12 +7,19 @@ acting user from the caller, today's date.
 Bad input raises marshmallow.ValidationError naming each field; the domain then checks the rules (checksum and
 age of the personnummer, the municipality, what an approval still lacks) and raises CommandRefused.
 """
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+
+from services.common.identity import has_identity_form
 
 from .domain.applicant import CHANNELS, HOUSEHOLD_RELATIONS, REFERENCE_KINDS, REFERENCE_OUTCOMES, ROLES, WITHDRAWN_BY
 
 _SHORT = validate.Length(min=1, max=200)
 _LONG = validate.Length(max=10_000)
+
+
+def _identity_form(value: str) -> None:
+    if not has_identity_form(value):
+        raise ValidationError("not in the form YYYYMMDD-NNNN, in the digits 0-9")
 
 
 def _roles(description: str) -> fields.List:
@@ -70,7 +77,7 @@ class RegisterApplicantBody(Schema):
     roles = _roles("roles of interest: " + ", ".join(ROLES))
     given_name = fields.String(required=True, validate=_SHORT, metadata={"description": "förnamn"})
     family_name = fields.String(required=True, validate=_SHORT, metadata={"description": "efternamn"})
-    personnummer = fields.String(required=True, validate=validate.Length(min=10, max=13),
+    personnummer = fields.String(required=True, validate=[validate.Length(min=10, max=13), _identity_form],
                                  metadata={"description": "personnummer or samordningsnummer, YYYYMMDD-NNNN"})
     contact = fields.Nested(ContactBody, required=True, metadata={"description": "how to reach the applicant"})
     household = fields.List(fields.Nested(HouseholdMemberBody), load_default=None, allow_none=True, metadata={

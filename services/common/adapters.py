@@ -20,7 +20,7 @@ from nameko.messaging import QueueConsumer
 
 from . import config
 from .decider import CommandRefused, NotFound
-from .db import assert_cooperative_wait, make_pool
+from .db import assert_cooperative_wait, make_pool, psycopg
 from .inbox import RETRY_BACKOFF
 from .kernel import Kernel, ServiceSpec, receiver_name
 from .migrations import migrate
@@ -193,6 +193,11 @@ def reports_problems(method):
             raise ServiceProblem("not_found", "no such resource")
         except ConcurrencyError as conflict:
             raise ServiceProblem("conflict", str(conflict))
+        except psycopg.OperationalError:
+            # The database is gone or too slow (no connection within KONTAKT_DB_POOL_TIMEOUT, a statement past
+            # KONTAKT_DB_STATEMENT_TIMEOUT): the caller may retry later (503), it is no fault of the request.
+            # The error's own text may quote a statement's values, so it does not travel.
+            raise ServiceProblem("unavailable", "the service's database did not answer in time") from None
 
     return wrapper
 

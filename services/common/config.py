@@ -23,3 +23,31 @@ def env_float(name: str, default: float) -> float:
 
 def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+# --- timeouts, in seconds (docs/kernel.md, "Timeouts": what waits for what, and why in this order) -----------------
+
+def db_connect_timeout() -> float:
+    """How long opening a database connection may take (libpq counts whole seconds, at least 2)."""
+    return env_float("KONTAKT_DB_CONNECT_TIMEOUT", 3.0)
+
+
+def db_statement_timeout() -> float:
+    """How long one SQL statement may run before PostgreSQL cancels it (0: no limit)."""
+    return env_float("KONTAKT_DB_STATEMENT_TIMEOUT", 5.0)
+
+
+def db_pool_timeout() -> float:
+    """How long a request waits for a pooled connection; with the database gone, how long until it fails."""
+    return env_float("KONTAKT_DB_POOL_TIMEOUT", 3.0)
+
+
+def rpc_timeout() -> float:
+    """How long the gateway waits for a service's answer: longer than a service waits for its database, so that
+    a service whose database is gone still answers (503) before the gateway gives up on it."""
+    return env_float("GATEWAY_RPC_TIMEOUT", 4.0)
+
+
+def retry_after() -> int:
+    """The Retry-After of a 503: when a client may try again."""
+    return env_int("GATEWAY_RETRY_AFTER", 5)

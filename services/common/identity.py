@@ -45,6 +45,13 @@ class IdentityNumber:
         return age_on(self.birth_date, day)
 
 
+def has_identity_form(value) -> bool:
+    """Whether `value` is written as an identity number is, in ASCII digits 0-9 (other scripts' digits, which
+    str.isdigit() takes, are not): input to refuse as invalid. The checksum and the date are
+    parse_identity_number's to check."""
+    return isinstance(value, str) and _FORM.match(value.strip()) is not None
+
+
 def parse_identity_number(value: str, on: date) -> IdentityNumber:
     """Parse a personnummer or samordningsnummer in any usual form, as it reads on the day `on`.
 

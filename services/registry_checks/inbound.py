@@ -47,6 +47,9 @@ REFUSAL_REASONS = {
 
 # Lifecycle refusals of the decider, in the order they are reported when several apply.
 _LIFECYCLE = (WRONG_REGISTER, LATE, REPEAT)
+# The contract's body is flat (one object of texts): nesting deeper than this is refused before any parser
+# recurses into it (Python's json raises RecursionError past about 1000 levels, which requeued the message for ever).
+MAX_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ def assess_inbound(raw_body: bytes | str, headers: Mapping[str, Any] | None,
     except ValueError:
         return Refused(MALFORMED, "the timestamp header is not unix time in whole seconds", (TIMESTAMP_HEADER,))
 
+    if _nests_too_deep(raw_body):
+        return Refused(MALFORMED, f"the body nests deeper than {MAX_DEPTH} levels", ("_schema",))
     register = _register_named_in(raw_body)
     if register is None:
         return Refused(MALFORMED, "the body is not a JSON object with a register_id", ("register_id",))
@@ -137,9 +142,31 @@ def _register_named_in(raw_body: bytes) -> str | None:
 
 
 def _named_in(raw_body: bytes | str, name: str) -> str | None:
-    try:
-        body = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
-        return None
+    body = _parsed(raw_body)
     value = body.get(name) if isinstance(body, dict) else None
     return value if isinstance(value, str) and value else None
+
+
+def _parsed(raw_body: bytes | str) -> Any:
+    """The body's JSON, or None when it is not JSON or nests too deep for the parser."""
+    try:
+        return json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def _nests_too_deep(raw_body: bytes | str) -> bool:
+    try:
+        body = json.loads(raw_body)
+    except RecursionError:
+        return True
+    except (ValueError, UnicodeDecodeError):
+        return False  # not JSON: refused as malformed for that
+    stack = [(body, 1)]
+    while stack:  # without recursion, so that the check cannot overflow either
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_DEPTH:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False

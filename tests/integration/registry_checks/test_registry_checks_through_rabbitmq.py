@@ -208,3 +208,39 @@ def test_health_reports_the_service_and_its_keys(stack):
     health = rpc(stack, {"system": True}, "health")
     assert (health["service"], health["status"], health["dev_keys"]) == ("registry_checks", "ok", True)
     assert health["registers_with_keys"] == sorted(DEV_KEYS)
+
+
+def test_results_nested_too_deep_are_refused_and_hold_up_no_other_result(stack):
+    # given a check the registers have not answered
+    applicant_id = an_applicant_the_registers_are_silent_for(stack)
+    check_id = check_id_for(applicant_id, "kronofogden")
+    timestamp = timestamp_of(datetime.now(timezone.utc))
+
+    def signed(body: bytes) -> dict:
+        return {"x-kontakt-timestamp": timestamp,
+                "x-kontakt-signature": sign(DEV_KEYS["kronofogden"].encode(), timestamp, body)}
+
+    def result(reference: str, summary: str = "") -> dict:
+        return {"register_id": "kronofogden", "check_id": check_id, "outcome": "clear",
+                "register_reference": reference, "completed_at": datetime.now(timezone.utc).isoformat(),
+                "summary": summary}
+    # when ten signed messages arrive whose summary nests 100,000 levels (past any recursive parser), then the
+    # register's genuine result
+    deep = [json.dumps(result(f"DEEP-{uuid.uuid4().hex[:6]}", "NEST")).replace(
+        '"NEST"', "[" * 100_000 + "]" * 100_000).encode() for _ in range(10)]
+    genuine = json.dumps(result(f"KFM-{uuid.uuid4().hex[:6]}")).encode()
+    with Connection(stack["amqp_uri"], transport_options={"confirm_publish": True}) as connection:
+        producer = Producer(connection, exchange=Exchange(INBOUND_EXCHANGE, type="topic"), auto_declare=False)
+        for body in deep + [genuine]:
+            producer.publish(body, routing_key="kronofogden", content_type="application/json",
+                             content_encoding="utf-8", headers=signed(body))
+    # then the genuine result is accepted at once
+    checks_when(stack, applicant_id, lambda cs: cs["kronofogden"]["state"] == "completed", "kronofogden completed")
+    # and each nested one is kept as refused, with the reason, for an admin to see (not requeued for ever)
+    def kept():
+        rows = [r for r in rpc(stack, ADMIN, "list_refused_results", limit=50, reason_code="malformed")
+                if r["raw_body"].encode() in deep]
+        return rows if len(rows) == 10 else None
+    rows = wait_until(kept, timeout=15, message="ten refused results listed")
+    assert {(r["reason_code"], tuple(r["fields"])) for r in rows} == {("malformed", ("_schema",))}
+    assert all("nests deeper" in r["message"] for r in rows)
