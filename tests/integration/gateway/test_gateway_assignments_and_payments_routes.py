@@ -288,7 +288,8 @@ class StandInPayments:
     def agi_csv(self, run_id):
         _note(self, "agi_csv", run_id)
         return {"filename": f"agi-{run_id}.csv", "content_type": "text/csv; charset=utf-8",
-                "content": "personnummer;ruta;belopp\r\n19800101-1234;011;980\r\n", "rows": 1}
+                "content": "personnummer;ruta;belopp\r\n19800101-1234;011;980\r\n", "rows": 1,
+                "people": [PAID_VOLUNTEER]}
 
     @rpc
     def decisions(self, assignment_id):
