@@ -20,6 +20,10 @@ from services.common.db import connect, make_pool
 from services.common.kernel import Kernel, ServiceSpec
 from services.common.migrations import create_database, migrate
 
+# Every test runs in development mode (its keys are the development defaults), the processes it starts included:
+# set here, on import, because tokens are minted while tests are collected.
+os.environ["KONTAKT_ENV"] = "development"
+
 RUN_ID = uuid.uuid4().hex[:8]
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
 
@@ -49,7 +53,7 @@ def test_environment():
     _rabbitmqctl("add_vhost", vhost)
     _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     try:
-        with environment(AMQP_URI=f"amqp://guest:guest@localhost:5672/{vhost}",
+        with environment(KONTAKT_ENV="development", AMQP_URI=f"amqp://guest:guest@localhost:5672/{vhost}",
                          KONTAKT_DATABASE_URL_TEMPLATE=POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
                          + f"/kt_{RUN_ID}_{{service}}"):
             yield
