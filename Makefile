@@ -22,23 +22,27 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	@deploy/local/ensure-infra.sh
-	@$(PY) -m deploy.local.prepare
+	@KONTAKT_ENV=development $(PY) -m deploy.local.prepare
 	@echo ""
 	@echo "Kontakt is starting. Gateway: http://localhost:$(lastword $(subst :, ,$(GATEWAY_ADDRESS)))"
 	@echo "  API documentation:  http://localhost:$(lastword $(subst :, ,$(GATEWAY_ADDRESS)))/docs"
-	@echo "  a token:            make token ROLE=recruiter MUNICIPALITY=0180"
+	@echo "  a token:            make token ROLE=recruiter MUNICIPALITY=0180 (a volunteer's: SUB=<applicant id>)"
 	@echo "  sample data:        make demo (in another terminal)"
 	@echo "Ctrl-C stops every process."
 	@echo ""
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f deploy/local/Procfile -d $(CURDIR)
+	@KONTAKT_ENV=development PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+		$(VENV)/bin/honcho start -f deploy/local/Procfile -d $(CURDIR)
 
+# make token ROLE=recruiter MUNICIPALITY=0180 [SUB=<user id>]: a token the local gateway accepts. A volunteer's
+# token needs SUB=<their applicant id> (whose /api/v1/me/... it shows). More: .venv/bin/python -m gateway.token -h
 ROLE ?= recruiter
 MUNICIPALITY ?= 0180
+SUB ?=
 token: $(STAMP)
-	@$(PY) -m gateway.token --role $(ROLE) --municipality $(MUNICIPALITY)
+	@KONTAKT_ENV=development $(PY) -m gateway.token --role $(ROLE) --municipality $(MUNICIPALITY) $(if $(SUB),--sub $(SUB))
 
 demo: $(STAMP)
-	@$(PY) -m deploy.local.demo
+	@KONTAKT_ENV=development $(PY) -m deploy.local.demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q

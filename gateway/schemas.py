@@ -192,3 +192,4 @@ class Health(Schema):
     status = fields.String(metadata={"description": "ok or unavailable"})
     database = fields.String()
     broker = fields.String()
+    mode = fields.String(metadata={"description": "development (development keys allowed) or production"})

@@ -22,14 +22,14 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from services.common.adapters import CALLER_KEY
+from services.common import signing
 from services.common.roles import Caller
 from services.common.config import env_float
 from services.common.validation import field_problems
 
 from . import audit, idempotency, metrics
 from .cache import ids_in
-from .auth import authenticate, public_caller, require_role
+from .auth import authenticate, check_settings, public_caller, require_role
 from .problems import Problem, problem_response
 
 log = logging.getLogger(__name__)
@@ -184,13 +184,16 @@ def _answer(service, route: Route, request: Request, values: dict, request_id: s
         require_role(caller, route.roles)
     if nul_fields(values):  # no resource's id holds U+0000
         raise Problem("not_found", "No such resource.")
-    service.act_as(caller)
+    service.act_as(caller)  # the services check each role in its municipality themselves
     if route.rate_limited:
         wait = service.rate_limits.take(client_address(request))
         if wait:
             raise Problem("rate_limited", "Too many requests from your address; try again later.",
                           headers={"Retry-After": str(math.ceil(wait))})
-    call = Call(request, caller, service, route)
+    # The gateway's own checks see the route's roles only, where the token grants them: a municipality is the
+    # caller's here only if they hold one of these roles there (a recruiter of 0180 who is an auditor in 1440
+    # recruits in 0180 only).
+    call = Call(request, caller.restricted_to(route.roles), service, route)
     key = request.headers.get(idempotency.HEADER) if request.method == "POST" else None
     if key is None:
         result = _within_read_timeout(request, lambda: route.handler(call, **values))
@@ -266,12 +269,16 @@ def as_response(result) -> Response:
 # --- nameko ------------------------------------------------------------------------------------------------------
 
 class CallerContext(DependencyProvider):
-    """`self.act_as(caller)`: puts the caller in nameko context data, which every RPC call of this worker carries
-    to the services (adapters.CallerProvider reads it there)."""
+    """`self.act_as(caller)`: puts the caller in nameko context data, signed with the deployment's internal key,
+    which every RPC call of this worker carries to the services (adapters.CallerProvider verifies it there)."""
+
+    def setup(self):
+        signing.check_keys()  # fail closed: no internal key or token keys outside development, no gateway
+        check_settings()
 
     def get_dependency(self, worker_ctx):
         def act_as(caller: Caller) -> None:
-            worker_ctx.data[CALLER_KEY] = caller.as_context_data()
+            worker_ctx.data.update(signing.caller_context(caller))
         return act_as
 
 

@@ -19,6 +19,12 @@ from services.common import config
 from services.common.db import connect, make_pool
 from services.common.kernel import Kernel, ServiceSpec
 from services.common.migrations import create_database, migrate
+from services.common.roles import Caller
+from services.common.signing import caller_context
+
+# Every test runs in development mode (its keys are the development defaults), the processes it starts included:
+# set here, on import, because tokens are minted while tests are collected.
+os.environ["KONTAKT_ENV"] = "development"
 
 RUN_ID = uuid.uuid4().hex[:8]
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
@@ -49,7 +55,7 @@ def test_environment():
     _rabbitmqctl("add_vhost", vhost)
     _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     try:
-        with environment(AMQP_URI=f"amqp://guest:guest@localhost:5672/{vhost}",
+        with environment(KONTAKT_ENV="development", AMQP_URI=f"amqp://guest:guest@localhost:5672/{vhost}",
                          KONTAKT_DATABASE_URL_TEMPLATE=POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
                          + f"/kt_{RUN_ID}_{{service}}"):
             yield
@@ -77,6 +83,12 @@ def amqp_uri(test_environment) -> str:
 def service_name() -> str:
     """A service name of its own for one test, so its database starts empty."""
     return f"svc{uuid.uuid4().hex[:10]}"
+
+
+def signed_caller(caller: dict) -> dict[str, str]:
+    """nameko context data for `caller`, signed as the gateway signs it; valid for an hour, since a test module's
+    RPC proxies outlive a request."""
+    return caller_context(Caller(caller), ttl_seconds=3600)
 
 
 def prepare_database(spec: ServiceSpec) -> str:

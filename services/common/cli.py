@@ -5,6 +5,7 @@
     python -m services.common.cli rebuild SERVICE             rebuild every projection, with a progress bar
     python -m services.common.cli dead-letters SERVICE        list dead letters
     python -m services.common.cli replay SERVICE [EVENT_ID...] replay dead letters (all, or those named)
+    python -m services.common.cli refused SERVICE             messages refused as not signed by their relay
 
 SERVICE is a name under services/ ("applicants") or a spec path ("tests.example.tally:SPEC").
 """
@@ -15,7 +16,7 @@ import sys
 
 from . import config
 from .db import connect, make_pool
-from .inbox import list_dead_letters, replay_dead_letters
+from .inbox import list_dead_letters, list_refused, replay_dead_letters
 from .kernel import Kernel, all_subscriptions, load_spec
 from .migrations import create_database, migrate
 from .projections import rebuild
@@ -53,6 +54,16 @@ def _dead_letters(args) -> None:
     print(f"{len(letters)} dead letter(s)")
 
 
+def _refused(args) -> None:
+    spec = load_spec(args.service)
+    with connect(config.database_url(spec.name)) as conn:
+        refused = list_refused(conn)
+    for message in refused:
+        print(f"{message.id:>8}  {message.source:<16} {message.reason:<14} {message.event_type or '-':<28} "
+              f"{message.event_id or '-'}  refused_at={message.refused_at}")
+    print(f"{len(refused)} refused message(s), newest first")
+
+
 def _replay(args) -> None:
     spec = load_spec(args.service)
     pool = make_pool(config.database_url(spec.name), max_size=2)
@@ -75,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         command = commands.add_parser(name)
         command.add_argument("services", nargs="+")
         command.set_defaults(handler=handler)
-    for name, handler in (("rebuild", _rebuild), ("dead-letters", _dead_letters)):
+    for name, handler in (("rebuild", _rebuild), ("dead-letters", _dead_letters), ("refused", _refused)):
         command = commands.add_parser(name)
         command.add_argument("service")
         command.set_defaults(handler=handler)

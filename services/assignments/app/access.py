@@ -53,9 +53,19 @@ def own_assignment(kernel: Kernel, caller: Caller, assignment_id) -> tuple[str, 
     header = kernel.find(key, read_assignments.assignment_header, "assignment")
     if header["volunteer_id"] != volunteer:
         raise NotFound("no such assignment")
-    if not (caller.may_act_in(header["municipality"]) or caller.may_act_in(header["volunteer_municipality"])):
+    if not (caller.has_role_in(header["municipality"], VOLUNTEER)
+            or caller.has_role_in(header["volunteer_municipality"], VOLUNTEER)):
         raise NotFound("no such assignment")
     return key, header
+
+
+def acts_as_volunteer(kernel: Kernel, caller: Caller, assignment_id) -> bool:
+    """Whether the caller acts on the assignment as its volunteer: a volunteer who is not a case worker in the
+    assignment's municipality (a person who is both acts there as the case worker)."""
+    if caller.system or not caller.has_role(VOLUNTEER):
+        return False
+    header = kernel.find(assignment_stream_id(assignment_id), read_assignments.assignment_header, "assignment")
+    return not caller.has_role_in(header["municipality"], CASE_WORKER)
 
 
 def staff_assignment(kernel: Kernel, caller: Caller, assignment_id, *roles: str) -> tuple[str, dict]:

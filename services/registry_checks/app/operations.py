@@ -34,7 +34,7 @@ def list_refused_results(kernel: Kernel, caller: Caller, limit: int = 100, regis
             problems.append(_problem("since", "since must be an ISO 8601 date and time with an offset"))
     if problems:
         raise _invalid(*problems)
-    municipalities = None if caller.system else sorted(caller.municipalities)
+    municipalities = caller.municipalities_with(ADMIN)
     with kernel.connection() as conn:
         return projection.refused_results(conn, limit=limit, municipalities=municipalities, register=register,
                                           reason_code=reason_code, since=since_at)

@@ -13,7 +13,6 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.applicants.domain.checks import DEFAULT_REQUIRED_REGISTERS
@@ -26,20 +25,20 @@ from services.common.envelope import Event, to_wire
 from services.common.kernel import Kernel
 from services.common.projections import rebuild
 from services.common.sweden import today
-from services.common.topology import declare, events_exchange
+from services.common.topology import declare
 from tests.conftest import prepare_database
-from tests.kernel.helpers import running_service, wait_until
+from tests.infrastructure import signed_caller
+from tests.kernel.helpers import publish_as_relay, running_service, wait_until
 from tests.people import a_personnummer
 
 STOCKHOLM, GOTEBORG = "0180", "1480"
 
-WEB_FORM = {"sub": None, "roles": [], "municipalities": [], "system": True}
-RECRUITER = {"sub": "rekryterare-1", "name": "Rut Rekryterare", "roles": ["recruiter"],
-             "municipalities": [STOCKHOLM], "system": False}
-CASE_WORKER = {"sub": "handlaggare-1", "name": "Hans Handläggare", "roles": ["case_worker"],
-               "municipalities": [STOCKHOLM], "system": False}
-GOTEBORG_RECRUITER = {"sub": "rekryterare-9", "name": "Greta Göteborg", "roles": ["recruiter"],
-                      "municipalities": [GOTEBORG], "system": False}
+WEB_FORM = {"sub": None, "roles": {}, "system": True}
+RECRUITER = {"sub": "rekryterare-1", "name": "Rut Rekryterare", "roles": {STOCKHOLM: ["recruiter"]}, "system": False}
+CASE_WORKER = {"sub": "handlaggare-1", "name": "Hans Handläggare",
+               "roles": {STOCKHOLM: ["case_worker"]}, "system": False}
+GOTEBORG_RECRUITER = {"sub": "rekryterare-9", "name": "Greta Göteborg",
+                      "roles": {GOTEBORG: ["recruiter"]}, "system": False}
 
 
 # --- the running service, and how the tests speak to it ---------------------------------------------------------
@@ -54,7 +53,7 @@ def callers(test_environment):
         try:
             for name, caller in {"web": WEB_FORM, "recruiter": RECRUITER, "case_worker": CASE_WORKER,
                                  "goteborg": GOTEBORG_RECRUITER}.items():
-                proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data={"kontakt_caller": json.dumps(caller)})
+                proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=signed_caller(caller))
                 proxies[name] = (proxy, proxy.start().applicants)
             yield {name: service for name, (_, service) in proxies.items()}
         finally:
@@ -329,11 +328,7 @@ def test_check_events_arrive_through_rabbitmq(web, recruiter, callers):
     checks = CheckEvents(applicant_id)
     register = DEFAULT_REQUIRED_REGISTERS[0]
     # when registry_checks publishes a check's request and its clear result
-    with Connection(amqp_uri) as connection:
-        producer = Producer(connection.default_channel, exchange=events_exchange("registry_checks"),
-                            serializer="json")
-        for envelope in (checks.requested(register), checks.completed(register)):
-            producer.publish(envelope, routing_key=envelope["event_type"], delivery_mode=2)
+    publish_as_relay(amqp_uri, "registry_checks", checks.requested(register), checks.completed(register))
     # then the applicant's detail shows the check clear
     wait_until(lambda: checks_by_register(recruiter.get_applicant(applicant_id)) == {
         register: ("completed", "clear")}, timeout=10, message="the check to show as completed clear")

@@ -34,12 +34,12 @@ def test_every_route_with_personal_data_needs_a_token(gateway, route):
 
 @pytest.mark.parametrize("bad_token", [
     "not-a-jwt",
-    jwt.encode({"sub": "x", "roles": ["recruiter"], "municipalities": [HOME], "exp": int(time.time()) + 60},
+    jwt.encode({"sub": "x", "roles": {HOME: ["recruiter"]}, "exp": int(time.time()) + 60},
                "another-secret", algorithm="HS256"),
     token("recruiter", ttl_seconds=-3600),  # expired an hour ago
-    jwt.encode({"sub": "x", "roles": ["recruiter"], "municipalities": [HOME]}, "kontakt-local-development-"
+    jwt.encode({"sub": "x", "roles": {HOME: ["recruiter"]}}, "kontakt-local-development-"
                "secret-change-me", algorithm="HS256"),  # no exp
-    jwt.encode({"sub": "x", "roles": ["recruiter"], "municipalities": [HOME], "exp": int(time.time()) + 60},
+    jwt.encode({"sub": "x", "roles": {HOME: ["recruiter"]}, "exp": int(time.time()) + 60},
                None, algorithm="none"),
     token("superuser"),  # not a role of Kontakt
 ], ids=["garbage", "wrong-key", "expired", "no-exp", "alg-none", "unknown-role"])
@@ -120,8 +120,7 @@ def test_the_caller_reaches_the_services_as_context_data(gateway, stand_ins):
     for method in ("get_applicant", "checks_for_applicant"):
         args, caller = stand_ins.called(method)[-1]
         assert args == (applicant_id,)
-        assert caller == {"sub": "rekryterare-7", "name": "Rut R", "roles": ["recruiter"],
-                          "municipalities": [HOME], "system": False}
+        assert caller == {"sub": "rekryterare-7", "name": "Rut R", "roles": {HOME: ["recruiter"]}, "system": False}
 
 
 def test_the_applicants_checks_come_from_the_register_checks_service(gateway, stand_ins):

@@ -7,24 +7,23 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import date
 
 import eventlet
 import pytest
-from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common import config
 from services.common.adapters import ServiceProblem
 from services.common.db import make_pool
 from services.common.kernel import Kernel
-from services.common.topology import declare, events_exchange
+from services.common.topology import declare
 from services.payments.service import PaymentsService
 from services.payments.spec import SPEC
 from services.payments.worker import Worker
 from tests.conftest import prepare_database
-from tests.kernel.helpers import running_service, wait_until
+from tests.infrastructure import signed_caller
+from tests.kernel.helpers import publish_as_relay, running_service, wait_until
 
 from payments_feeding import AssignmentFeed, a_personnummer, feed
 
@@ -34,7 +33,7 @@ CECILIA = "3f0c2a9e-6b1d-4c55-9a7e-1d2b3c4d5e6f"
 
 
 def person(sub: str, *roles: str, municipalities=(STOCKHOLM, GOTEBORG)) -> dict:
-    return {"sub": sub, "name": sub, "roles": list(roles), "municipalities": list(municipalities), "system": False}
+    return {"sub": sub, "name": sub, "roles": {m: list(roles) for m in municipalities}, "system": False}
 
 
 CALLERS = {
@@ -66,7 +65,7 @@ def payments(test_environment):
         with running_service(PaymentsService, amqp_uri):
             services = {}
             for name, caller in CALLERS.items():
-                proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data={"kontakt_caller": json.dumps(caller)})
+                proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=signed_caller(caller))
                 proxies.append(proxy)
                 services[name] = proxy.start().payments
             services["kernel"] = kernel
@@ -81,11 +80,7 @@ def payments(test_environment):
 
 def publish_as_assignments(*bodies: dict) -> None:
     """What the assignments relay does: each envelope to assignments.events, routed by its event type."""
-    with Connection(config.amqp_uri()) as connection:
-        producer = Producer(connection.default_channel, exchange=events_exchange("assignments"),
-                            serializer="json")
-        for body in bodies:
-            producer.publish(body, routing_key=body["event_type"], delivery_mode=2)
+    publish_as_relay(config.amqp_uri(), "assignments", *bodies)
 
 
 def refusal(call, *args) -> ServiceProblem:
