@@ -176,7 +176,8 @@ def test_production_accepts_only_rs256_tokens_of_the_configured_key(gateway, mon
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    # given a gateway configured with an identity provider's public key
+    # given a gateway configured with an identity provider's public key (and a token of the local secret)
+    local = token("auditor")
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                         serialization.NoEncryption()).decode()
@@ -187,7 +188,6 @@ def test_production_accepts_only_rs256_tokens_of_the_configured_key(gateway, mon
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     signed = token("auditor", key=private_pem, algorithm="RS256")
     forged = token("auditor", key=other, algorithm="RS256")
-    local = token("auditor")
     # then only the first is accepted
     assert Client(gateway, signed).get("/api/v1/audit").status_code == 200
     assert_problem(Client(gateway, forged).get("/api/v1/audit"), 401)
