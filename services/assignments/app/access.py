@@ -62,7 +62,7 @@ def own_assignment(kernel: Kernel, caller: Caller, assignment_id) -> tuple[str, 
 def acts_as_volunteer(kernel: Kernel, caller: Caller, assignment_id) -> bool:
     """Whether the caller acts on the assignment as its volunteer: a volunteer who is not a case worker in the
     assignment's municipality (a person who is both acts there as the case worker)."""
-    if caller.system or not caller.has_role(VOLUNTEER):
+    if caller.system or not caller.has_role(VOLUNTEER) or canonical_volunteer_id(caller.actor) is None:
         return False
     header = kernel.find(assignment_stream_id(assignment_id), read_assignments.assignment_header, "assignment")
     return not caller.has_role_in(header["municipality"], CASE_WORKER)

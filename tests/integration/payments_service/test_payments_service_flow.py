@@ -42,9 +42,9 @@ CALLERS = {
     "finance2": person("ekonom-2", "finance"),
     "case_worker": person("socialsekreterare-1", "case_worker"),
     "other_case_worker": person("socialsekreterare-2", "case_worker"),
-    "volunteer": person("v-anna", "volunteer", municipalities=()),
-    "volunteer_gbg": person("v-bo", "volunteer", municipalities=()),
-    "volunteer_by_bare_id": person(CECILIA, "volunteer", municipalities=()),
+    "volunteer": person("v-anna", "volunteer", municipalities=(STOCKHOLM,)),
+    "volunteer_gbg": person("v-bo", "volunteer", municipalities=(GOTEBORG,)),
+    "volunteer_by_bare_id": person(CECILIA, "volunteer", municipalities=(STOCKHOLM,)),
     "goteborg_only": person("ekonom-9", "finance", municipalities=(GOTEBORG,)),
 }
 
