@@ -182,18 +182,18 @@ def _answer(service, route: Route, request: Request, values: dict, request_id: s
     else:
         caller = authenticate(request.headers.get("Authorization"))
         require_role(caller, route.roles)
+        # The caller acts with the route's roles only, where the token grants them, here and in the services: a
+        # recruiter of 0180 who is an auditor in 1440 recruits in 0180 only, and lists 0180's applicants only.
+        caller = caller.restricted_to(route.roles)
     if nul_fields(values):  # no resource's id holds U+0000
         raise Problem("not_found", "No such resource.")
-    service.act_as(caller)  # the services check each role in its municipality themselves
+    service.act_as(caller)
     if route.rate_limited:
         wait = service.rate_limits.take(client_address(request))
         if wait:
             raise Problem("rate_limited", "Too many requests from your address; try again later.",
                           headers={"Retry-After": str(math.ceil(wait))})
-    # The gateway's own checks see the route's roles only, where the token grants them: a municipality is the
-    # caller's here only if they hold one of these roles there (a recruiter of 0180 who is an auditor in 1440
-    # recruits in 0180 only).
-    call = Call(request, caller.restricted_to(route.roles), service, route)
+    call = Call(request, caller, service, route)
     key = request.headers.get(idempotency.HEADER) if request.method == "POST" else None
     if key is None:
         result = _within_read_timeout(request, lambda: route.handler(call, **values))

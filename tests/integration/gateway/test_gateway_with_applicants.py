@@ -104,6 +104,26 @@ def test_another_municipality_can_neither_read_nor_change(system):
     assert applicant_id not in goteborg.get("/api/v1/worklist").text
 
 
+def test_a_role_granted_in_one_municipality_does_not_hold_in_another(system):
+    # given an applicant of Stockholm, and a person who recruits in Göteborg and audits in Stockholm
+    recruiter = Client(system, token("recruiter", municipalities=[STOCKHOLM]))
+    applicant_id, _ = registered(system, recruiter)
+    checks = wait_until(lambda: recruiter.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"],
+                        timeout=20, message="the checks requested")
+    mixed = Client(system, token(grants={GOTEBORG: ["recruiter"], STOCKHOLM: ["auditor"]}))
+    today = sweden.today().isoformat()
+    # when they use the recruiters' routes on Stockholm's applicant
+    # then it is not found, as for anyone without a recruiter's role in Stockholm, and nothing is recorded
+    assert_problem(mixed.get(f"/api/v1/applicants/{applicant_id}"), 404)
+    assert_problem(mixed.post(f"/api/v1/applicants/{applicant_id}/interviews",
+                              {"interviewed_on": today, "interviewer": "Greta"}), 404)
+    assert_problem(mixed.post(f"/api/v1/checks/{checks[0]['check_id']}/result",
+                              {"outcome": "clear", "completed_on": today}), 404)
+    assert applicant_id not in mixed.get("/api/v1/applicants").text
+    applicant = recruiter.get(f"/api/v1/applicants/{applicant_id}").json()
+    assert applicant["interviews"] == [] and {check["outcome"] for check in applicant["checks"]} == {None}
+
+
 def test_a_registration_keyed_in_twice_with_one_key_is_one_applicant(system):
     recruiter = Client(system, token("recruiter", municipalities=[STOCKHOLM], sub="rekryterare-2"))
     body, key = {**intresseanmalan(), "channel": "phone"}, str(uuid.uuid4())
