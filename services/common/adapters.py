@@ -122,6 +122,8 @@ class BatchEventHandler(EventHandler):
 
     def _refusal(self, message) -> str | None:
         """Why the message is not the source's relay's, or None when it is."""
+        # py-amqp hands over the body decoded by its content_encoding; the relay sends UTF-8 and says so, so
+        # encoding it back gives exactly the bytes it signed.
         raw = message.body.encode("utf-8") if isinstance(message.body, str) else message.body
         signature = (message.headers or {}).get(signing.EVENT_SIGNATURE_HEADER)
         if signature is None:
