@@ -9,8 +9,8 @@ context data) or tell a service a register check came back clear (an event on `<
   (`event_signature` / `event_is_signed`).
 
 Both are HMAC-SHA256 with KONTAKT_INTERNAL_KEY (a development default only under KONTAKT_ENV=development). During
-a rotation, KONTAKT_INTERNAL_KEY_PREVIOUS is still accepted, never used to sign: set the new key as
-KONTAKT_INTERNAL_KEY and the old one as _PREVIOUS everywhere, restart, then drop _PREVIOUS.
+a rotation, KONTAKT_INTERNAL_KEY_ACCEPTED is a second key accepted, never used to sign (docs/security.md, "The
+internal key and its rotation").
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from . import config
 from .roles import Caller
 
 INTERNAL_KEY = "KONTAKT_INTERNAL_KEY"
-PREVIOUS_KEY = "KONTAKT_INTERNAL_KEY_PREVIOUS"
+ACCEPTED_KEY = "KONTAKT_INTERNAL_KEY_ACCEPTED"
 DEVELOPMENT_INTERNAL_KEY = "kontakt-local-development-internal-key-not-for-production"
 
 CALLER_KEY = "kontakt_caller"  # nameko context data: propagated by nameko to every RPC call downstream
@@ -41,13 +41,13 @@ EVENT_SIGNATURE_HEADER = "kontakt-signature"
 
 def keys() -> tuple[bytes, ...]:
     """(the key that signs, then any key still accepted); NotConfigured outside development without a key."""
-    return _keys(os.environ.get(INTERNAL_KEY, ""), os.environ.get(PREVIOUS_KEY, ""), config.mode())
+    return _keys(os.environ.get(INTERNAL_KEY, ""), os.environ.get(ACCEPTED_KEY, ""), config.mode())
 
 
 @lru_cache(maxsize=4)
-def _keys(current: str, previous: str, mode: str) -> tuple[bytes, ...]:  # the arguments key the cache
+def _keys(current: str, accepted: str, mode: str) -> tuple[bytes, ...]:  # the arguments key the cache
     signing = config.require_secret(INTERNAL_KEY, DEVELOPMENT_INTERNAL_KEY).encode("utf-8")
-    return (signing,) + ((previous.strip().encode("utf-8"),) if previous.strip() else ())
+    return (signing,) + ((accepted.strip().encode("utf-8"),) if accepted.strip() else ())
 
 
 def check_keys() -> None:

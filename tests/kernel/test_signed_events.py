@@ -96,3 +96,24 @@ def test_the_relay_signs_each_message_over_the_body_it_sends_and_its_exchange(ke
 def _refused(kernel):
     with kernel.connection() as conn:
         return list_refused(conn)
+
+
+def test_a_second_accepted_key_lets_the_internal_key_be_rotated_without_refusing_anything(monkeypatch):
+    from services.common.roles import Caller
+    from services.common.signing import caller_context, caller_from_context
+
+    old, new = "gammal-nyckel-" + "a" * 32, "ny-nyckel-" + "b" * 32
+    body = b'{"event_id": "e"}'
+    # given a message and a caller signed with the old key
+    monkeypatch.setenv("KONTAKT_INTERNAL_KEY", old)
+    signature = event_signature("ledger", body)
+    context = caller_context(Caller({"sub": "rekryterare-1", "roles": {"0180": ["recruiter"]}}))
+    # when the processes sign with the new key and still accept the old one, then both still verify
+    monkeypatch.setenv("KONTAKT_INTERNAL_KEY", new)
+    monkeypatch.setenv("KONTAKT_INTERNAL_KEY_ACCEPTED", old)
+    assert event_is_signed("ledger", body, signature)
+    assert caller_from_context(context).has_role_in("0180", "recruiter")
+    # and once the old key is no longer accepted, neither does
+    monkeypatch.delenv("KONTAKT_INTERNAL_KEY_ACCEPTED")
+    assert not event_is_signed("ledger", body, signature)
+    assert caller_from_context(context).anonymous
