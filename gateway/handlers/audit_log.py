@@ -1,6 +1,8 @@
 """The gateway's own audit log, read by auditors within their municipalities (gateway/audit.py keeps it)."""
 from __future__ import annotations
 
+from services.common.roles import AUDITOR
+
 from .. import audit
 from ..schemas import AuditQuery
 from ..web import Call
@@ -9,6 +11,6 @@ from ..web import Call
 def audit_log(call: Call):
     query = call.query(AuditQuery)
     with call.db.connection() as conn:
-        items = audit.query(conn, call.caller.municipalities, **query)
+        items = audit.query(conn, frozenset(call.caller.municipalities_with(AUDITOR)), **query)
     call.read(query["subject"])  # who looked at whose accesses is itself audited
     return 200, {"items": items}
