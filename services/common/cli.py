@@ -44,24 +44,26 @@ def _rebuild(args) -> None:
     print(f"{spec.name}: rebuilt {len(spec.projections)} projection(s) from {count} event(s)")
 
 
-def _dead_letters(args) -> None:
+def _listed(args, read, line, what: str) -> None:
+    """Print each row `read(conn)` finds in the service's database, one `line(row)` each, then how many."""
     spec = load_spec(args.service)
     with connect(config.database_url(spec.name)) as conn:
-        letters = list_dead_letters(conn)
-    for letter in letters:
-        print(f"{letter.event_id}  {letter.source:<16} {letter.event_type:<28} attempts={letter.attempts} "
-              f"dead_at={letter.dead_at}\n    {letter.error}")
-    print(f"{len(letters)} dead letter(s)")
+        rows = read(conn)
+    for row in rows:
+        print(line(row))
+    print(f"{len(rows)} {what}")
+
+
+def _dead_letters(args) -> None:
+    _listed(args, list_dead_letters, lambda letter: (
+        f"{letter.event_id}  {letter.source:<16} {letter.event_type:<28} attempts={letter.attempts} "
+        f"dead_at={letter.dead_at}\n    {letter.error}"), "dead letter(s)")
 
 
 def _refused(args) -> None:
-    spec = load_spec(args.service)
-    with connect(config.database_url(spec.name)) as conn:
-        refused = list_refused(conn)
-    for message in refused:
-        print(f"{message.id:>8}  {message.source:<16} {message.reason:<14} {message.event_type or '-':<28} "
-              f"{message.event_id or '-'}  refused_at={message.refused_at}")
-    print(f"{len(refused)} refused message(s), newest first")
+    _listed(args, list_refused, lambda message: (
+        f"{message.id:>8}  {message.source:<16} {message.reason:<14} {message.event_type or '-':<28} "
+        f"{message.event_id or '-'}  refused_at={message.refused_at}"), "refused message(s), newest first")
 
 
 def _replay(args) -> None:
