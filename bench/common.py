@@ -66,7 +66,8 @@ class BenchEnv:
         signal.signal(signal.SIGTERM, _raise_interrupt)  # so `finally` cleans up on kill too
         rabbitmqctl("add_vhost", self.vhost)
         rabbitmqctl("set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*")
-        for key, value in (("AMQP_URI", self.amqp_uri), ("KONTAKT_DATABASE_URL_TEMPLATE", self.url_template)):
+        for key, value in (("AMQP_URI", self.amqp_uri), ("KONTAKT_DATABASE_URL_TEMPLATE", self.url_template),
+                           ("KONTAKT_ENV", "development")):
             self._saved_env[key] = os.environ.get(key)
             os.environ[key] = value
         return self
@@ -329,13 +330,14 @@ class NamekoRpc:
     Thread-safe: publishing is serialised on one connection, replies are read by one thread on another.
     """
 
-    def __init__(self, amqp_uri: str, context: dict[str, str] | None = None):
+    def __init__(self, amqp_uri: str, context: dict[str, str] | Callable[[], dict[str, str]] | None = None):
+        """`context`: nameko context data, or a function giving it for each call (a signed caller expires)."""
         import threading
 
         from kombu import Connection, Exchange, Producer, Queue
         self.exchange = Exchange("nameko-rpc", type="topic", durable=True)
         self.reply_key = str(uuid.uuid4())
-        self.headers = {f"nameko.{key}": value for key, value in (context or {}).items()}
+        self.context = context
         self._lock = threading.Lock()
         self._waiting: dict[str, Any] = {}
         self.replies: dict[str, tuple[float, dict]] = {}  # correlation id -> (time.monotonic(), reply body)
@@ -351,6 +353,10 @@ class NamekoRpc:
         self._consumer.consume()
         self._thread = threading.Thread(target=self._drain, daemon=True)
         self._thread.start()
+
+    def headers(self) -> dict[str, str]:
+        context = self.context() if callable(self.context) else self.context
+        return {f"nameko.{key}": value for key, value in (context or {}).items()}
 
     def _drain(self) -> None:
         import socket
@@ -372,7 +378,7 @@ class NamekoRpc:
         with self._lock:
             self._producer.publish({"args": list(args), "kwargs": kwargs}, exchange=self.exchange,
                                    routing_key=f"{service}.{method}", reply_to=self.reply_key, correlation_id=cid,
-                                   headers=self.headers, serializer="json", retry=True)
+                                   headers=self.headers(), serializer="json", retry=True)
         return cid
 
     def call(self, service: str, method: str, *args, timeout: float = 30.0, **kwargs) -> dict:
@@ -384,7 +390,7 @@ class NamekoRpc:
         with self._lock:
             self._producer.publish({"args": list(args), "kwargs": kwargs}, exchange=self.exchange,
                                    routing_key=f"{service}.{method}", reply_to=self.reply_key, correlation_id=cid,
-                                   headers=self.headers, serializer="json", retry=True)
+                                   headers=self.headers(), serializer="json", retry=True)
         if cid not in self.replies and not event.wait(timeout):
             self._waiting.pop(cid, None)
             raise TimeoutError(f"no reply from {service}.{method} within {timeout:.0f}s")

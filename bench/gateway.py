@@ -42,10 +42,12 @@ sys.path.insert(0, str(_HERE.parent))
 from bench.common import (BenchEnv, NamekoRpc, Row, Table, free_port, load_average, percentile,  # noqa: E402
                           print_logs_of, print_summary, procfile_commands, queue_consumers, registration_body,
                           start_system, wait_until)
+from services.common.roles import Caller  # noqa: E402
+from services.common.signing import caller_context  # noqa: E402
 
 MUNICIPALITY = "0180"
-RECRUITER_CLAIMS = {"sub": "bench-recruiter", "name": "Bench Rekryterare", "roles": ["recruiter"],
-                    "municipalities": [MUNICIPALITY], "system": False}
+RECRUITER_CLAIMS = {"sub": "bench-recruiter", "name": "Bench Rekryterare", "roles": {MUNICIPALITY: ["recruiter"]},
+                    "system": False}
 
 
 def connect(url: str):
@@ -189,7 +191,8 @@ def main(argv=None) -> int:
     # minted by the CLI `make token` runs (in its own process: gateway.auth imports nameko, the bench does not)
     token = subprocess.run([sys.executable, "-m", "gateway.token", "--role", "recruiter", "--municipality",
                             MUNICIPALITY, "--sub", "bench-recruiter", "--name", "Bench Rekryterare", "--hours", "3"],
-                           cwd=str(_HERE.parent), env={**os.environ, "PYTHONPATH": str(_HERE.parent)},
+                           cwd=str(_HERE.parent), env={**os.environ, "PYTHONPATH": str(_HERE.parent),
+                                                       "KONTAKT_ENV": "development"},
                            capture_output=True, text=True, check=True).stdout.strip()
     bearer = {"Authorization": f"Bearer {token}"}
     with BenchEnv() as env:
@@ -276,7 +279,7 @@ def main(argv=None) -> int:
             unauth = http_get(base, paths, seconds, args.connections, {}, env.logdir, use_wrk)
             table.add(Row("  GET same route, no token (401: no RPC, no DB)", unauth["rate"], bare_rate,
                           unit="req/s", note=f"p50 {unauth['p50']:.1f} / p99 {unauth['p99']:.1f} ms"))
-            rpc = NamekoRpc(env.amqp_uri, {"kontakt_caller": json.dumps(RECRUITER_CLAIMS)})
+            rpc = NamekoRpc(env.amqp_uri, lambda: caller_context(Caller(RECRUITER_CLAIMS)))
             direct = threads_run(lambda i: not rpc.call("applicants", "get_applicant", seeded[i % len(seeded)])
                                  .get("error"), seconds, args.connections)
             table.add(Row("  RPC applicants.get_applicant, no gateway", direct["rate"], bare_rate, unit="req/s",

@@ -20,7 +20,6 @@ projection, through relay, broker and inbox): the same kind of hop the chain tak
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import sys
@@ -33,10 +32,12 @@ sys.path.insert(0, str(_HERE.parent))
 
 from bench.common import (BenchEnv, NamekoRpc, Row, Table, load_average, percentile, queue_consumers,  # noqa: E402
                           print_logs_of, print_summary, registration_body, start_system, wait_until)
+from services.common.roles import Caller  # noqa: E402
+from services.common.signing import caller_context  # noqa: E402
 
 PROCESSES = ["applicants", "applicants_relay", "registry_checks", "registry_checks_relay", "register_simulator"]
 CHECKS_PER_APPLICANT = 4  # services.registry_checks.registers.DEFAULT_REGISTERS, no municipality extras
-SYSTEM_CALLER = {"kontakt_caller": json.dumps({"system": True})}  # the public form
+SYSTEM_CALLER = {"sub": "public-form", "system": True}  # the public form
 
 STAMP_SQL = """
 ALTER TABLE applicant_checks ADD COLUMN bench_applied_at timestamptz, ADD COLUMN bench_inserted_at timestamptz;
@@ -99,7 +100,7 @@ def main(argv=None) -> int:
                     raise RuntimeError(f"{', '.join(dead)} exited:\n" + env.log_tail(dead[0]))
                 return queue_consumers(env.amqp_uri, "rpc-applicants") >= 1
             wait_until(up, timeout=90, interval=0.2, message="the applicants service on its RPC queue")
-            rpc = NamekoRpc(env.amqp_uri, SYSTEM_CALLER)
+            rpc = NamekoRpc(env.amqp_uri, lambda: caller_context(Caller(SYSTEM_CALLER)))
 
             # warm-up: the whole chain once (pools, prepared statements, every consumer attached)
             for _ in range(5):

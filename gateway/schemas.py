@@ -261,3 +261,4 @@ class Health(Schema):
     status = fields.String(metadata={"description": "ok or unavailable"})
     database = fields.String(metadata={"description": "ok or unavailable: the gateway's database"})
     broker = fields.String(metadata={"description": "ok or unavailable: RabbitMQ"})
+    mode = fields.String(metadata={"description": "development (development keys allowed) or production"})

@@ -27,6 +27,7 @@ from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from services.common import signing
 from services.common.adapters import CALLER_KEY
 from services.common.ids import bare_uuid, stream_key
 from services.common.places import is_municipality
@@ -37,7 +38,7 @@ from services.common.validation import field_problems
 
 from . import audit, idempotency, metrics
 from .cache import ids_in
-from .auth import authenticate, public_caller, require_role
+from .auth import authenticate, check_settings, public_caller, require_role
 from .problems import Problem, problem_response
 
 log = logging.getLogger(__name__)
@@ -286,6 +287,9 @@ def _answer(service, route: Route, request: Request, values: dict, request_id: s
     else:
         caller = authenticate(request.headers.get("Authorization"))
         require_role(caller, route.roles)
+        # The caller acts with the route's roles only, where the token grants them, here and in the services: a
+        # recruiter of 0180 who is an auditor in 1440 recruits in 0180 only, and lists 0180's applicants only.
+        caller = caller.restricted_to(route.roles)
     if unstorable_fields(values):  # no resource's id holds U+0000 or a lone surrogate
         raise Problem("not_found", "No such resource.")
     values = canonical_values(route, values)
@@ -407,12 +411,16 @@ def as_response(result) -> Response:
 # --- nameko ------------------------------------------------------------------------------------------------------
 
 class CallerContext(DependencyProvider):
-    """`self.act_as(caller)`: puts the caller in nameko context data, which every RPC call of this worker carries
-    to the services (adapters.CallerProvider reads it there)."""
+    """`self.act_as(caller)`: puts the caller in nameko context data, signed with the deployment's internal key,
+    which every RPC call of this worker carries to the services (adapters.CallerProvider verifies it there)."""
+
+    def setup(self):
+        signing.check_keys()  # fail closed: no internal key or token keys outside development, no gateway
+        check_settings()
 
     def get_dependency(self, worker_ctx):
         def act_as(caller: Caller) -> None:
-            worker_ctx.data[CALLER_KEY] = caller.as_context_data()
+            worker_ctx.data.update(signing.caller_context(caller))
         return act_as
 
 

@@ -19,6 +19,12 @@ from services.common import config
 from services.common.db import connect, make_pool
 from services.common.kernel import Kernel, ServiceSpec
 from services.common.migrations import create_database, migrate
+from services.common.roles import Caller
+from services.common.signing import caller_context
+
+# Every test runs in development mode (its keys are the development defaults), the processes it starts included:
+# set here, on import, because tokens are minted while tests are collected.
+os.environ["KONTAKT_ENV"] = "development"
 
 # Every test runs in development mode (its keys are the development defaults), the processes it starts included:
 # set here, on import, because tokens are minted while tests are collected.
@@ -81,6 +87,12 @@ def amqp_uri(test_environment) -> str:
 def service_name() -> str:
     """A service name of its own for one test, so its database starts empty."""
     return f"svc{uuid.uuid4().hex[:10]}"
+
+
+def signed_caller(caller: dict) -> dict[str, str]:
+    """nameko context data for `caller`, signed as the gateway signs it; valid for an hour, since a test module's
+    RPC proxies outlive a request."""
+    return caller_context(Caller(caller), ttl_seconds=3600)
 
 
 def prepare_database(spec: ServiceSpec) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from services.common.ids import bare_uuid
+from services.common.roles import AUDITOR
 
 from .. import audit
 from ..schemas import AuditQuery
@@ -12,8 +13,8 @@ def audit_log(call: Call):
     query = call.query(AuditQuery)
     query["subject"] = searched_subject(query["subject"])
     with call.db.connection() as conn:
-        items = audit.query(conn, call.caller.municipalities, **query)
-    for municipality in sorted(call.caller.municipalities):  # who looked at whose trail, where, is itself audited
+        items = audit.query(conn, frozenset(call.caller.municipalities_with(AUDITOR)), **query)
+    for municipality in call.caller.municipalities_with(AUDITOR):  # who looked at whose trail, where, is audited
         call.read(query["subject"], municipality)
     return 200, {"items": items}
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from kombu import Connection
 from werkzeug.wrappers import Response
 
+from services.common import config
+
 from .. import metrics, openapi
 from ..problems import Problem, problem
 from ..web import Call
 
 
 def health(call: Call):
-    """200 when the database and the broker answer; 503 (problem+json) naming what does not."""
+    """200 when the database and the broker answer; 503 (problem+json) naming what does not. Both say the mode
+    the gateway runs in: "development" (KONTAKT_ENV=development: development keys allowed) or "production"."""
     checks = {"database": "ok", "broker": "ok"}
     try:
         with call.db.connection() as conn:
@@ -26,8 +29,8 @@ def health(call: Call):
     if "unavailable" in checks.values():
         down = ", ".join(name for name, state in checks.items() if state != "ok")
         return problem(503, "service-unavailable", "The gateway cannot serve requests", f"Unavailable: {down}.",
-                       call.request.path, extra={"checks": checks})
-    return 200, {"status": "ok", **checks}
+                       call.request.path, extra={"checks": checks, "mode": config.mode()})
+    return 200, {"status": "ok", **checks, "mode": config.mode()}
 
 
 def prometheus_metrics(call: Call):

@@ -117,8 +117,7 @@ def list_applicants(kernel: Kernel, caller: Caller, municipality: str | None = N
         caller.require(municipality, *READERS)
         municipalities = [municipality]
     else:
-        caller.require_role(*READERS)
-        municipalities = None if caller.system else sorted(caller.municipalities)
+        municipalities = caller.municipalities_with(*READERS)
     with kernel.connection() as conn:
         return projection.list_page(conn, municipalities, status=status, role=role, q=q, page=page,
                                     page_size=page_size)

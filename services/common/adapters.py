@@ -6,7 +6,7 @@ Only service.py modules import this file; the kernel's other modules know nothin
 from __future__ import annotations
 
 import functools
-import json
+import logging
 import os
 
 import eventlet
@@ -18,17 +18,19 @@ from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 
-from . import config
+from . import config, signing
 from .decider import CommandRefused, NotFound
 from .db import assert_cooperative_wait, make_pool, psycopg
 from .inbox import RETRY_BACKOFF
 from .kernel import Kernel, ServiceSpec, receiver_name
 from .migrations import migrate
 from .problems import ServiceProblem
-from .roles import Caller
+from .signing import CALLER_KEY, CALLER_SIGNATURE_KEY, caller_from_context  # noqa: F401 (the keys: for the gateway)
 from .store import ConcurrencyError
 from .topology import ALL_EVENTS
 from .validation import body_of, field_problems  # noqa: F401 (body_of: for the services' wiring)
+
+log = logging.getLogger(__name__)
 
 
 class KernelProvider(DependencyProvider):
@@ -42,6 +44,7 @@ class KernelProvider(DependencyProvider):
 
     def setup(self):
         assert_cooperative_wait()
+        signing.check_keys()  # every service verifies callers and events: no key, no start
         url = config.database_url(self.spec.name)
         migrate(url, self.spec.migrations)
         pool = make_pool(url, max_size=self.pool_size, name=self.spec.name)
@@ -94,7 +97,11 @@ class BatchEventHandler(EventHandler):
     """nameko's event handler, but it hands its method a list of message bodies: whatever has arrived, up to
     INBOX_BATCH, while the batch before was being handled. One batch at a time per handler, so batches of one
     source never take their streams' locks in different orders. The messages are acknowledged after the method
-    returns; if it raises, they all go back to the queue."""
+    returns; if it raises, they all go back to the queue.
+
+    Only a message the source's relay signed (signing.event_signature over the body as it came, in the header
+    `kontakt-signature`) goes to the inbox; any other is handed to the method as refused, with the reason, to be
+    kept and never applied (docs/security.md)."""
 
     queue_consumer = _InboxQueueConsumer()
 
@@ -111,7 +118,19 @@ class BatchEventHandler(EventHandler):
         self._arrived.put(_STOP)
 
     def handle_message(self, body, message):
-        self._arrived.put((body, message))
+        self._arrived.put((body, message, self._refusal(message)))
+
+    def _refusal(self, message) -> str | None:
+        """Why the message is not the source's relay's, or None when it is."""
+        # py-amqp hands over the body decoded by its content_encoding; the relay sends UTF-8 and says so, so
+        # encoding it back gives exactly the bytes it signed.
+        raw = message.body.encode("utf-8") if isinstance(message.body, str) else message.body
+        signature = (message.headers or {}).get(signing.EVENT_SIGNATURE_HEADER)
+        if signature is None:
+            return "unsigned"
+        if not signing.event_is_signed(self.source_service, raw or b"", signature):
+            return "bad_signature"
+        return None
 
     def _run_batches(self):
         stopping = False
@@ -129,9 +148,11 @@ class BatchEventHandler(EventHandler):
                     break
                 batch.append(item)
             done = eventlet.event.Event()
-            messages = [message for _, message in batch]
+            messages = [message for _, message, _ in batch]
+            bodies = [body for body, _, refusal in batch if refusal is None]
+            refused = [(message.body, body, refusal) for body, message, refusal in batch if refusal is not None]
             try:
-                self.container.spawn_worker(self, ([body for body, _ in batch],), {},
+                self.container.spawn_worker(self, (bodies, refused), {},
                                             handle_result=functools.partial(self._handled, messages, done))
             except ContainerBeingKilled:
                 for message in messages:
@@ -151,16 +172,22 @@ def inbox_receiver(source: str, kernel_attribute: str = "kernel"):
 
     nameko's own `event_handler` acks and drops a message whose handler raised. This one never raises for a
     broken event: the inbox retries it, then keeps it as a dead letter with its error. It raises only when even
-    that fails (the database is unreachable), and then the messages are requeued, not dropped.
+    that fails (the database is unreachable), and then the messages are requeued, not dropped. A message that is
+    not signed by the source's relay is kept as refused (Kernel.refuse) and never applied.
 
         class ApplicantsService:
             kernel = KernelProvider(SPEC)
             receive_registry_checks_events = inbox_receiver("registry_checks")
     """
 
-    def receive(self, bodies):
+    def receive(self, bodies, refused=()):
         try:
-            getattr(self, kernel_attribute).receive_batch(bodies, source)
+            kernel = getattr(self, kernel_attribute)
+            if refused:
+                log.warning("refused %d message(s) on %s.events not signed by its relay", len(refused), source)
+                kernel.refuse(refused, source)
+            if bodies:
+                kernel.receive_batch(bodies, source)
         except Exception:
             eventlet.sleep(1)  # the database is down: requeue, but not in a tight loop
             raise
@@ -170,9 +197,6 @@ def inbox_receiver(source: str, kernel_attribute: str = "kernel"):
 
 
 # --- what crosses nameko RPC -------------------------------------------------------------------------------
-
-CALLER_KEY = "kontakt_caller"  # nameko context data: propagated by nameko to every RPC call downstream
-
 
 deserialize_to_instance(ServiceProblem)  # re-raised as itself in the caller, not as a RemoteError
 
@@ -203,8 +227,11 @@ def reports_problems(method):
 
 
 class CallerProvider(DependencyProvider):
-    """Injects the Caller the gateway put in nameko context data (`kontakt_caller`, a JSON string)."""
+    """Injects the Caller the gateway put in nameko context data (`kontakt_caller`, a JSON string, signed in
+    `kontakt_caller_signature`). An unsigned, forged or expired one is nobody: every check refuses them."""
+
+    def setup(self):
+        signing.check_keys()
 
     def get_dependency(self, worker_ctx):
-        raw = worker_ctx.data.get(CALLER_KEY)
-        return Caller(json.loads(raw) if raw else None)
+        return caller_from_context(worker_ctx.data)

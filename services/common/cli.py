@@ -5,6 +5,7 @@
     python -m services.common.cli rebuild SERVICE             rebuild every projection, with a progress bar
     python -m services.common.cli dead-letters SERVICE        list dead letters
     python -m services.common.cli replay SERVICE [EVENT_ID...] replay dead letters (all, or those named)
+    python -m services.common.cli refused SERVICE             messages refused as not signed by their relay
 
 SERVICE is a name under services/ ("applicants") or a spec path ("tests.example.tally:SPEC").
 """
@@ -15,7 +16,7 @@ import sys
 
 from . import config
 from .db import connect, make_pool
-from .inbox import list_dead_letters, replay_dead_letters
+from .inbox import list_dead_letters, list_refused, replay_dead_letters
 from .kernel import Kernel, all_subscriptions, load_spec
 from .migrations import create_database, migrate
 from .projections import rebuild
@@ -45,14 +46,26 @@ def _rebuild(args) -> None:
     print(f"{spec.name}: rebuilt {len(spec.projections)} projection(s) from {count} event(s)")
 
 
-def _dead_letters(args) -> None:
+def _listed(args, read, line, what: str) -> None:
+    """Print each row `read(conn)` finds in the service's database, one `line(row)` each, then how many."""
     spec = load_spec(args.service)
     with connect(config.database_url(spec.name)) as conn:
-        letters = list_dead_letters(conn)
-    for letter in letters:
-        print(f"{letter.event_id}  {letter.source:<16} {letter.event_type:<28} attempts={letter.attempts} "
-              f"dead_at={letter.dead_at}\n    {letter.error}")
-    print(f"{len(letters)} dead letter(s)")
+        rows = read(conn)
+    for row in rows:
+        print(line(row))
+    print(f"{len(rows)} {what}")
+
+
+def _dead_letters(args) -> None:
+    _listed(args, list_dead_letters, lambda letter: (
+        f"{letter.event_id}  {letter.source:<16} {letter.event_type:<28} attempts={letter.attempts} "
+        f"dead_at={letter.dead_at}\n    {letter.error}"), "dead letter(s)")
+
+
+def _refused(args) -> None:
+    _listed(args, list_refused, lambda message: (
+        f"{message.id:>8}  {message.source:<16} {message.reason:<14} {message.event_type or '-':<28} "
+        f"{message.event_id or '-'}  refused_at={message.refused_at}"), "refused message(s), newest first")
 
 
 def _replay(args) -> None:
@@ -77,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         command = commands.add_parser(name)
         command.add_argument("services", nargs="+")
         command.set_defaults(handler=handler)
-    for name, handler in (("rebuild", _rebuild), ("dead-letters", _dead_letters)):
+    for name, handler in (("rebuild", _rebuild), ("dead-letters", _dead_letters), ("refused", _refused)):
         command = commands.add_parser(name)
         command.add_argument("service")
         command.set_defaults(handler=handler)

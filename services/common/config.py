@@ -51,3 +51,48 @@ def rpc_timeout() -> float:
 def retry_after() -> int:
     """The Retry-After of a 503: when a client may try again."""
     return env_int("GATEWAY_RETRY_AFTER", 5)
+
+
+# --- secrets: fail closed outside development (docs/security.md) ---------------------------------------------
+
+DEVELOPMENT, PRODUCTION = "development", "production"
+MIN_SECRET_BYTES = 32
+
+
+class NotConfigured(RuntimeError):
+    """A process was started without a key or setting it needs. The text names the variable, never a value."""
+
+
+def mode() -> str:
+    """"development" only when KONTAKT_ENV says so; anything else, unset included, is production: a deployment
+    that forgets the variable gets no development key."""
+    return DEVELOPMENT if os.environ.get("KONTAKT_ENV", "").strip() == DEVELOPMENT else PRODUCTION
+
+
+def is_development() -> bool:
+    return mode() == DEVELOPMENT
+
+
+def require_secret(name: str, development_default: str | None = None, min_bytes: int = MIN_SECRET_BYTES) -> str:
+    """The secret in `name`. Unset, it is `development_default` under KONTAKT_ENV=development and NotConfigured
+    otherwise; set but shorter than `min_bytes`, NotConfigured in production (a guessable key is no key)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        if development_default is not None and is_development():
+            return development_default
+        raise NotConfigured(f"{name} is not set: outside KONTAKT_ENV=development this process needs its real key "
+                            f"(see docs/security.md)")
+    if len(value.encode("utf-8")) < min_bytes and not is_development():
+        raise NotConfigured(f"{name} is shorter than {min_bytes} bytes: use a random key (see docs/security.md)")
+    return value
+
+
+def require_setting(name: str, development_default: str) -> str:
+    """A setting that is not secret but that production must state (a token issuer, an audience)."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if is_development():
+        return development_default
+    raise NotConfigured(f"{name} is not set: outside KONTAKT_ENV=development it must be configured "
+                        f"(see docs/security.md)")

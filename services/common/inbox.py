@@ -309,6 +309,40 @@ def store_dead_letter(conn, event: Event, error: BaseException, attempts: int) -
              "".join(tb.format_exception(type(error), error, error.__traceback__)), attempts))
 
 
+def store_refused(conn, source: str, refused: list[tuple[bytes, object, str]]) -> None:
+    """Keep messages that were not signed by `source`'s relay: (the body as it came, as decoded, the reason). What
+    they claim to be (event id and type) is noted only to find them by; none of it is trusted or applied."""
+    rows = []
+    for raw, decoded, reason in refused:
+        claimed = decoded if isinstance(decoded, dict) else {}
+        rows.append((source, reason, _claimed(claimed.get("event_id")), _claimed(claimed.get("event_type")),
+                     raw if isinstance(raw, bytes) else str(raw).encode("utf-8", "replace")))
+    with conn.transaction():
+        with conn.cursor() as cursor:
+            cursor.executemany("INSERT INTO refused_messages (source, reason, event_id, event_type, body) "
+                               "VALUES (%s, %s, %s, %s, %s)", rows)
+
+
+def _claimed(value) -> str | None:
+    return str(value).replace("\x00", "")[:200] if value is not None else None
+
+
+@dataclass(frozen=True)
+class RefusedMessage:
+    id: int
+    source: str
+    reason: str
+    event_id: str | None
+    event_type: str | None
+    refused_at: str
+
+
+def list_refused(conn, limit: int = 100) -> list[RefusedMessage]:
+    rows = conn.execute("SELECT id, source, reason, event_id, event_type, refused_at::text FROM refused_messages "
+                        "ORDER BY id DESC LIMIT %s", (limit,)).fetchall()
+    return [RefusedMessage(*row) for row in rows]
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     event_id: str

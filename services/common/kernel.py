@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from .commands import CommandHandler
 from .decider import Decider, NotFound
 from .envelope import Event, Metadata, from_wire
-from .inbox import RETRY_BACKOFF, Inbox, Outcome
+from .inbox import RETRY_BACKOFF, Inbox, Outcome, store_refused
 from .projections import Projection
 from .store import EventStore
 from .topology import Subscription
@@ -103,6 +103,12 @@ class Kernel:
             kwargs["sleep"] = self.sleep
         applied = iter(self.inbox.receive_batch(self.pool, received, **kwargs) if received else ())
         return [outcome or next(applied) for outcome in outcomes]
+
+    def refuse(self, refused: list[tuple[bytes, Any, str]], source: str) -> None:
+        """Keep messages from `source`'s exchange that its relay did not sign, (raw body, decoded body, reason)
+        each, so that an operator sees them; they are never applied (docs/security.md)."""
+        with self.pool.connection() as conn:
+            store_refused(conn, source, refused)
 
     def connection(self):
         return self.pool.connection()

@@ -6,8 +6,8 @@ class ServiceProblem(Exception):
     """A refusal a service reports to its caller; re-raised as this same class in the caller (the gateway), which
     maps `kind` to an HTTP status in one table. `problems` are [{"message", "field", "code"}]; no personal data.
 
-    kinds: invalid (400), forbidden (403), not_found (404), conflict (409), refused (422), unavailable (503: the
-    service's database did not answer in time).
+    kinds: invalid (400), unauthenticated (401: no caller the gateway signed), forbidden (403), not_found (404),
+    conflict (409), refused (422), unavailable (503: the service's database did not answer in time).
 
     Every problem has a code ("invalid" where the raiser named none), and a problem about no one field leaves
     `field` out: nameko carries an exception's arguments as text, so a None would arrive as the string "None".

@@ -8,6 +8,8 @@
   for the broker's acks (the broker acks many at once) and deletes exactly the rows it confirmed. A row is never
   deleted before its confirm; a crash in between publishes it again, and consumers drop the repeat by event id.
 - Rows go out in outbox order on one channel, so each stream's order is kept.
+- Every message is signed (header `kontakt-signature`, signing.event_signature over the body as sent, bound to
+  the exchange): the inboxes receive only what a relay of the deployment published (docs/security.md).
 
 Run as `python -m services.common.relay SERVICE`.
 """
@@ -17,6 +19,7 @@ import argparse
 import logging
 import signal
 import socket
+import sys
 import threading
 import time
 import zlib
@@ -24,7 +27,7 @@ import zlib
 import amqp
 from kombu import Connection
 
-from . import config
+from . import config, signing
 from .db import connect
 from .store import NOTIFY_CHANNEL
 from .topology import declare_exchange
@@ -43,6 +46,7 @@ class ConfirmingPublisher:
         self.connection = Connection(amqp_uri, heartbeat=heartbeat, connect_timeout=10)
         self.connection.connect()
         declare_exchange(self.connection, service)
+        self.service = service
         self.exchange = f"{service}.events"
         self.channel = self.connection.connection.channel()  # the raw py-amqp channel
         self.channel.confirm_select()
@@ -61,8 +65,11 @@ class ConfirmingPublisher:
     def publish_batch(self, rows: list[tuple[int, str, str, str]], timeout: float = 30.0) -> None:
         """rows: (outbox id, event id, routing key, JSON body). Returns once every row is confirmed."""
         for _id, event_id, routing_key, body in rows:
-            message = amqp.Message(body, content_type="application/json", content_encoding="utf-8",
-                                   delivery_mode=2, message_id=event_id)
+            raw = body.encode("utf-8")  # encoded once: the bytes signed are the bytes sent
+            message = amqp.Message(raw, content_type="application/json", content_encoding="utf-8",
+                                   delivery_mode=2, message_id=event_id,
+                                   application_headers={signing.EVENT_SIGNATURE_HEADER:
+                                                        signing.event_signature(self.service, raw)})
             self.channel.basic_publish(message, exchange=self.exchange, routing_key=routing_key)
             self.published += 1
         deadline = time.monotonic() + timeout
@@ -99,6 +106,7 @@ def lock_key(service: str) -> int:
 class Relay:
     def __init__(self, service: str, database_url: str | None = None, amqp_uri: str | None = None,
                  batch_size: int = 500, poll_interval: float = 1.0, heartbeat: float = 30, linger: float = 0.005):
+        signing.check_keys()  # a relay that cannot sign must not start: the inboxes would refuse all it sends
         self.service = service
         self.database_url = database_url or config.database_url(service)
         self.amqp_uri = amqp_uri or config.amqp_uri()
@@ -175,8 +183,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="after a notification, wait this long for more appends before publishing")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    relay = Relay(args.service, batch_size=args.batch_size, poll_interval=args.poll_interval,
-                  linger=args.linger_ms / 1000)
+    try:
+        relay = Relay(args.service, batch_size=args.batch_size, poll_interval=args.poll_interval,
+                      linger=args.linger_ms / 1000)
+    except config.NotConfigured as error:
+        sys.exit(f"relay for {args.service} not started: {error}")
     signal.signal(signal.SIGTERM, lambda *_: relay.stop())
     signal.signal(signal.SIGINT, lambda *_: relay.stop())
     relay.run()

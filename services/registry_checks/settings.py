@@ -1,6 +1,7 @@
 """What a deployment sets for registry_checks, read from the environment:
 
-    REGISTRY_CHECKS_KEYS     {"<register id>": "<secret>", ...}: the key each register signs its results with
+    REGISTRY_CHECKS_KEYS     {"<register id>": "<secret>", ...}: the key each register signs its results with;
+                             required outside KONTAKT_ENV=development (DEV_KEYS are published in this file)
     REGISTRY_CHECKS_CONFIG   the registers per municipality and the validity per register and role (ChecksConfig)
 
 Both are read on every use (and parsed once per value), so a test may set them; `check_settings` reads both at
@@ -13,6 +14,7 @@ import logging
 import os
 from functools import lru_cache
 
+from services.common import config
 from services.common.decider import Decider
 
 from .domain import CheckState, make_check_decider
@@ -21,16 +23,20 @@ from .schemas import parse_config
 
 log = logging.getLogger("kontakt.registry_checks")
 
-# For development and tests only: a deployment sets REGISTRY_CHECKS_KEYS to {"<register id>": "<secret>", ...},
-# a random secret of at least 32 bytes per register, exchanged with that register out of band
-# (docs/register-contract.md). The register simulator signs with the same defaults.
+# For development and tests only (KONTAKT_ENV=development): a deployment sets REGISTRY_CHECKS_KEYS to
+# {"<register id>": "<secret>", ...}, a random secret of at least 32 bytes per register, exchanged with that
+# register out of band (docs/register-contract.md). The register simulator signs with the same defaults.
 DEV_KEYS: dict[str, str] = {register: f"dev-only-key-{register}-not-for-production" for register in REGISTERS}
 
 
 def register_keys(text: str | None = None) -> dict[str, bytes]:
-    """The key of each register, from REGISTRY_CHECKS_KEYS (JSON); unset means DEV_KEYS. A register without a
-    key cannot publish: its results are refused as bad_signature."""
+    """The key of each register, from REGISTRY_CHECKS_KEYS (JSON); unset means DEV_KEYS under
+    KONTAKT_ENV=development and NotConfigured otherwise. A register without a key cannot publish: its results are
+    refused as bad_signature."""
     text = os.environ.get("REGISTRY_CHECKS_KEYS") if text is None else text
+    if not (text or "").strip() and not config.is_development():
+        raise config.NotConfigured("REGISTRY_CHECKS_KEYS is not set: outside KONTAKT_ENV=development registry_checks "
+                                   "needs each register's real key (see docs/register-contract.md)")
     return dict(_parse_keys(text or ""))
 
 

@@ -22,10 +22,10 @@ STOCKHOLM, GOTEBORG = "0180", "1480"
 
 
 def staff(sub: str, *roles: str, municipality: str = STOCKHOLM) -> dict:
-    return {"sub": sub, "name": sub, "roles": list(roles), "municipalities": [municipality], "system": False}
+    return {"sub": sub, "name": sub, "roles": {municipality: list(roles)}, "system": False}
 
 
-WEB_FORM = {"sub": None, "roles": [], "municipalities": [], "system": True}
+WEB_FORM = {"sub": None, "roles": {}, "system": True}
 RECRUITER = staff("rekryterare-kontrakt", "recruiter")
 APPROVER = staff("beslutsfattare-kontrakt", "recruiter")  # four eyes: not the recruiter who keyed in the extracts
 CASE_WORKER = staff("handlaggare-kontrakt", "case_worker")
@@ -106,8 +106,8 @@ def live_a_season(town: Town) -> Season:
     case_worker = town.as_("assignments", CASE_WORKER)
     need_id = case_worker.register_need(STOCKHOLM, need(season.child_number))["need_id"]
     assignment_id = case_worker.offer({"need_id": need_id, "volunteer_id": volunteer_id})["assignment_id"]
-    volunteer = town.as_("assignments", {"sub": volunteer_id, "name": None, "roles": ["volunteer"],
-                                         "municipalities": [STOCKHOLM], "system": False})
+    volunteer = town.as_("assignments", {"sub": volunteer_id, "name": None, "roles": {STOCKHOLM: ["volunteer"]},
+                                         "system": False})
     volunteer.accept_offer(assignment_id)
     case_worker.start_assignment(assignment_id, {
         "start_date": days_ago(10), "case_worker_id": CASE_WORKER["sub"],

@@ -160,6 +160,7 @@ def _own_environment(port: int) -> tuple[dict[str, str], str]:
     venv_bin = str(Path(sys.executable).parent)
     environment = {
         **os.environ,
+        "KONTAKT_ENV": "development",  # the development keys, as `make run` starts them
         "AMQP_URI": urlunsplit(run_uri._replace(path="/" + vhost)),
         "KONTAKT_DATABASE_URL_TEMPLATE": template.replace("_{service}", "_e2e_{service}"),
         "GATEWAY_ADDRESS": f"127.0.0.1:{port}",

@@ -14,7 +14,7 @@ class Processes:
     """`commands(name)` gives the command line of the process called `name`; each start gets a log of its own."""
 
     def __init__(self, env: dict[str, str], commands: Callable[[str], list[str]], prefix: str = "kontakt-faults-"):
-        self.env = env
+        self.env = {**env, "KONTAKT_ENV": "development"}  # the development keys, as `make run` starts them
         self.commands = commands
         self.logs = Path(tempfile.mkdtemp(prefix=prefix))
         self.running: dict[str, subprocess.Popen] = {}

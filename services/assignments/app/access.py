@@ -53,16 +53,27 @@ def own_assignment(kernel: Kernel, caller: Caller, assignment_id) -> tuple[str, 
     header = kernel.find(key, read_assignments.assignment_header, "assignment")
     if header["volunteer_id"] != volunteer:
         raise NotFound("no such assignment")
-    if not (caller.may_act_in(header["municipality"]) or caller.may_act_in(header["volunteer_municipality"])):
+    if not (caller.has_role_in(header["municipality"], VOLUNTEER)
+            or caller.has_role_in(header["volunteer_municipality"], VOLUNTEER)):
         # their own, named with a token of another municipality: not found, and audited as an attempt there
         raise ServiceProblem("not_found", "no such resource", municipality=header["municipality"])
     return key, header
 
 
 def visible_to_volunteer(caller: Caller, item: dict) -> bool:
-    """The rule of own_assignment for a list's items: of a municipality the token names, or of the volunteer's
-    home municipality (matched from the regional pool) when the token names that."""
-    return caller.may_act_in(item.get("municipality")) or caller.may_act_in(item.get("volunteer_municipality"))
+    """The rule of own_assignment for a list's items: of a municipality where the token makes them a volunteer, or
+    of the volunteer's home municipality (matched from the regional pool) when it does there."""
+    return (caller.has_role_in(item.get("municipality"), VOLUNTEER)
+            or caller.has_role_in(item.get("volunteer_municipality"), VOLUNTEER))
+
+
+def acts_as_volunteer(kernel: Kernel, caller: Caller, assignment_id) -> bool:
+    """Whether the caller acts on the assignment as its volunteer: a volunteer who is not a case worker in the
+    assignment's municipality (a person who is both acts there as the case worker)."""
+    if caller.system or not caller.has_role(VOLUNTEER) or canonical_volunteer_id(caller.actor) is None:
+        return False
+    header = kernel.find(assignment_stream_id(assignment_id), read_assignments.assignment_header, "assignment")
+    return not caller.has_role_in(header["municipality"], CASE_WORKER)
 
 
 def staff_assignment(kernel: Kernel, caller: Caller, assignment_id, *roles: str) -> tuple[str, dict]:

@@ -20,7 +20,7 @@ from ..domain.volunteer import canonical_volunteer_id
 from ..read import assignments as read_assignments
 from ..read import needs as read_needs
 from ..read import pool as read_pool
-from .access import case_worker_view, own_assignment, staff_assignment, volunteer_view
+from .access import acts_as_volunteer, case_worker_view, own_assignment, staff_assignment, volunteer_view
 from .arguments import one_of, whole_number
 
 IVO_READERS = (CASE_WORKER, AUDITOR)
@@ -32,7 +32,7 @@ _FOREIGN_SUMMARY = ("assignment_id", "municipality", "insats", "status", "start_
 def get_assignment(kernel: Kernel, caller: Caller, assignment_id) -> dict:
     """For its volunteer: their view (client de-identified, no notes). For a case worker of its
     municipality: everything, meetings' notes and the timeline included."""
-    if caller.is_only_volunteer():
+    if acts_as_volunteer(kernel, caller, assignment_id):
         key, _ = own_assignment(kernel, caller, assignment_id)
         return volunteer_view(kernel, key)
     key, _ = staff_assignment(kernel, caller, assignment_id, CASE_WORKER)
@@ -106,7 +106,7 @@ def assignments_for_volunteer(kernel: Kernel, caller: Caller, applicant_id) -> l
         items = read_assignments.list_assignments(conn, volunteer_id=volunteer)
     out = []
     for item in items:
-        if caller.may_act_in(item["municipality"]):
+        if caller.has_role_in(item["municipality"], *APPLICANT_VIEW_READERS):
             item.pop("open_flags", None)
             item.pop("open_deviations", None)
             out.append(item)

@@ -12,7 +12,7 @@ from ..domain.assignment import (
 from ..read import assignments as read_assignments
 from ..schemas import (
     AcceptOfferBody, CorrectMeetingBody, DeclineOfferBody, LogMeetingBody, ReportDeviationBody, RequestEndBody)
-from .access import as_case_worker, as_volunteer, calling_volunteer, visible_to_volunteer
+from .access import acts_as_volunteer, as_case_worker, as_volunteer, calling_volunteer, visible_to_volunteer
 
 
 def my_offers(kernel: Kernel, caller: Caller) -> list[dict]:
@@ -63,7 +63,7 @@ def request_end(kernel: Kernel, caller: Caller, assignment_id, body=None) -> dic
 
 def report_deviation(kernel: Kernel, caller: Caller, assignment_id, body) -> dict:
     """The plan is not working: by the assignment's volunteer or a case worker of its municipality."""
-    if caller.is_only_volunteer():
+    if acts_as_volunteer(kernel, caller, assignment_id):
         return as_volunteer(kernel, caller, assignment_id, ReportDeviation, ReportDeviationBody, body)
     return as_case_worker(kernel, caller, assignment_id, ReportDeviation, ReportDeviationBody, body)
 

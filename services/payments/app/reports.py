@@ -59,7 +59,7 @@ def _assignment(kernel, caller: Caller, assignment_id, *roles: str, volunteer_re
     """The assignment as payments knows it, if the caller may act on it with one of `roles` (or, with
     `volunteer_reads`, is its volunteer); else not found (or forbidden)."""
     found = kernel.find(assignments.assignment_key(assignment_id), assignments.assignment, "assignment")
-    if volunteer_reads and not caller.system and VOLUNTEER in caller.roles \
+    if volunteer_reads and not caller.system and caller.has_role(VOLUNTEER) \
             and volunteer_key(caller.actor) == found["volunteer_id"]:
         return found  # a volunteer reads their own assignment's report, whichever municipality it is in
     caller.require(found["municipality"], *roles)

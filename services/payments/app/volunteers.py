@@ -20,7 +20,7 @@ def my_payments(kernel, caller: Caller) -> dict:
     """What I was paid and why: {"volunteer_id", "payments": [{compensation_id, month, status paid|calculated,
     paid_on, lines, totals, basis, tax, ...}], "pending_reports": [{assignment_id, month, meetings, ...}],
     "paid_total_ore"}."""
-    if caller.system or VOLUNTEER not in caller.roles or not caller.actor:
+    if caller.system or not caller.has_role(VOLUNTEER) or not caller.actor:
         raise ServiceProblem("forbidden", "only a volunteer has payments of their own")
     volunteer_id = volunteer_key(caller.actor)
     with kernel.connection() as conn:  # only those of the token's municipalities, as for every other read

@@ -64,10 +64,7 @@ def worklist(kernel: Kernel, caller: Caller, municipality: str | None = None) ->
     if municipality is not None:
         caller.require(municipality, RECRUITER)
         municipalities = [municipality]
-    elif caller.system:
-        municipalities = None
     else:
-        caller.require_role(RECRUITER)
-        municipalities = sorted(caller.municipalities)
+        municipalities = caller.municipalities_with(RECRUITER)
     with kernel.connection() as conn:
         return projection.worklist(conn, today(), municipalities)

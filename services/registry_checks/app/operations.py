@@ -30,8 +30,7 @@ def list_refused_results(kernel: Kernel, caller: Caller, municipality: str | Non
         caller.require(municipality, ADMIN)
         municipalities = [municipality]
     else:
-        caller.require_role(ADMIN)
-        municipalities = None if caller.system else sorted(caller.municipalities)
+        municipalities = caller.municipalities_with(ADMIN)  # forbidden where the caller is admin nowhere
     problems = []
     for name, value, largest in (("page", page, REFUSED_PAGE_MAX), ("page_size", page_size, REFUSED_PAGE_SIZE_MAX)):
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= largest:

@@ -6,14 +6,16 @@ service and one database and still read as if alone.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import random
 import string
+import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.applicants.domain.checks import DEFAULT_REQUIRED_REGISTERS
@@ -25,23 +27,24 @@ from services.common.db import make_pool
 from services.common.envelope import Event, to_wire
 from services.common.kernel import Kernel
 from services.common.projections import rebuild
+from services.common.roles import Caller
+from services.common.signing import CALLER_KEY, CALLER_SIGNATURE_KEY, caller_context
 from services.common.sweden import today
-from services.common.topology import declare, events_exchange
+from services.common.topology import declare
 from tests.conftest import prepare_database
-from tests.kernel.helpers import running_service, wait_until
+from tests.infrastructure import signed_caller
+from tests.kernel.helpers import publish_as_relay, running_service, wait_until
 from tests.people import a_personnummer
 
 STOCKHOLM, GOTEBORG = "0180", "1480"
 
-WEB_FORM = {"sub": None, "roles": [], "municipalities": [], "system": True}
-RECRUITER = {"sub": "rekryterare-1", "name": "Rut Rekryterare", "roles": ["recruiter"],
-             "municipalities": [STOCKHOLM], "system": False}
-CASE_WORKER = {"sub": "handlaggare-1", "name": "Hans Handläggare", "roles": ["case_worker"],
-               "municipalities": [STOCKHOLM], "system": False}
-COLLEAGUE = {"sub": "rekryterare-2", "name": "Kim Kollega", "roles": ["recruiter"], "municipalities": [STOCKHOLM],
-             "system": False}
-GOTEBORG_RECRUITER = {"sub": "rekryterare-9", "name": "Greta Göteborg", "roles": ["recruiter"],
-                      "municipalities": [GOTEBORG], "system": False}
+WEB_FORM = {"sub": None, "roles": {}, "system": True}
+RECRUITER = {"sub": "rekryterare-1", "name": "Rut Rekryterare", "roles": {STOCKHOLM: ["recruiter"]}, "system": False}
+CASE_WORKER = {"sub": "handlaggare-1", "name": "Hans Handläggare",
+               "roles": {STOCKHOLM: ["case_worker"]}, "system": False}
+GOTEBORG_RECRUITER = {"sub": "rekryterare-9", "name": "Greta Göteborg",
+                      "roles": {GOTEBORG: ["recruiter"]}, "system": False}
+COLLEAGUE = {"sub": "rekryterare-2", "name": "Kim Kollega", "roles": {STOCKHOLM: ["recruiter"]}, "system": False}
 
 
 # --- the running service, and how the tests speak to it ---------------------------------------------------------
@@ -56,7 +59,7 @@ def callers(test_environment):
         try:
             for name, caller in {"web": WEB_FORM, "recruiter": RECRUITER, "case_worker": CASE_WORKER,
                                  "colleague": COLLEAGUE, "goteborg": GOTEBORG_RECRUITER}.items():
-                proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data={"kontakt_caller": json.dumps(caller)})
+                proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=signed_caller(caller))
                 proxies[name] = (proxy, proxy.start().applicants)
             yield {name: service for name, (_, service) in proxies.items()}
         finally:
@@ -366,11 +369,7 @@ def test_check_events_arrive_through_rabbitmq(web, recruiter, callers):
     checks = CheckEvents(applicant_id)
     register = DEFAULT_REQUIRED_REGISTERS[0]
     # when registry_checks publishes a check's request and its clear result
-    with Connection(amqp_uri) as connection:
-        producer = Producer(connection.default_channel, exchange=events_exchange("registry_checks"),
-                            serializer="json")
-        for envelope in (checks.requested(register), checks.completed(register)):
-            producer.publish(envelope, routing_key=envelope["event_type"], delivery_mode=2)
+    publish_as_relay(amqp_uri, "registry_checks", checks.requested(register), checks.completed(register))
     # then the applicant's detail shows the check clear
     wait_until(lambda: checks_by_register(recruiter.get_applicant(applicant_id)) == {
         register: ("completed", "clear")}, timeout=10, message="the check to show as completed clear")
@@ -510,3 +509,89 @@ def _snapshot(kernel: Kernel) -> dict:
     with kernel.connection() as conn:
         return {table: sorted(map(repr, conn.execute(f"SELECT * FROM {table}").fetchall()))
                 for projection in SPEC.projections for table in projection.tables}
+
+
+# --- trusted only from the gateway and the relays (docs/security.md) --------------------------------------------
+
+def _forged_contexts() -> dict[str, dict]:
+    text = json.dumps(RECRUITER)
+    signed = signed_caller(RECRUITER)
+    widened = json.loads(signed[CALLER_KEY])
+    widened["roles"][GOTEBORG] = ["recruiter"]
+    return {
+        "no signature": {CALLER_KEY: text},
+        "a made-up signature": {CALLER_KEY: text, CALLER_SIGNATURE_KEY: "0" * 64},
+        "system, unsigned": {CALLER_KEY: json.dumps({**WEB_FORM, "exp": 2**40})},
+        "a signed caller changed afterwards": {CALLER_KEY: json.dumps(widened),
+                                               CALLER_SIGNATURE_KEY: signed[CALLER_SIGNATURE_KEY]},
+        "another key's signature": {CALLER_KEY: text, CALLER_SIGNATURE_KEY: hmac.new(
+            b"not-the-deployments-key-but-long-enough", b"caller\n" + text.encode(), hashlib.sha256).hexdigest()},
+        "an expired signature": caller_context(Caller(RECRUITER), now=time.time() - 3600),
+    }
+
+
+@pytest.mark.parametrize("forgery", list(_forged_contexts()))
+def test_a_caller_the_gateway_did_not_sign_is_refused_and_changes_nothing(callers, recruiter, forgery):
+    # given someone who may publish on the broker, calling the service over raw nameko RPC as a recruiter or as
+    # the system, without the gateway's valid signature
+    context = _forged_contexts()[forgery]
+    body = registration()
+    with ClusterRpcProxy({"AMQP_URI": config.amqp_uri()}, context_data=context) as proxy:
+        # when they read, register and (as the system) register from the public form
+        for call in (lambda: proxy.applicants.list_applicants(),
+                     lambda: proxy.applicants.list_applicants(municipality=STOCKHOLM),
+                     lambda: proxy.applicants.register(body)):
+            # then each is refused as unauthenticated
+            with pytest.raises(ServiceProblem) as refused:
+                call()
+            assert refused.value.kind == "unauthenticated"
+    # and nothing was registered
+    assert recruiter.list_applicants(q=body["family_name"])["total"] == 0
+
+
+def test_a_clear_check_result_not_published_by_registry_checks_relay_is_not_applied(web, recruiter, inbox):
+    # given an applicant with the interview and both references done, and every register check clear but one,
+    # which is still pending
+    amqp_uri = config.amqp_uri()
+    declare(amqp_uri, ["registry_checks"], SPEC.subscriptions)
+    applicant_id = web.register(registration())["applicant_id"]
+    recruiter.record_interview(applicant_id, {"interviewed_on": today().isoformat(), "interviewer": "Rut"})
+    for kind in ("work_or_studies", "private"):
+        recruiter.record_reference(applicant_id, {"kind": kind, "name": "Ref", "contact": "08-1",
+                                                  "outcome": "positive"})
+    checks = CheckEvents(applicant_id)
+    *answered, pending = DEFAULT_REQUIRED_REGISTERS
+    publish_as_relay(amqp_uri, "registry_checks", *(checks.requested(register) for register in
+                                                    DEFAULT_REQUIRED_REGISTERS))
+    publish_as_relay(amqp_uri, "registry_checks", *(checks.completed(register) for register in answered))
+    shown = {register: ("completed", "clear") for register in answered} | {pending: ("requested", None)}
+    wait_until(lambda: checks_by_register(recruiter.get_applicant(applicant_id)) == shown, timeout=15,
+               message="the genuine checks")
+    approval = {"roles": ["kontaktperson"], "valid_until": (today() + timedelta(days=365)).isoformat()}
+
+    # when someone else publishes a "clear" result for the pending check straight to registry_checks' exchange,
+    # unsigned and with a made-up signature
+    forged = checks.completed(pending)
+    publish_as_relay(amqp_uri, "registry_checks", forged, signed=False)
+    publish_as_relay(amqp_uri, "registry_checks", forged, signature="f" * 64)
+    # then both are kept as refused, with the reason, and neither is applied: the check is still pending and the
+    # applicant cannot be approved
+    wait_until(lambda: len(_refused_for(inbox, forged["event_id"])) == 2, timeout=15, message="both refused")
+    assert sorted(_refused_for(inbox, forged["event_id"])) == [("bad_signature", "CheckCompleted"),
+                                                               ("unsigned", "CheckCompleted")]
+    assert checks_by_register(recruiter.get_applicant(applicant_id))[pending] == ("requested", None)
+    problem = refusal(recruiter.approve, applicant_id, approval)
+    assert [p["code"] for p in problem.problems] == ["check_pending"]
+
+    # when registry_checks' relay publishes that very result, then it is applied and the approval goes through
+    publish_as_relay(amqp_uri, "registry_checks", forged)
+    wait_until(lambda: checks_by_register(recruiter.get_applicant(applicant_id))[pending] == ("completed", "clear"),
+               timeout=15, message="the genuine result applied")
+    assert recruiter.approve(applicant_id, approval)["status"] == "approved"
+
+
+def _refused_for(kernel: Kernel, event_id: str) -> list[tuple[str, str]]:
+    with kernel.connection() as conn:
+        return [tuple(row) for row in conn.execute(
+            "SELECT reason, event_type FROM refused_messages WHERE source = 'registry_checks' AND event_id = %s",
+            (event_id,)).fetchall()]

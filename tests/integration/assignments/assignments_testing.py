@@ -27,20 +27,20 @@ from services.common.sweden import today
 from services.common.topology import declare
 from services.registry_checks.events import EVENT_SCHEMAS as CHECK_SCHEMAS
 from tests.conftest import prepare_database
+from tests.infrastructure import signed_caller
 from tests.kernel.helpers import running_service
 
 STOCKHOLM, SOLNA, GOTEBORG = "0180", "0184", "1480"
 CHILD = "201212031239"  # born 2012-12-03
 REGISTERS = ("polisen_belastningsregister", "polisen_misstankeregister", "socialregistret", "kronofogden")
 
-CASE_WORKER = {"sub": "handlaggare-1", "name": "Hans Handläggare", "roles": ["case_worker"],
-               "municipalities": [STOCKHOLM], "system": False}
-OTHER_CASE_WORKER = {"sub": "handlaggare-2", "name": "Hedda Handläggare", "roles": ["case_worker"],
-                     "municipalities": [STOCKHOLM], "system": False}
-GOTEBORG_CASE_WORKER = {"sub": "handlaggare-9", "name": "Greta Göteborg", "roles": ["case_worker"],
-                        "municipalities": [GOTEBORG], "system": False}
-RECRUITER = {"sub": "rekryterare-1", "name": "Rut Rekryterare", "roles": ["recruiter"],
-             "municipalities": [STOCKHOLM], "system": False}
+CASE_WORKER = {"sub": "handlaggare-1", "name": "Hans Handläggare",
+               "roles": {STOCKHOLM: ["case_worker"]}, "system": False}
+OTHER_CASE_WORKER = {"sub": "handlaggare-2", "name": "Hedda Handläggare",
+                     "roles": {STOCKHOLM: ["case_worker"]}, "system": False}
+GOTEBORG_CASE_WORKER = {"sub": "handlaggare-9", "name": "Greta Göteborg",
+                        "roles": {GOTEBORG: ["case_worker"]}, "system": False}
+RECRUITER = {"sub": "rekryterare-1", "name": "Rut Rekryterare", "roles": {STOCKHOLM: ["recruiter"]}, "system": False}
 
 
 class Stack:
@@ -54,14 +54,14 @@ class Stack:
     def rpc(self, caller: dict):
         key = json.dumps(caller, sort_keys=True)
         if key not in self._proxies:
-            proxy = ClusterRpcProxy({"AMQP_URI": self.amqp_uri}, context_data={"kontakt_caller": key})
+            proxy = ClusterRpcProxy({"AMQP_URI": self.amqp_uri}, context_data=signed_caller(caller))
             self._proxies[key] = (proxy, proxy.start().assignments)
         return self._proxies[key][1]
 
     def volunteer_rpc(self, volunteer: "Volunteer", bare_id: bool = False):
         """The volunteer as the gateway vouches for them: `sub` is their applicant id."""
         sub = volunteer.key if bare_id else volunteer.applicant_id
-        return self.rpc({"sub": sub, "name": None, "roles": ["volunteer"], "municipalities": [volunteer.municipality],
+        return self.rpc({"sub": sub, "name": None, "roles": {volunteer.municipality: ["volunteer"]},
                          "system": False})
 
     def receive(self, source: str, *envelopes: dict) -> list[str]:

@@ -239,7 +239,7 @@ def test_decisions_not_carried_out_within_three_months_are_listed_for_ivo(stack)
     # naming the decisions it carries (for the audit)
     assert old["need_id"] in export["need_ids"] and fresh["need_id"] not in export["need_ids"]
     # and an auditor may read it, a volunteer may not
-    auditor = {**CASE_WORKER, "sub": "revisor-1", "roles": ["auditor"]}
+    auditor = {**CASE_WORKER, "sub": "revisor-1", "roles": {STOCKHOLM: ["auditor"]}}
     assert old["need_id"] in {r["need_id"] for r in stack.rpc(auditor).ivo_report(STOCKHOLM)}
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from kombu import Connection, Producer
 
 from services.assignments.spec import SPEC
 from services.common.projections import rebuild
-from services.common.topology import events_exchange
-from tests.kernel.helpers import wait_until
+from tests.kernel.helpers import publish_as_relay, wait_until
 
 from assignments_testing import (  # noqa: F401 - `stack` is a fixture
     CASE_WORKER, GOTEBORG, SOLNA, STOCKHOLM, Volunteer, approved_volunteer, candidate_ids, days_ago, need_body,
@@ -153,7 +151,7 @@ def test_an_expired_or_failed_check_flags_running_assignments(stack):
 def test_a_revoked_regional_consent_flags_only_assignments_outside_the_home_municipality(stack):
     # given a Solna volunteer in the regional pool with one assignment at home and one in Stockholm
     volunteer = approved_volunteer(stack, municipality=SOLNA, regional=True, max_assignments=2)
-    solna_case_worker = {**CASE_WORKER, "sub": "handlaggare-solna", "municipalities": [SOLNA]}
+    solna_case_worker = {**CASE_WORKER, "sub": "handlaggare-solna", "roles": {SOLNA: ["case_worker"]}}
     solna_need = stack.rpc(solna_case_worker).register_need(SOLNA, need_body(case_worker_id="handlaggare-solna"))
     at_home = stack.rpc(solna_case_worker).offer({"need_id": solna_need["need_id"],
                                                   "volunteer_id": volunteer.applicant_id})["assignment_id"]
@@ -170,13 +168,10 @@ def test_a_revoked_regional_consent_flags_only_assignments_outside_the_home_muni
 def test_applicant_events_arrive_through_rabbitmq(stack):
     # given a volunteer's events published on the applicants' and registry_checks' exchanges
     volunteer = Volunteer(interests=("schack",))
-    with Connection(stack.amqp_uri) as connection:
-        producer = Producer(connection.default_channel)
-        for source, envelope in ([("applicants", volunteer.registered())]
-                                 + [("registry_checks", e) for e in volunteer.all_checks_clear()]
-                                 + [("applicants", volunteer.approved())]):
-            producer.publish(envelope, exchange=events_exchange(source), routing_key=envelope["event_type"],
-                             serializer="json", delivery_mode=2)
+    for source, envelope in ([("applicants", volunteer.registered())]
+                             + [("registry_checks", e) for e in volunteer.all_checks_clear()]
+                             + [("applicants", volunteer.approved())]):
+        publish_as_relay(stack.amqp_uri, source, envelope)
     # then the running service's inbox receivers put them in the pool
     need_id = a_need(stack, interests=["schack"])
     wait_until(lambda: volunteer.applicant_id in candidate_ids(stack.rpc(CASE_WORKER).candidates(need_id, limit=100)),

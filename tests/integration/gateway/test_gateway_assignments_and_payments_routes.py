@@ -20,12 +20,12 @@ from gateway import openapi
 from gateway.service import ROUTES
 from gateway.spec import SPEC
 from services.common import config
-from services.common.adapters import CALLER_KEY, ServiceProblem
+from services.common.adapters import ServiceProblem
 from services.common.db import connect
 from services.common.roles import ROLES
 
 from gateway_testing import (ELSEWHERE, HOME, Client, ContextData, a_sub, asked_by, assert_problem, forget_service,
-                             token)
+                             signed_caller_of, token)
 
 NEW_MODULES = ("gateway.handlers.assignments", "gateway.handlers.payments")
 NEW_ROUTES = [route for route in ROUTES if route.handler.__module__ in NEW_MODULES]
@@ -36,8 +36,7 @@ PAID_VOLUNTEER = f"applicant-{uuid.uuid4()}"  # the one person in the stand-in's
 
 
 def _note(service, method: str, *args) -> dict:
-    raw = service.caller_data.get(CALLER_KEY)
-    caller = json.loads(raw) if raw else None
+    caller = signed_caller_of(service.caller_data)
     CALLS.append((method, args, caller))
     return caller
 
@@ -471,7 +470,7 @@ def test_the_volunteer_reaches_the_services_as_themselves(gateway, behind):
     # then assignments was asked as that volunteer
     args, caller = called("accept_offer")[-1]
     assert args == (offer, None)
-    assert caller == {"sub": me, "name": "Vera V", "roles": ["volunteer"], "municipalities": [HOME],
+    assert caller == {"sub": me, "name": "Vera V", "roles": {HOME: ["volunteer"]},
                       "system": False}
     assert called("decline_offer")[-1][0] == (offer, {})
 

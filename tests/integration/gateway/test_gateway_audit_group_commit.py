@@ -27,7 +27,7 @@ def writer(test_environment):
 
 
 def entry(request_id: str, subjects: int = 1) -> Entry:
-    caller = Caller({"sub": "rekryterare-grupp", "roles": ["recruiter"], "municipalities": ["0180"]})
+    caller = Caller({"sub": "rekryterare-grupp", "roles": {"0180": ["recruiter"]}})
     return Entry(caller, ROUTE, request_id, [Access(READ, str(uuid.uuid4()), "0180") for _ in range(subjects)])
 
 

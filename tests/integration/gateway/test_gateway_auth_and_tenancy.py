@@ -34,12 +34,12 @@ def test_every_route_with_personal_data_needs_a_token(gateway, route):
 
 @pytest.mark.parametrize("bad_token", [
     "not-a-jwt",
-    jwt.encode({"sub": "x", "roles": ["recruiter"], "municipalities": [HOME], "exp": int(time.time()) + 60},
+    jwt.encode({"sub": "x", "roles": {HOME: ["recruiter"]}, "exp": int(time.time()) + 60},
                "another-secret", algorithm="HS256"),
     token("recruiter", ttl_seconds=-3600),  # expired an hour ago
-    jwt.encode({"sub": "x", "roles": ["recruiter"], "municipalities": [HOME]}, "kontakt-local-development-"
+    jwt.encode({"sub": "x", "roles": {HOME: ["recruiter"]}}, "kontakt-local-development-"
                "secret-change-me", algorithm="HS256"),  # no exp
-    jwt.encode({"sub": "x", "roles": ["recruiter"], "municipalities": [HOME], "exp": int(time.time()) + 60},
+    jwt.encode({"sub": "x", "roles": {HOME: ["recruiter"]}, "exp": int(time.time()) + 60},
                None, algorithm="none"),
     token("superuser"),  # not a role of Kontakt
 ], ids=["garbage", "wrong-key", "expired", "no-exp", "alg-none", "unknown-role"])
@@ -120,8 +120,7 @@ def test_the_caller_reaches_the_services_as_context_data(gateway, stand_ins):
     for method in ("get_applicant", "checks_for_applicant"):
         args, caller = stand_ins.called(method)[-1]
         assert args == (applicant_id,)
-        assert caller == {"sub": "rekryterare-7", "name": "Rut R", "roles": ["recruiter"],
-                          "municipalities": [HOME], "system": False}
+        assert caller == {"sub": "rekryterare-7", "name": "Rut R", "roles": {HOME: ["recruiter"]}, "system": False}
 
 
 def test_the_applicants_checks_come_from_the_register_checks_service(gateway, stand_ins):
@@ -177,7 +176,8 @@ def test_production_accepts_only_rs256_tokens_of_the_configured_key(gateway, mon
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    # given a gateway configured with an identity provider's public key
+    # given a gateway configured with an identity provider's public key (and a token of the local secret)
+    local = token("auditor")
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                         serialization.NoEncryption()).decode()
@@ -188,7 +188,6 @@ def test_production_accepts_only_rs256_tokens_of_the_configured_key(gateway, mon
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     signed = token("auditor", key=private_pem, algorithm="RS256")
     forged = token("auditor", key=other, algorithm="RS256")
-    local = token("auditor")
     # then only the first is accepted
     assert Client(gateway, signed).get("/api/v1/audit").status_code == 200
     assert_problem(Client(gateway, forged).get("/api/v1/audit"), 401)

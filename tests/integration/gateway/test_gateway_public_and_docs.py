@@ -140,10 +140,10 @@ def test_the_docs_are_the_pinned_viewer_served_from_the_gateways_own_origin_over
 
 # --- operations --------------------------------------------------------------------------------------------------
 
-def test_health_reports_the_database_and_the_broker(gateway):
+def test_health_reports_the_database_the_broker_and_the_mode(gateway):
     response = Client(gateway).get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "mode": "development"}
 
 
 def test_metrics_count_requests_by_route_and_status(gateway):

@@ -237,22 +237,43 @@ def test_an_admin_lists_the_refused_results_of_their_municipality_and_no_other(s
                              params={"reason_code": "nonsense"}), 400)
 
 
-def test_another_municipality_can_neither_read_nor_change(system):
+def with_requested_checks(system) -> tuple[Client, str, list[dict]]:
+    """A recruiter of Stockholm, an applicant of theirs, and the applicant's checks once requested."""
     recruiter = Client(system, token("recruiter", municipalities=[STOCKHOLM]))
     applicant_id, _ = registered(system, recruiter)
     checks = wait_until(lambda: recruiter.get(f"/api/v1/applicants/{applicant_id}/checks").json()["items"],
                         timeout=20, message="the checks requested")
-    goteborg = Client(system, token("recruiter", municipalities=[GOTEBORG]))
-    today = sweden.today().isoformat()
+    return recruiter, applicant_id, checks
 
-    assert_problem(goteborg.get(f"/api/v1/applicants/{applicant_id}"), 404)
-    assert_problem(goteborg.get(f"/api/v1/applicants/{applicant_id}/checks"), 404)
-    assert_problem(goteborg.post(f"/api/v1/applicants/{applicant_id}/interviews",
-                                 {"interviewed_on": today, "interviewer": "Greta"}), 404)
-    assert_problem(goteborg.post(f"/api/v1/checks/{checks[0]['check_id']}/result",
-                                 {"outcome": "clear", "completed_on": today}), 404)
-    assert applicant_id not in goteborg.get("/api/v1/applicants").text
-    assert applicant_id not in goteborg.get("/api/v1/worklist").text
+
+def assert_neither_read_nor_changed(client: Client, applicant_id: str, checks: list[dict]) -> None:
+    """Every recruiter's route on the applicant is 404 to `client`, and no list of theirs shows it."""
+    today = sweden.today().isoformat()
+    assert_problem(client.get(f"/api/v1/applicants/{applicant_id}"), 404)
+    assert_problem(client.get(f"/api/v1/applicants/{applicant_id}/checks"), 404)
+    assert_problem(client.post(f"/api/v1/applicants/{applicant_id}/interviews",
+                               {"interviewed_on": today, "interviewer": "Greta"}), 404)
+    assert_problem(client.post(f"/api/v1/checks/{checks[0]['check_id']}/result",
+                               {"outcome": "clear", "completed_on": today}), 404)
+    assert applicant_id not in client.get("/api/v1/applicants").text
+    assert applicant_id not in client.get("/api/v1/worklist").text
+
+
+def test_another_municipality_can_neither_read_nor_change(system):
+    _, applicant_id, checks = with_requested_checks(system)
+    assert_neither_read_nor_changed(Client(system, token("recruiter", municipalities=[GOTEBORG])), applicant_id,
+                                    checks)
+
+
+def test_a_role_granted_in_one_municipality_does_not_hold_in_another(system):
+    # given an applicant of Stockholm, and a person who recruits in Göteborg and audits in Stockholm
+    recruiter, applicant_id, checks = with_requested_checks(system)
+    mixed = Client(system, token(grants={GOTEBORG: ["recruiter"], STOCKHOLM: ["auditor"]}))
+    # when they use the recruiters' routes on Stockholm's applicant
+    # then it is not found, as for anyone without a recruiter's role in Stockholm, and nothing is recorded
+    assert_neither_read_nor_changed(mixed, applicant_id, checks)
+    applicant = recruiter.get(f"/api/v1/applicants/{applicant_id}").json()
+    assert applicant["interviews"] == [] and {check["outcome"] for check in applicant["checks"]} == {None}
 
 
 def test_a_registration_keyed_in_twice_with_one_key_is_one_applicant(system):

@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 import eventlet
 import pytest
-from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common import config
@@ -25,7 +24,8 @@ from services.payments.service import PaymentsService
 from services.payments.spec import SPEC
 from services.payments.worker import Worker
 from tests.conftest import prepare_database
-from tests.kernel.helpers import running_service, wait_until
+from tests.infrastructure import signed_caller
+from tests.kernel.helpers import publish_as_relay, running_service, wait_until
 
 from payments_feeding import AssignmentFeed, a_personnummer, feed
 
@@ -35,7 +35,7 @@ CECILIA = "3f0c2a9e-6b1d-4c55-9a7e-1d2b3c4d5e6f"
 
 
 def person(sub: str, *roles: str, municipalities=(STOCKHOLM, GOTEBORG, LINKOPING)) -> dict:
-    return {"sub": sub, "name": sub, "roles": list(roles), "municipalities": list(municipalities), "system": False}
+    return {"sub": sub, "name": sub, "roles": {m: list(roles) for m in municipalities}, "system": False}
 
 
 CALLERS = {
@@ -69,7 +69,7 @@ def payments(test_environment):
         with running_service(PaymentsService, amqp_uri):
             services = {}
             for name, caller in CALLERS.items():
-                proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data={"kontakt_caller": json.dumps(caller)})
+                proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=signed_caller(caller))
                 proxies.append(proxy)
                 services[name] = proxy.start().payments
             services["kernel"] = kernel
@@ -84,11 +84,7 @@ def payments(test_environment):
 
 def publish_as_assignments(*bodies: dict) -> None:
     """What the assignments relay does: each envelope to assignments.events, routed by its event type."""
-    with Connection(config.amqp_uri()) as connection:
-        producer = Producer(connection.default_channel, exchange=events_exchange("assignments"),
-                            serializer="json")
-        for body in bodies:
-            producer.publish(body, routing_key=body["event_type"], delivery_mode=2)
+    publish_as_relay(config.amqp_uri(), "assignments", *bodies)
 
 
 def refusal(call, *args) -> ServiceProblem:

@@ -6,7 +6,6 @@ relays and the register simulator. What the issue asks to see:
 """
 from __future__ import annotations
 
-import json
 import random
 import string
 from datetime import date, timedelta
@@ -19,21 +18,22 @@ from deploy.register_simulator import simulator as register_simulator
 from services.applicants.service import ApplicantsService
 from services.applicants.spec import SPEC as APPLICANTS
 from services.common import config
-from services.common.adapters import CALLER_KEY, ServiceProblem
+from services.common.adapters import ServiceProblem
 from services.common.kernel import all_subscriptions
 from services.common.topology import declare
 from services.registry_checks.domain import check_id_for
 from services.registry_checks.service import RegistryChecksService
 from services.registry_checks.spec import SPEC as REGISTRY_CHECKS
 from tests.conftest import prepare_database
+from tests.infrastructure import signed_caller
 from tests.kernel.helpers import running_relay, running_service, wait_until
 from tests.people import a_personnummer
 from tests.unit.registry_checks.examples import DEFAULT_REGISTERS, STOCKHOLM
 
 NORRTALJE = "0188"  # the simulator finds remarks at Kronofogden for Norrtälje's applicants
-WEB_FORM = {"sub": None, "roles": [], "municipalities": [], "system": True}
-RECRUITER = {"sub": "rekryterare-1", "name": "Rut Rekryterare", "roles": ["recruiter"],
-             "municipalities": [STOCKHOLM, NORRTALJE], "system": False}
+WEB_FORM = {"sub": None, "roles": {}, "system": True}
+RECRUITER = {"sub": "rekryterare-1", "name": "Rut Rekryterare",
+             "roles": {STOCKHOLM: ["recruiter"], NORRTALJE: ["recruiter"]}, "system": False}
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def system(test_environment):
     proxies = []
 
     def as_caller(caller):
-        proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data={CALLER_KEY: json.dumps(caller)})
+        proxy = ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=signed_caller(caller))
         proxies.append(proxy)
         return proxy.start()
 

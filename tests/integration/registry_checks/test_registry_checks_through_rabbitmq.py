@@ -26,12 +26,13 @@ from services.registry_checks.settings import DEV_KEYS
 from services.registry_checks.signing import sign, timestamp_of
 from services.registry_checks.topology import INBOUND_EXCHANGE
 from tests.conftest import prepare_database
-from tests.kernel.helpers import running_relay, running_service, wait_until
+from tests.infrastructure import signed_caller
+from tests.kernel.helpers import publish_as_relay, running_relay, running_service, wait_until
 from tests.unit.registry_checks.examples import DEFAULT_REGISTERS, STOCKHOLM, applicant_event, registration
 
-RECRUITER = {"sub": "rekryterare-1", "name": "Rekryterare", "roles": ["recruiter"], "municipalities": [STOCKHOLM]}
-ADMIN = {"sub": "admin-1", "roles": ["admin"], "municipalities": [STOCKHOLM]}
-OTHER_RECRUITER = {"sub": "rekryterare-9", "roles": ["recruiter"], "municipalities": ["0380"]}
+RECRUITER = {"sub": "rekryterare-1", "name": "Rekryterare", "roles": {STOCKHOLM: ["recruiter"]}}
+ADMIN = {"sub": "admin-1", "roles": {STOCKHOLM: ["admin"]}}
+OTHER_RECRUITER = {"sub": "rekryterare-9", "roles": {"0380": ["recruiter"]}}
 
 
 @pytest.fixture(scope="module")
@@ -55,16 +56,13 @@ def stack():
 
 
 def rpc(stack, caller: dict, method: str, *args, **kwargs):
-    with ClusterRpcProxy({"AMQP_URI": stack["amqp_uri"]}, context_data={CALLER_KEY: json.dumps(caller)}) as proxy:
+    with ClusterRpcProxy({"AMQP_URI": stack["amqp_uri"]}, context_data=signed_caller(caller)) as proxy:
         return getattr(proxy.registry_checks, method)(*args, **kwargs)
 
 
 def publish_applicant_event(stack, event_type: str, applicant_id: str, version: int, data: dict) -> None:
     """What the applicants relay publishes: the envelope on applicants.events, routing key = event type."""
-    body = applicant_event(event_type, applicant_id, version, data)
-    with Connection(stack["amqp_uri"], transport_options={"confirm_publish": True}) as connection:
-        Producer(connection).publish(body, exchange=events_exchange("applicants"), routing_key=event_type,
-                                     serializer="json", delivery_mode=2)
+    publish_as_relay(stack["amqp_uri"], "applicants", applicant_event(event_type, applicant_id, version, data))
 
 
 def register_applicant(stack) -> str:

@@ -106,4 +106,4 @@ def registration(municipality=STOCKHOLM, roles=("kontaktperson",), channel="web"
 # ---------------------------------------------------------------- callers
 
 def a_recruiter(sub="rekryterare-1", *municipalities: str) -> Caller:
-    return Caller({"sub": sub, "roles": [RECRUITER], "municipalities": list(municipalities or (STOCKHOLM,))})
+    return Caller({"sub": sub, "roles": {m: [RECRUITER] for m in municipalities or (STOCKHOLM,)}})
