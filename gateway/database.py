@@ -30,19 +30,10 @@ PRIVILEGES = {
 }
 
 
-def _setting(name: str, development_default: str) -> str:
-    value = os.environ.get(name)
-    if value:
-        return value
-    if os.environ.get("KONTAKT_ENV") == "development":
-        return development_default
-    raise RuntimeError(f"{name} is not set: the gateway's database role needs it outside KONTAKT_ENV=development"
-                       " (docs/security.md, \"Audit log\")")
-
-
 def writer_credentials() -> tuple[str, str]:
     """(role, password) the gateway writes with."""
-    return (_setting("GATEWAY_DB_USER", DEVELOPMENT_USER), _setting("GATEWAY_DB_PASSWORD", DEVELOPMENT_PASSWORD))
+    return (config.require_setting("GATEWAY_DB_USER", DEVELOPMENT_USER),
+            config.require_secret("GATEWAY_DB_PASSWORD", DEVELOPMENT_PASSWORD))
 
 
 def owner_url() -> str:

@@ -118,8 +118,8 @@ def test_a_volunteer_token_of_another_municipality_lists_none_of_the_volunteers_
                          for _ in range(2))
     stack.volunteer_rpc(volunteer).accept_offer(accepted)
     # when a volunteer's token for Göteborg carrying their sub lists offers and assignments
-    elsewhere = stack.rpc({"sub": volunteer.applicant_id, "name": None, "roles": ["volunteer"],
-                           "municipalities": [GOTEBORG], "system": False})
+    elsewhere = stack.rpc({"sub": volunteer.applicant_id, "name": None, "roles": {GOTEBORG: ["volunteer"]},
+                           "system": False})
     # then neither list shows Stockholm's, as neither single one is shown
     assert elsewhere.my_offers() == [] and elsewhere.my_assignments() == []
     problem = refusal(elsewhere.get_assignment, accepted)

@@ -16,6 +16,7 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from gateway.auth import DEVELOPMENT_SECRET, mint
+from gateway.database import DEVELOPMENT_PASSWORD, DEVELOPMENT_USER
 from gateway.spec import SPEC as GATEWAY
 from services.applicants.spec import SPEC as APPLICANTS
 from services.common import config
@@ -48,9 +49,13 @@ KEYS = {
     "GATEWAY_JWT_ISSUER": ISSUER,
     "GATEWAY_JWT_AUDIENCE": AUDIENCE,
     "REGISTRY_CHECKS_KEYS": json.dumps({register: secrets.token_hex(32) for register in REGISTERS}),
+    # the role the gateway writes its audit log as, made when the test's databases were migrated
+    "GATEWAY_DB_USER": DEVELOPMENT_USER,
+    "GATEWAY_DB_PASSWORD": DEVELOPMENT_PASSWORD,
 }
 NEEDS = {  # what each process needs, in the order it asks for it
-    "gateway": ["KONTAKT_INTERNAL_KEY", "GATEWAY_JWT_SECRET", "GATEWAY_JWT_ISSUER", "GATEWAY_JWT_AUDIENCE"],
+    "gateway": ["KONTAKT_INTERNAL_KEY", "GATEWAY_JWT_SECRET", "GATEWAY_JWT_ISSUER", "GATEWAY_JWT_AUDIENCE",
+                "GATEWAY_DB_USER", "GATEWAY_DB_PASSWORD"],
     "applicants": ["KONTAKT_INTERNAL_KEY"],
     "registry_checks": ["REGISTRY_CHECKS_KEYS", "KONTAKT_INTERNAL_KEY"],
     "assignments": ["KONTAKT_INTERNAL_KEY"],

@@ -317,7 +317,7 @@ def test_a_clear_result_near_its_end_is_on_the_worklist_and_expires_after_its_la
 
 # --------------------------------------------------------------------------------------------- refused results
 
-ADMIN_STOCKHOLM = Caller({"sub": "admin-1", "roles": ["admin"], "municipalities": [STOCKHOLM]})
+ADMIN_STOCKHOLM = Caller({"sub": "admin-1", "roles": {STOCKHOLM: ["admin"]}})
 
 
 def test_an_admin_pages_through_the_refused_results_of_their_municipalitys_checks_only(kernel):
@@ -356,7 +356,7 @@ def test_a_refused_result_of_no_check_is_shown_to_the_operators_only(kernel, cap
     raw, headers = signed(result(str(uuid.uuid4()), register="socialregistret"), key=b"guessed")
     assert when_received(kernel, raw, headers).reason_code == "bad_signature"
     # then no admin sees it, whatever municipalities they have
-    every_admin = Caller({"sub": "admin-9", "roles": ["admin"], "municipalities": [STOCKHOLM, UPPSALA]})
+    every_admin = Caller({"sub": "admin-9", "roles": {STOCKHOLM: ["admin"], UPPSALA: ["admin"]}})
     assert app.list_refused_results(kernel, every_admin)["total"] == 0
     # but the deployment's operators list it, with the message as received
     monkeypatch.setenv(f"{spec.SERVICE.upper()}_DATABASE_URL", config.database_url(kernel.spec.name))
