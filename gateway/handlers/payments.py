@@ -171,20 +171,20 @@ def agi_csv(call: Call, municipality: str, period: str):
 # --- individual decisions on an assignment (case workers, admins) -------------------------------------------------
 
 def decisions(call: Call, assignment_id: str):
-    result = call.payments.decisions(assignment_id)
-    call.read(result.get("assignment_id", assignment_id), result.get("municipality"))
+    result = named_as_the_api_does(call.payments.decisions(assignment_id))
+    call.read(assignment_id, result.get("municipality"))
     return 200, result
 
 
 def decide_arvode_level(call: Call, assignment_id: str):
-    result = call.payments.decide_arvode_level(assignment_id, call.body())
-    call.changed(result.get("assignment_id", assignment_id), result.get("municipality"))
+    result = named_as_the_api_does(call.payments.decide_arvode_level(assignment_id, call.body()))
+    call.changed(assignment_id, result.get("municipality"))
     return 201, result
 
 
 def approve_omkostnad_excess(call: Call, assignment_id: str):
-    result = call.payments.approve_omkostnad_excess(assignment_id, call.body())
-    call.changed(result.get("assignment_id", assignment_id), result.get("municipality"))
+    result = named_as_the_api_does(call.payments.approve_omkostnad_excess(assignment_id, call.body()))
+    call.changed(assignment_id, result.get("municipality"))
     return 201, result
 
 

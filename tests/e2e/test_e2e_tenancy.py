@@ -90,7 +90,14 @@ def valid_bodies(home: dict) -> dict[str, dict]:
         "prepare_payment_run": {},
         "approve_payment_run": {},
         "set_tax_details": tax_details_body(HOME),
+        "decide_arvode_level": decision_body(), "approve_omkostnad_excess": decision_body(),
     }
+
+
+def decision_body() -> dict:
+    """An individual decision on an assignment (förhöjt arvode, omkostnad above SKR's level) for this year."""
+    return {"from_month": f"{TODAY.year}-01", "to_month": f"{TODAY.year}-12", "amount_ore": 40000,
+            "reason": "Individuell prövning.", "underlag_reference": "Dnr E2E-1"}
 
 
 def queries(municipality: str) -> dict[str, dict]:
