@@ -123,6 +123,8 @@ def system(test_environment):
     for spec in (GATEWAY, APPLICANTS):
         create_database(direct[spec.name])
         migrate(direct[spec.name], spec.migrations)
+        if spec.after_migrations is not None:  # the gateway's writer role, as `cli migrate` makes it
+            spec.after_migrations(direct[spec.name])
     proxy = TcpProxy(("127.0.0.1", 5432))
     proxy.start()
     port = free_port()
